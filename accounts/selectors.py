@@ -1,0 +1,43 @@
+"""Reads of the Users table. Lookups go by key or through EmailIndex; never a Scan."""
+from __future__ import annotations
+
+from accounts.models import User
+from accounts.tables import EMAIL_GUARD_PREFIX, UserRecord
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def user_from_record(record: UserRecord) -> User:
+    return User(
+        user_id=record.user_id,
+        email=record.email,
+        username=record.username or "",
+        is_staff=bool(record.is_staff),
+        is_active=bool(record.is_active),
+        password_hash=record.password or "",
+    )
+
+
+def user_record_get(*, user_id: str) -> UserRecord | None:
+    if not user_id or user_id.startswith(EMAIL_GUARD_PREFIX):
+        return None
+    try:
+        return UserRecord.get(user_id)
+    except UserRecord.DoesNotExist:
+        return None
+
+
+def user_get(*, user_id: str) -> User | None:
+    record = user_record_get(user_id=user_id)
+    return user_from_record(record) if record else None
+
+
+def user_record_get_by_email(*, email: str) -> UserRecord | None:
+    email = normalize_email(email)
+    if not email:
+        return None
+    for record in UserRecord.email_index.query(email, limit=1):
+        return record
+    return None

@@ -1,0 +1,78 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services, throttle
+from accounts.forms import LoginForm, SignUpForm
+
+BACKEND = "accounts.backends.DynamoUserBackend"
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request):
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                username=form.cleaned_data["username"],
+            )
+        except services.EmailTaken:
+            form.add_error("email", "An account with this email already exists.")
+        except ValidationError as error:
+            form.add_error("password1", error)
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, "Welcome to ArtGuard.")
+            return redirect(_next_url(request, reverse("detection:upload")))
+    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST":
+        email, ip = request.POST.get("email", ""), _client_ip(request)
+        if not throttle.login_allowed(ip=ip, email=email):
+            form = LoginForm(request)
+            form.add_error(None, "Too many failed attempts. Try again in an hour.")
+            return render(request, "accounts/login.html", {"form": form}, status=429)
+        if form.is_valid():
+            throttle.login_succeeded(ip=ip, email=email)
+            login(request, form.get_user(), backend=BACKEND)
+            return redirect(_next_url(request, reverse("detection:upload")))
+        throttle.login_failed(ip=ip, email=email)
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}, status=400 if form.errors else 200)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "You are logged out.")
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_view(request):
+    token = None
+    if request.method == "POST" and request.POST.get("action") == "create_token":
+        token = services.api_token_create(user_id=request.user.user_id)
+    return render(request, "accounts/profile.html", {"token": token})

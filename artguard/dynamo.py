@@ -1,0 +1,104 @@
+"""The DynamoDB seam: table names, connection settings, and the list of ArtGuard's tables.
+
+Each app defines its PynamoDB models in `<app>/tables.py` with `Meta = table_meta("<name>")`.
+Tests and the run command re-point every model at moto or DynamoDB Local through
+`configure_tables`, so no model reads the environment on its own.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Iterable
+
+from django.conf import settings
+from pynamodb.models import Model
+
+# Seed 000's tables, by the short name inside `artguard-<name>-<env>`.
+TABLE_SHORT_NAMES = (
+    "users",
+    "inference-records",
+    "image-records",
+    "patch-records",
+    "run-records",
+    "config-records",
+)
+
+
+class DynamoUnavailable(RuntimeError):
+    """DynamoDB could not be reached; the message names DYNAMODB_HOST."""
+
+
+def table_name(short_name: str) -> str:
+    return f"{settings.DYNAMODB_TABLE_PREFIX}-{short_name}-{settings.ARTGUARD_ENV}"
+
+
+def _local_credentials(host: str | None) -> tuple[str | None, str | None]:
+    # DynamoDB Local accepts any credentials but botocore insists on having some.
+    if host and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        return "local", "local"
+    return None, None
+
+
+def table_meta(short_name: str) -> type:
+    key_id, secret = _local_credentials(settings.DYNAMODB_HOST)
+    full_name = table_name(short_name)
+
+    class Meta:
+        table_name = full_name
+        host = settings.DYNAMODB_HOST
+        region = settings.AWS_REGION
+        billing_mode = "PAY_PER_REQUEST"
+        connect_timeout_seconds = settings.DYNAMODB_CONNECT_TIMEOUT
+        read_timeout_seconds = settings.DYNAMODB_READ_TIMEOUT
+        max_retry_attempts = settings.DYNAMODB_MAX_RETRIES
+        aws_access_key_id = key_id
+        aws_secret_access_key = secret
+
+    Meta.short_name = short_name
+    return Meta
+
+
+def all_table_models() -> list[type[Model]]:
+    from accounts.tables import UserRecord
+    from datasets.tables import ImageRecord, PatchRecord
+    from detection.tables import InferenceRecord
+    from training.tables import ConfigRecord, RunRecord
+
+    return [UserRecord, InferenceRecord, ImageRecord, PatchRecord, RunRecord, ConfigRecord]
+
+
+def configure_tables(*, host: str | None, region: str | None = None, models: Iterable[type[Model]] | None = None) -> None:
+    """Point every table model at `host` (None = AWS) and drop cached connections."""
+    key_id, secret = _local_credentials(host)
+    for model in models or all_table_models():
+        model.Meta.host = host
+        model.Meta.region = region or settings.AWS_REGION
+        model.Meta.table_name = table_name(model.Meta.short_name)
+        model.Meta.aws_access_key_id = key_id
+        model.Meta.aws_secret_access_key = secret
+        model._connection = None
+
+
+def check_reachable(timeout_seconds: float = 10.0) -> None:
+    """Raise DynamoUnavailable with a message a person can act on, not a traceback."""
+    from accounts.tables import UserRecord
+
+    deadline = time.monotonic() + timeout_seconds
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            UserRecord._get_connection().connection.list_tables(limit=1)
+            return
+        except Exception as error:  # any transport or auth failure means "not reachable"
+            last_error = error
+            time.sleep(0.5)
+    where = settings.DYNAMODB_HOST or f"AWS DynamoDB in {settings.AWS_REGION}"
+    raise DynamoUnavailable(
+        f"Cannot reach DynamoDB at {where} ({type(last_error).__name__}: {last_error}). "
+        "Set DYNAMODB_HOST to a running DynamoDB Local (for example http://127.0.0.1:8001), "
+        "or unset it and provide AWS credentials to use AWS."
+    )
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.shortcuts import redirect, render
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("detection:upload")
+    return render(request, "home.html")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("detections/", include("detection.urls")),
+    path("datasets/", include("datasets.urls")),
+    path("training/", include("training.urls")),
+    path("api/", include("artguard.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,76 @@
+"""ImageRecords and PatchRecords tables (seed 000, tables 3 and 4)."""
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from artguard.dynamo import table_meta
+
+
+class LabelSplitIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "LabelSplitIndex"
+        projection = AllProjection()
+
+    label = UnicodeAttribute(hash_key=True)
+    split = UnicodeAttribute(range_key=True)
+
+
+class ImageRecord(Model):
+    """One training image. Seed attributes: image_id, image_name, image_path, image_width,
+    image_height, label, sublabel, split, attributed_creator, actual_creator.
+
+    Additions (docs/data-model.md): dataset_name, content_hash, processed_path, status,
+    created_at.
+    """
+
+    Meta = table_meta("image-records")
+
+    image_id = UnicodeAttribute(hash_key=True)
+    image_name = UnicodeAttribute(null=True)
+    image_path = UnicodeAttribute(null=True)
+    image_width = NumberAttribute(null=True)
+    image_height = NumberAttribute(null=True)
+    label = UnicodeAttribute()
+    sublabel = UnicodeAttribute(null=True)
+    split = UnicodeAttribute()
+    attributed_creator = UnicodeAttribute(null=True)
+    actual_creator = UnicodeAttribute(null=True)
+
+    dataset_name = UnicodeAttribute(null=True)
+    content_hash = UnicodeAttribute(null=True)
+    processed_path = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    created_at = NumberAttribute(null=True)
+
+    label_split_index = LabelSplitIndex()
+
+
+class ImagePatchesIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "ImagePatchesIndex"
+        projection = AllProjection()
+
+    image_id = UnicodeAttribute(hash_key=True)
+    patch_type = UnicodeAttribute(range_key=True)
+
+
+class PatchRecord(Model):
+    """One patch of a training image. Seed attributes: patch_id, patch_path, image_id,
+    patch_type, patch_x, patch_y, patch_width, patch_height.
+
+    Additions (docs/data-model.md): patch_scale (1.0 = full resolution grid).
+    """
+
+    Meta = table_meta("patch-records")
+
+    patch_id = UnicodeAttribute(hash_key=True)
+    patch_path = UnicodeAttribute(null=True)
+    image_id = UnicodeAttribute()
+    patch_type = UnicodeAttribute()
+    patch_x = NumberAttribute()
+    patch_y = NumberAttribute()
+    patch_width = NumberAttribute()
+    patch_height = NumberAttribute()
+    patch_scale = NumberAttribute(null=True)
+
+    image_patches_index = ImagePatchesIndex()

@@ -1,0 +1,58 @@
+"""InferenceRecords table (seed 000, table 2)."""
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from artguard.dynamo import table_meta
+
+
+class UserInferencesIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "UserInferencesIndex"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class InferenceRecord(Model):
+    """One detection. Seed attributes: inference_id, user_id, created_at (ms), image_name,
+    image_path, score (0.0-1.0), explanation, ttl (90 days).
+
+    Additions (docs/data-model.md): status (PENDING, PROCESSING, COMPLETED, FAILED),
+    verdict, forgery_score (0-100), failure_reason, attributed_artist, title, model_version,
+    explanation_source (claude or local), processed_path, heatmap_path, thumbnail_path,
+    patch_scores (list of {x, y, w, h, p}), steps (list of {name, seconds}), content_type,
+    size_bytes, idempotency_key, updated_at.
+    """
+
+    Meta = table_meta("inference-records")
+
+    inference_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+    image_name = UnicodeAttribute(null=True)
+    image_path = UnicodeAttribute(null=True)
+    score = NumberAttribute(null=True)
+    explanation = UnicodeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+    status = UnicodeAttribute(default="PENDING")
+    verdict = UnicodeAttribute(null=True)
+    forgery_score = NumberAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
+    attributed_artist = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    model_version = UnicodeAttribute(null=True)
+    explanation_source = UnicodeAttribute(null=True)
+    processed_path = UnicodeAttribute(null=True)
+    heatmap_path = UnicodeAttribute(null=True)
+    thumbnail_path = UnicodeAttribute(null=True)
+    patch_scores = ListAttribute(of=MapAttribute, null=True)
+    steps = ListAttribute(of=MapAttribute, null=True)
+    content_type = UnicodeAttribute(null=True)
+    size_bytes = NumberAttribute(null=True)
+    idempotency_key = UnicodeAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
+
+    user_inferences_index = UserInferencesIndex()

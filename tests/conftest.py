@@ -1,0 +1,109 @@
+"""Shared fixtures. Unit tests run against moto's DynamoDB; tests marked `integration` run
+against a real DynamoDB Local that this file starts once per session (or the one named by
+ARTGUARD_TEST_DYNAMODB_HOST). Storage is a fresh folder per test."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from moto import mock_aws
+
+from artguard import dynamodb_local
+from artguard.dynamo import all_table_models, configure_tables
+from artguard.provisioning import tables_provision
+
+STRONG_PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def storage_dirs(settings, tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(processed)}},
+        "raw": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(raw)}},
+        "processed": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(processed)}},
+    }
+    settings.MODEL_DIR = tmp_path / "models"
+    return {"raw": raw, "processed": processed}
+
+
+@pytest.fixture(autouse=True)
+def dynamo_tables(request):
+    """moto by default; DynamoDB Local for tests marked integration."""
+    if request.node.get_closest_marker("integration"):
+        host = request.getfixturevalue("dynamodb_local_host")
+        configure_tables(host=host)
+        _drop_tables()
+        tables_provision()
+        yield host
+        _drop_tables()
+        configure_tables(host=None)
+        return
+    with mock_aws():
+        configure_tables(host=None)
+        tables_provision()
+        yield None
+    configure_tables(host=None)
+
+
+def _drop_tables():
+    for model in all_table_models():
+        if model.exists():
+            model.delete_table()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_host():
+    host = os.environ.get("ARTGUARD_TEST_DYNAMODB_HOST")
+    if host:
+        yield host
+        return
+    port = dynamodb_local.free_port()
+    process = dynamodb_local.start(port=port, db_path=None)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_user(db):
+    from accounts.services import user_create
+
+    counter = {"n": 0}
+
+    def make(email: str | None = None, *, password: str = STRONG_PASSWORD, is_staff: bool = False):
+        counter["n"] += 1
+        return user_create(email=email or f"user{counter['n']}@example.com", password=password, is_staff=is_staff)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user("staff@example.com", is_staff=True)
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user, backend="accounts.backends.DynamoUserBackend")
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user, backend="accounts.backends.DynamoUserBackend")
+    return client
