@@ -1,6 +1,7 @@
 """Django's view of an account. Accounts live only in the DynamoDB Users table: this model is
 unmanaged (no SQL table), built from a UserRecord on each request, and never saved through
 the ORM. It exists so sessions, the admin and DRF have the user object they expect."""
+from django.conf import settings
 from django.db import models
 from django.utils.crypto import salted_hmac
 
@@ -58,7 +59,14 @@ class User(models.Model):
 
     def get_session_auth_hash(self) -> str:
         # Changing the password (or erasing the account) ends every session of the account.
-        return salted_hmac("accounts.User.session", self._password_hash, algorithm="sha256").hexdigest()
+        return self._session_hash(settings.SECRET_KEY)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(fallback_secret)
+
+    def _session_hash(self, secret: str) -> str:
+        return salted_hmac("accounts.User.session", self._password_hash, secret=secret, algorithm="sha256").hexdigest()
 
     def save(self, *args, **kwargs):
         raise TypeError("Accounts are stored in DynamoDB: use accounts.services, not save().")

@@ -51,9 +51,7 @@ def login_view(request):
     if request.method == "POST":
         email, ip = request.POST.get("email", ""), _client_ip(request)
         if not throttle.login_allowed(ip=ip, email=email):
-            form = LoginForm(request)
-            form.add_error(None, "Too many failed attempts. Try again in an hour.")
-            return render(request, "accounts/login.html", {"form": form}, status=429)
+            return render(request, "accounts/login.html", {"form": LoginForm(request), "blocked": True}, status=429)
         if form.is_valid():
             throttle.login_succeeded(ip=ip, email=email)
             login(request, form.get_user(), backend=BACKEND)
