@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -99,11 +100,15 @@ def main(argv: list[str] | None = None) -> None:
         return
     process = start(port=args.port, db_path=args.db_path)
     print(f"DynamoDB Local on http://127.0.0.1:{args.port} (pid {process.pid})", flush=True)
-    try:
-        sys.exit(process.wait())
-    except KeyboardInterrupt:
+
+    def stop(*_):
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.exit(process.wait())
 
 
 if __name__ == "__main__":
