@@ -19,8 +19,13 @@ class ImageRecord(Model):
     """One training image. Seed attributes: image_id, image_name, image_path, image_width,
     image_height, label, sublabel, split, attributed_creator, actual_creator.
 
-    Additions (docs/data-model.md): dataset_name, content_hash, processed_path, status,
-    created_at.
+    Additions (docs/data-model.md, docs/datasets.md): dataset_name, content_hash, processed_path,
+    status ("uploaded" | "processed" | "failed"; "pending" | "ready" on version items), created_at,
+    status_reason (why preprocessing failed), patch_count (patches written for the image),
+    image_count (images in a dataset-version item).
+
+    Dataset versions live in this table too: image_id "dataset-version#<name>", label
+    "_dataset_version", split "_version" (listed through LabelSplitIndex; see docs/datasets.md).
     """
 
     Meta = table_meta("image-records")
@@ -41,6 +46,9 @@ class ImageRecord(Model):
     processed_path = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     created_at = NumberAttribute(null=True)
+    status_reason = UnicodeAttribute(null=True)
+    patch_count = NumberAttribute(null=True)
+    image_count = NumberAttribute(null=True)
 
     label_split_index = LabelSplitIndex()
 
