@@ -9,4 +9,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("profile/", views.profile_view, name="profile"),
+    path("delete/", views.delete_data_view, name="delete_data"),
+    path("erasure/<str:token>/", views.erasure_receipt_view, name="erasure_receipt"),
+    path("erasures/", views.erasures_staff_view, name="erasures"),
 ]

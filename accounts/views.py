@@ -1,14 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services, throttle
+from accounts import erasure, services, throttle
+from accounts.erasure_forms import DeleteDataForm
 from accounts.forms import LoginForm, SignUpForm
+from accounts.models import ErasureRequest
 
 BACKEND = "accounts.backends.DynamoUserBackend"
 
@@ -74,3 +79,35 @@ def profile_view(request):
     if request.method == "POST" and request.POST.get("action") == "create_token":
         token = services.api_token_create(user_id=request.user.user_id)
     return render(request, "accounts/profile.html", {"token": token})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_data_view(request):
+    """Confirm, then erase: the account is disabled and the user logged out at once."""
+    form = DeleteDataForm(request.POST or None, email=request.user.email)
+    if request.method == "POST" and form.is_valid():
+        erasure_request, _created = erasure.erasure_request(user_id=request.user.user_id, requested_by=request.user)
+        logout(request)
+        return redirect("accounts:erasure_receipt", token=erasure_request.receipt_token)
+    analyses = erasure.inferences_count(user_id=request.user.user_id)
+    return render(request, "accounts/delete_data.html", {"form": form, "analyses": analyses}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET"])
+def erasure_receipt_view(request, token):
+    """Progress, then the receipt. No login: the account no longer exists; the link is the key."""
+    erasure_request = erasure.erasure_get_by_token(token=token)
+    if erasure_request is None:
+        raise Http404
+    response = render(request, "accounts/erasure_receipt.html", {"receipt": erasure.erasure_receipt(erasure_request)})
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@staff_member_required
+@require_http_methods(["GET"])
+def erasures_staff_view(request):
+    page = Paginator(ErasureRequest.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/erasures.html", {"page": page})

@@ -1,5 +1,7 @@
 """The image-storage seam: the raw and processed buckets of seed 000 as Django storages
 (local folders by default, S3 through django-storages when ARTGUARD_STORAGE=s3)."""
+from pathlib import Path
+
 from django.core.files.storage import Storage, storages
 
 
@@ -38,3 +40,25 @@ def list_prefix(storage: Storage, prefix: str) -> list[str]:
     for directory in directories:
         paths.extend(list_prefix(storage, f"{prefix}/{directory}" if prefix else directory))
     return paths
+
+
+def prune_empty_folders(storage: Storage, prefix: str, *, keep_root: bool = False) -> None:
+    """Remove folders left empty under `prefix` on local storage (folder names such as user and
+    inference ids are data too). Object stores have no folders: nothing to do there."""
+    try:
+        root = Path(storage.path(prefix.strip("/")))
+    except NotImplementedError:
+        return
+    if not root.is_dir():
+        return
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        _rmdir_if_empty(folder)
+    if not keep_root:
+        _rmdir_if_empty(root)
+
+
+def _rmdir_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty (a file arrived meanwhile) or already gone
+        pass
