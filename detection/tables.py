@@ -1,5 +1,5 @@
 """InferenceRecords table (seed 000, table 2)."""
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -22,8 +22,18 @@ class InferenceRecord(Model):
     Additions (docs/data-model.md): status (PENDING, PROCESSING, COMPLETED, FAILED),
     verdict, forgery_score (0-100), failure_reason, attributed_artist, title, model_version,
     explanation_source (claude or local), processed_path, heatmap_path, thumbnail_path,
-    patch_scores (list of {x, y, w, h, p}), steps (list of {name, seconds}), content_type,
+    patch_scores (list of {x, y, w, h, scale, p}), steps (list of {name, seconds}), content_type,
     size_bytes, idempotency_key, updated_at.
+
+    Detection additions (docs/detection.md): display_path (display.jpg, ~1280 px),
+    model_is_demo (the scoring model was the bootstrap demo model), thresholds (the
+    {authentic_below, forged_above} the verdict was cut with).
+
+    Pending markers: while a record is PENDING or PROCESSING, a second item
+    `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
+    record's, exists. The stuck-record sweep queries UserInferencesIndex on the "#pending"
+    partition by created_at, so it never scans. No account can have the id "#pending"
+    (ids are uuid4 hex), so markers never appear in anyone's history.
     """
 
     Meta = table_meta("inference-records")
@@ -54,5 +64,8 @@ class InferenceRecord(Model):
     size_bytes = NumberAttribute(null=True)
     idempotency_key = UnicodeAttribute(null=True)
     updated_at = NumberAttribute(null=True)
+    display_path = UnicodeAttribute(null=True)
+    model_is_demo = BooleanAttribute(null=True)
+    thresholds = MapAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

@@ -7,4 +7,8 @@ app_name = "detection"
 urlpatterns = [
     path("", views.upload_view, name="upload"),
     path("history/", views.history_view, name="history"),
+    path("<str:inference_id>/", views.result_view, name="result"),
+    path("<str:inference_id>/images/<str:kind>/", views.image_view, name="image"),
+    path("<str:inference_id>/report.pdf", views.report_view, name="report"),
+    path("<str:inference_id>/delete/", views.delete_view, name="delete"),
 ]

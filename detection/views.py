@@ -1,12 +1,209 @@
+"""Detection pages: upload, result (polls the API while the analysis runs), PDF report, owner-checked
+images, history with cursor paging, delete. Thin: each calls a service or selector."""
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from artguard.storage import processed_storage, raw_storage
+from datasets.imaging import ALLOWED_FORMATS, EXTENSIONS
+from detection import selectors, services
+from detection.report import VERDICT_LABELS
+
+# kind in the URL -> (record attribute, bucket)
+IMAGE_KINDS = {
+    "original": ("image_path", "raw"),
+    "image": ("processed_path", "processed"),
+    "display": ("display_path", "processed"),
+    "thumb": ("thumbnail_path", "processed"),
+    "heatmap": ("heatmap_path", "processed"),
+}
+FIRST_PAGE = "~"
+
+
+def _owned_record_or_404(request, inference_id: str):
+    record = selectors.inference_get_for_user(user_id=request.user.user_id, inference_id=inference_id)
+    if record is None:
+        raise Http404("No such detection.")
+    return record
+
+
+def _created(record) -> datetime:
+    return datetime.fromtimestamp(int(record.created_at) / 1000, tz=timezone.utc)
+
+
+def _model_info():
+    return services._serving().promoted_model_info()
+
+
+def _upload_context(**extra) -> dict:
+    return {
+        "model_info": _model_info(),
+        "nonce": uuid.uuid4().hex,
+        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "accept": ",".join([*EXTENSIONS, *ALLOWED_FORMATS.values()]),
+        "uploads_per_hour": settings.UPLOADS_PER_HOUR,
+        **extra,
+    }
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def upload_view(request):
-    return render(request, "detection/upload.html")
+    if request.method == "GET":
+        return render(request, "detection/upload.html", _upload_context())
+    files = request.FILES.getlist("files")
+    nonce = (request.POST.get("nonce") or "")[:64] or uuid.uuid4().hex
+    artist, title = request.POST.get("attributed_artist", ""), request.POST.get("title", "")
+    if not files:
+        return render(request, "detection/upload.html", _upload_context(errors=["Choose at least one image to analyse."]), status=400)
+    created, errors, status = [], [], 400
+    for index, upload in enumerate(files):
+        name = upload.name or f"file {index + 1}"
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            errors.append(f"{name}: the file is larger than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB.")
+            continue
+        try:
+            submission = services.inference_submit(
+                user_id=request.user.user_id,
+                data=upload.read(),
+                filename=upload.name or "",
+                attributed_artist=artist,
+                title=title,
+                # The page's nonce makes a double-clicked or re-sent form create nothing twice.
+                idempotency_key=f"web:{nonce}:{index}",
+            )
+        except (services.ImageRejected, services.InvalidSubmission) as error:
+            errors.append(f"{name}: {error}")
+        except services.RateLimited as error:
+            errors.append(f"{name}: {error}")
+            status = 429
+        except services.NoModelAvailable as error:
+            errors.append(str(error))
+            status = 503
+            break
+        else:
+            created.append(submission.record)
+    if not created:
+        return render(request, "detection/upload.html", _upload_context(errors=errors, artist=artist, title=title), status=status)
+    for error in errors:
+        messages.error(request, error)
+    if len(created) == 1 and not errors:
+        return redirect("detection:result", created[0].inference_id)
+    messages.success(request, f"{len(created)} image{'s' if len(created) != 1 else ''} submitted for analysis.")
+    return redirect("detection:history")
+
+
+@login_required
+def result_view(request, inference_id: str):
+    record = _owned_record_or_404(request, inference_id)
+    steps = [step.as_dict() if hasattr(step, "as_dict") else step for step in (record.steps or [])]
+    thresholds = record.thresholds.as_dict() if hasattr(record.thresholds, "as_dict") else (record.thresholds or {})
+    reading = ""
+    if thresholds.get("authentic_below") is not None and thresholds.get("forged_above") is not None:
+        reading = (
+            f"below {round(float(thresholds['authentic_below']) * 100)}: likely authentic; "
+            f"above {round(float(thresholds['forged_above']) * 100)}: likely forged; between: inconclusive"
+        )
+    return render(
+        request,
+        "detection/result.html",
+        {
+            "record": record,
+            "active": record.status in selectors.ACTIVE_STATUSES,
+            "created": _created(record),
+            "reading": reading,
+            "verdict_label": VERDICT_LABELS.get(record.verdict or "", ""),
+            "steps": steps,
+            "total_seconds": round(sum(float(step["seconds"]) for step in steps), 2),
+            "status_url": reverse("api-detection", args=[inference_id]),
+        },
+    )
+
+
+@login_required
+def image_view(request, inference_id: str, kind: str):
+    if kind not in IMAGE_KINDS:
+        raise Http404("No such image.")
+    record = _owned_record_or_404(request, inference_id)
+    attribute, bucket = IMAGE_KINDS[kind]
+    path = getattr(record, attribute)
+    if not path:
+        raise Http404("This image is not ready.")
+    storage = raw_storage() if bucket == "raw" else processed_storage()
+    if settings.STORAGE_BACKEND == "s3":
+        # A presigned URL valid PRESIGNED_URL_SECONDS (the S3 storage's querystring_expire).
+        return redirect(storage.url(path))
+    try:
+        handle = storage.open(path, "rb")
+    except FileNotFoundError:
+        raise Http404("This image is no longer stored.") from None
+    response = FileResponse(handle, content_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def report_view(request, inference_id: str):
+    record = _owned_record_or_404(request, inference_id)
+    if record.status != "COMPLETED":
+        raise Http404("The report is available once the analysis has completed.")
+    pdf = services.report_pdf(record=record)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="artguard-report-{inference_id[:12]}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def delete_view(request, inference_id: str):
+    if not services.inference_delete(user_id=request.user.user_id, inference_id=inference_id):
+        raise Http404("No such detection.")
+    messages.success(request, "The analysis and its images were deleted.")
+    return redirect("detection:history")
+
+
+def _history_link(cursor: str | None, back: list[str]) -> str:
+    query = {}
+    if cursor:
+        query["cursor"] = cursor
+    if back:
+        query["back"] = ".".join(back)
+    return reverse("detection:history") + (f"?{urlencode(query)}" if query else "")
 
 
 @login_required
 def history_view(request):
-    return render(request, "detection/history.html")
+    cursor = request.GET.get("cursor") or None
+    back = [token for token in (request.GET.get("back") or "").split(".") if token][:500]
+    try:
+        page = selectors.inferences_page_for_user(user_id=request.user.user_id, cursor=cursor)
+    except selectors.InvalidCursor:
+        messages.warning(request, "That page link is not valid; here is your latest history.")
+        return redirect("detection:history")
+    next_url = _history_link(page.next_cursor, [*back, cursor or FIRST_PAGE]) if page.next_cursor else None
+    previous_url = None
+    if back:
+        previous_cursor = back[-1]
+        previous_url = _history_link(None if previous_cursor == FIRST_PAGE else previous_cursor, back[:-1])
+    return render(
+        request,
+        "detection/history.html",
+        {
+            "rows": [{"record": r, "created": _created(r), "verdict_label": VERDICT_LABELS.get(r.verdict or "", "")} for r in page.records],
+            "next_url": next_url,
+            "previous_url": previous_url,
+            "page_number": len(back) + 1,
+        },
+    )

@@ -1,0 +1,265 @@
+"""Detection API: one APIView per operation; the two URL-level views only combine them, because
+a URL serves several HTTP methods (`/api/detections/` GET + POST, `/api/detections/{id}/` GET +
+DELETE). Each operation keeps its own Input/Output serializers."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from detection import selectors, services
+from detection.tables import InferenceRecord
+
+
+class TooManyUploads(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "rate_limited"
+
+
+class ModelUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "no_model"
+
+
+def _iso(ms) -> str | None:
+    return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).isoformat() if ms is not None else None
+
+
+def _plain(value):
+    return value.as_dict() if hasattr(value, "as_dict") else value
+
+
+def detection_summary(record: InferenceRecord, request) -> dict:
+    inference_id = record.inference_id
+    return {
+        "id": inference_id,
+        "status": record.status,
+        "created_at": _iso(record.created_at),
+        "image_name": record.image_name,
+        "attributed_artist": record.attributed_artist,
+        "title": record.title,
+        "score": record.score,
+        "forgery_score": int(record.forgery_score) if record.forgery_score is not None else None,
+        "verdict": record.verdict,
+        "url": request.build_absolute_uri(reverse("api-detection", args=[inference_id])),
+        "page_url": request.build_absolute_uri(reverse("detection:result", args=[inference_id])),
+        "thumbnail_url": request.build_absolute_uri(reverse("detection:image", args=[inference_id, "thumb"]))
+        if record.thumbnail_path
+        else None,
+    }
+
+
+def detection_detail(record: InferenceRecord, request) -> dict:
+    data = detection_summary(record, request)
+    inference_id = record.inference_id
+    completed = record.status == "COMPLETED"
+
+    def image_url(kind: str, present) -> str | None:
+        return request.build_absolute_uri(reverse("detection:image", args=[inference_id, kind])) if present else None
+
+    ttl = record.ttl
+    data.update(
+        {
+            "explanation": record.explanation,
+            "explanation_source": record.explanation_source,
+            "model_version": record.model_version,
+            "is_demo_model": bool(record.model_is_demo) if record.model_is_demo is not None else None,
+            "thresholds": _plain(record.thresholds),
+            "failure_reason": record.failure_reason,
+            "patch_scores": [_plain(p) for p in (record.patch_scores or [])],
+            "steps": [_plain(s) for s in (record.steps or [])],
+            "expires_at": ttl.isoformat() if hasattr(ttl, "isoformat") else None,
+            "image_url": image_url("display", record.display_path),
+            "original_url": image_url("original", record.image_path),
+            "heatmap_url": image_url("heatmap", record.heatmap_path),
+            "report_url": request.build_absolute_uri(reverse("detection:report", args=[inference_id])) if completed else None,
+        }
+    )
+    return data
+
+
+class PatchScoreSerializer(serializers.Serializer):
+    x = serializers.IntegerField()
+    y = serializers.IntegerField()
+    w = serializers.IntegerField()
+    h = serializers.IntegerField()
+    scale = serializers.FloatField()
+    p = serializers.FloatField(help_text="forgery probability of the patch, 0..1")
+
+
+class StepSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    seconds = serializers.FloatField()
+
+
+class SummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["PENDING", "PROCESSING", "COMPLETED", "FAILED"])
+    created_at = serializers.DateTimeField()
+    image_name = serializers.CharField(allow_null=True)
+    attributed_artist = serializers.CharField(allow_null=True)
+    title = serializers.CharField(allow_null=True)
+    score = serializers.FloatField(allow_null=True, help_text="forgery probability 0..1")
+    forgery_score = serializers.IntegerField(allow_null=True, help_text="0-100")
+    verdict = serializers.ChoiceField(choices=["LIKELY_AUTHENTIC", "INCONCLUSIVE", "LIKELY_FORGED"], allow_null=True)
+    url = serializers.URLField()
+    page_url = serializers.URLField()
+    thumbnail_url = serializers.URLField(allow_null=True)
+
+
+class DetectionCreateApi(APIView):
+    """Upload one photograph for analysis. Answers 202; poll `status_url` until COMPLETED or FAILED.
+    Send an `Idempotency-Key` header to make retries safe: the same key returns the same detection."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(help_text="JPEG, PNG, WebP or TIFF, at most ARTGUARD_UPLOAD_MAX_MB")
+        attributed_artist = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD)
+        title = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        status = serializers.CharField()
+        status_url = serializers.URLField()
+        page_url = serializers.URLField()
+
+    def get_serializer(self, *args, **kwargs):
+        # The browsable API renders its upload form from this.
+        return DetectionCreateApi.InputSerializer(*args, **kwargs)
+
+    @extend_schema(
+        operation_id="detections_create",
+        request={"multipart/form-data": InputSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            202: OutputSerializer,
+            400: OpenApiResponse(description="not an acceptable image, or a missing field"),
+            429: OpenApiResponse(description="upload rate limit reached"),
+            503: OpenApiResponse(description="no model is promoted yet"),
+        },
+    )
+    def post(self, request):
+        serializer = DetectionCreateApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise ValidationError({"file": [f"The file is larger than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB."]})
+        try:
+            submission = services.inference_submit(
+                user_id=request.user.user_id,
+                data=upload.read(),
+                filename=upload.name or "",
+                attributed_artist=serializer.validated_data.get("attributed_artist", ""),
+                title=serializer.validated_data.get("title", ""),
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+        except services.ImageRejected as error:
+            raise ValidationError({"file": [str(error)]}) from None
+        except services.InvalidSubmission as error:
+            raise ValidationError({"detail": str(error)}) from None
+        except services.RateLimited as error:
+            raise TooManyUploads(str(error)) from None
+        except services.NoModelAvailable as error:
+            raise ModelUnavailable(str(error)) from None
+        record = submission.record
+        status_url = request.build_absolute_uri(reverse("api-detection", args=[record.inference_id]))
+        body = DetectionCreateApi.OutputSerializer(
+            {
+                "id": record.inference_id,
+                "status": record.status,
+                "status_url": status_url,
+                "page_url": request.build_absolute_uri(reverse("detection:result", args=[record.inference_id])),
+            }
+        ).data
+        headers = {"Location": status_url}
+        if not submission.created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+class DetectionListApi(APIView):
+    """Your detections, newest first, HISTORY_PAGE_SIZE (or `limit`) per page. Pass `cursor` from `next_cursor`."""
+
+    class InputSerializer(serializers.Serializer):
+        cursor = serializers.CharField(required=False, allow_blank=True, max_length=512)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+    class OutputSerializer(serializers.Serializer):
+        results = SummarySerializer(many=True)
+        next_cursor = serializers.CharField(allow_null=True)
+
+    @extend_schema(
+        operation_id="detections_list",
+        parameters=[
+            OpenApiParameter("cursor", str, OpenApiParameter.QUERY, required=False),
+            OpenApiParameter("limit", int, OpenApiParameter.QUERY, required=False, description="page size, 1-100 (default HISTORY_PAGE_SIZE)"),
+        ],
+        responses={200: OutputSerializer, 400: OpenApiResponse(description="invalid cursor")},
+    )
+    def get(self, request):
+        params = DetectionListApi.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            page = selectors.inferences_page_for_user(
+                user_id=request.user.user_id,
+                cursor=params.validated_data.get("cursor") or None,
+                page_size=params.validated_data.get("limit"),
+            )
+        except selectors.InvalidCursor as error:
+            raise ValidationError({"cursor": [str(error)]}) from None
+        data = {"results": [detection_summary(r, request) for r in page.records], "next_cursor": page.next_cursor}
+        return Response(DetectionListApi.OutputSerializer(data).data)
+
+
+class DetectionDetailApi(APIView):
+    """One detection: its status while it runs, then score, verdict, explanation, heatmap and patch scores."""
+
+    class OutputSerializer(SummarySerializer):
+        explanation = serializers.CharField(allow_null=True)
+        explanation_source = serializers.ChoiceField(choices=["claude", "local"], allow_null=True)
+        model_version = serializers.CharField(allow_null=True)
+        is_demo_model = serializers.BooleanField(allow_null=True)
+        thresholds = serializers.DictField(child=serializers.FloatField(), allow_null=True)
+        failure_reason = serializers.CharField(allow_null=True)
+        patch_scores = PatchScoreSerializer(many=True)
+        steps = StepSerializer(many=True)
+        expires_at = serializers.DateTimeField(allow_null=True)
+        image_url = serializers.URLField(allow_null=True)
+        original_url = serializers.URLField(allow_null=True)
+        heatmap_url = serializers.URLField(allow_null=True)
+        report_url = serializers.URLField(allow_null=True)
+
+    @extend_schema(operation_id="detections_retrieve", responses={200: OutputSerializer, 404: OpenApiResponse(description="not found")})
+    def get(self, request, inference_id: str):
+        record = selectors.inference_get_for_user(user_id=request.user.user_id, inference_id=inference_id)
+        if record is None:
+            raise NotFound("No such detection.")
+        return Response(DetectionDetailApi.OutputSerializer(detection_detail(record, request)).data)
+
+
+class DetectionDeleteApi(APIView):
+    """Delete a detection and every stored image of it."""
+
+    @extend_schema(operation_id="detections_destroy", responses={204: None, 404: OpenApiResponse(description="not found")})
+    def delete(self, request, inference_id: str):
+        if not services.inference_delete(user_id=request.user.user_id, inference_id=inference_id):
+            raise NotFound("No such detection.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DetectionCollectionApi(DetectionListApi, DetectionCreateApi):
+    """GET: your detections, newest first. POST: upload a photograph for analysis."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+
+class DetectionItemApi(DetectionDetailApi, DetectionDeleteApi):
+    """GET: one detection. DELETE: remove it and its images."""

@@ -1,0 +1,233 @@
+"""The one seam to Anthropic: Claude explains a verdict from its evidence; without a key, or on
+any error or timeout, a local explanation is built from the same evidence.
+
+Evidence is what the model saw and said: the photograph (display JPEG), the score and verdict,
+the attributed artist and title, and the three most and three least suspicious patches with
+their location, scale, probability and a small crop. Nothing else is claimed.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+SOURCE_CLAUDE = "claude"
+SOURCE_LOCAL = "local"
+MAX_EXPLANATION_CHARS = 6000
+
+LIMITS_STATEMENT = (
+    "This analysis looks only at the RGB pixels of a photograph. It cannot assess pigments, "
+    "canvas or support, ground layers, age or provenance, and it is one piece of evidence for "
+    "an expert examination, not a verdict on its own."
+)
+
+SYSTEM_PROMPT = f"""You help collectors, dealers and conservators read the output of ArtGuard, a model that scores photographs of artworks for signs of forgery.
+
+You receive: the photograph; the model's forgery score (0-100) and verdict; the artist the work is attributed to and its title, when given; and, as evidence, the three most and three least suspicious image patches with their location, scale and forgery probability, each with a small crop.
+
+Write a short explanation (120-220 words, plain prose, no headings) of why the model may have reached its verdict:
+- Cite the patches by their labels (S1-S3, L1-L3) and locations, and describe only what is visible in the crops and the photograph (brushwork, stroke direction, edges, texture, detail, tonal transitions, photographic effects such as glare, blur or compression).
+- Hedge: the score is a statistical signal from a model, not proof. Say what an expert might check next.
+- Never claim anything a photograph cannot show: nothing about pigments or paint chemistry, canvas, support or ground, age, materials, or provenance. Do not say whether the attributed artist did or did not paint it.
+- If the score comes from a demo model, say that the result is not meaningful for real artworks.
+- If glare, blur, framing or low resolution may have affected the patches, say so."""
+
+
+@dataclass(frozen=True)
+class PatchEvidence:
+    label: str  # S1..S3 most suspicious, L1..L3 least
+    x: int
+    y: int
+    w: int
+    h: int
+    scale: float
+    p: float
+    location: str
+    crop_jpeg: bytes = field(repr=False, default=b"")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    score: float  # 0..1
+    forgery_score: int  # 0..100
+    verdict: str
+    image_jpeg: bytes = field(repr=False)
+    image_width: int
+    image_height: int
+    most_suspicious: list[PatchEvidence]
+    least_suspicious: list[PatchEvidence]
+    attributed_artist: str = ""
+    title: str = ""
+    model_version: str = ""
+    is_demo: bool = False
+    thresholds: dict | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    text: str
+    source: str  # SOURCE_CLAUDE or SOURCE_LOCAL
+    error: str = ""  # why Claude was not used, for logs and tests; never shown as the explanation
+
+
+def location_name(*, x: float, y: float, w: float, h: float, width: int, height: int) -> str:
+    """'upper left', 'centre', 'lower right'... from the patch centre in thirds of the image."""
+    cx, cy = (x + w / 2) / max(width, 1), (y + h / 2) / max(height, 1)
+    vertical = "upper" if cy < 1 / 3 else "lower" if cy > 2 / 3 else "middle"
+    horizontal = "left" if cx < 1 / 3 else "right" if cx > 2 / 3 else "centre"
+    if vertical == "middle" and horizontal == "centre":
+        return "centre"
+    if vertical == "middle":
+        return f"middle {horizontal}"
+    return f"{vertical} {horizontal}"
+
+
+def _verdict_words(verdict: str) -> str:
+    return {
+        "LIKELY_AUTHENTIC": "likely authentic",
+        "INCONCLUSIVE": "inconclusive",
+        "LIKELY_FORGED": "likely forged",
+    }.get(verdict, verdict.lower().replace("_", " "))
+
+
+def _describe_patch(patch: PatchEvidence) -> str:
+    view = "close-up detail" if patch.scale >= 1 else "wider view"
+    return f"{patch.label} in the {patch.location} ({view}, {round(patch.p * 100)}%)"
+
+
+def _threshold_sentence(evidence: Evidence) -> str:
+    thresholds = evidence.thresholds or {}
+    low, high = thresholds.get("authentic_below"), thresholds.get("forged_above")
+    if low is None or high is None:
+        return ""
+    return f" Scores below {round(float(low) * 100)} read as likely authentic and above {round(float(high) * 100)} as likely forged."
+
+
+def local_explanation(evidence: Evidence) -> str:
+    """A hedged, templated explanation citing the same patches Claude would see."""
+    parts = [
+        f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
+        f"which it reads as {_verdict_words(evidence.verdict)}.{_threshold_sentence(evidence)}"
+    ]
+    if evidence.most_suspicious:
+        listed = "; ".join(_describe_patch(p) for p in evidence.most_suspicious)
+        parts.append(f"The regions it found most suspicious are {listed}.")
+    if evidence.least_suspicious:
+        listed = "; ".join(_describe_patch(p) for p in evidence.least_suspicious)
+        parts.append(f"The least suspicious are {listed}.")
+    if evidence.most_suspicious and evidence.least_suspicious:
+        spread = evidence.most_suspicious[0].p - evidence.least_suspicious[0].p
+        if spread >= 0.3:
+            parts.append(
+                "Suspicion is concentrated in a few regions rather than spread evenly. That can point to "
+                "local differences in handling, such as retouching or a different hand, but also to "
+                "photographic effects such as glare, blur or reflections, so those regions deserve a close "
+                "look in person."
+            )
+        else:
+            parts.append(
+                "Scores are fairly even across the image, so the result reflects the picture as a whole "
+                "rather than one region."
+            )
+    if evidence.attributed_artist:
+        parts.append(
+            f"The work is attributed to {evidence.attributed_artist}. The model does not recognise "
+            "individual artists: the score says how the photographed surface compares with the authentic "
+            "works and forgeries it learned from, not whether this artist made it."
+        )
+    if evidence.is_demo:
+        parts.append(
+            "This score comes from a demo model trained on synthetic images, so it is not meaningful "
+            "for real artworks."
+        )
+    parts.append(LIMITS_STATEMENT)
+    return " ".join(parts)
+
+
+def http_client():
+    """The HTTP client the SDK uses; None lets the SDK build its own. Tests replace this seam."""
+    return None
+
+
+def _b64(data: bytes) -> str:
+    return base64.standard_b64encode(data).decode("ascii")
+
+
+def _image_block(jpeg: bytes) -> dict:
+    return {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": _b64(jpeg)}}
+
+
+def _patch_line(patch: PatchEvidence) -> str:
+    return (
+        f"{patch.label}: {patch.location}, x={patch.x}, y={patch.y}, {patch.w}x{patch.h} px, "
+        f"scale {patch.scale:g}, forgery probability {patch.p:.2f}"
+    )
+
+
+def build_messages(evidence: Evidence) -> list[dict]:
+    lines = [
+        f"Forgery score: {evidence.forgery_score}/100 (probability {evidence.score:.3f}).",
+        f"Verdict: {evidence.verdict}.",
+        f"Attributed artist: {evidence.attributed_artist or 'not given'}.",
+        f"Title: {evidence.title or 'not given'}.",
+        f"Image size analysed: {evidence.image_width}x{evidence.image_height} px (patch coordinates are in these pixels).",
+        f"Model version: {evidence.model_version}{' (demo model trained on synthetic data)' if evidence.is_demo else ''}.",
+    ]
+    if evidence.thresholds:
+        lines.append(
+            "Verdict thresholds: likely authentic below {authentic_below}, likely forged above {forged_above} (probabilities).".format(
+                **evidence.thresholds
+            )
+        )
+    lines.append("Most suspicious patches:")
+    lines += [_patch_line(p) for p in evidence.most_suspicious]
+    lines.append("Least suspicious patches:")
+    lines += [_patch_line(p) for p in evidence.least_suspicious]
+    content: list[dict] = [
+        {"type": "text", "text": "The photograph:"},
+        _image_block(evidence.image_jpeg),
+        {"type": "text", "text": "\n".join(lines)},
+    ]
+    for patch in [*evidence.most_suspicious, *evidence.least_suspicious]:
+        if patch.crop_jpeg:
+            content.append({"type": "text", "text": f"Crop of {patch.label}:"})
+            content.append(_image_block(patch.crop_jpeg))
+    content.append({"type": "text", "text": "Explain the verdict from this evidence."})
+    return [{"role": "user", "content": content}]
+
+
+def claude_explanation(evidence: Evidence) -> str:
+    """Ask Claude; raises on any failure (the caller falls back)."""
+    import anthropic
+
+    client = anthropic.Anthropic(
+        api_key=settings.ANTHROPIC_API_KEY,
+        timeout=settings.ANTHROPIC_TIMEOUT_SECONDS,
+        max_retries=settings.ANTHROPIC_MAX_RETRIES,
+        http_client=http_client(),
+    )
+    message = client.messages.create(
+        model=settings.ANTHROPIC_MODEL,
+        max_tokens=settings.ANTHROPIC_MAX_TOKENS,
+        system=SYSTEM_PROMPT,
+        messages=build_messages(evidence),
+    )
+    text = "\n\n".join(block.text.strip() for block in message.content if getattr(block, "type", "") == "text").strip()
+    if not text:
+        raise ValueError(f"Claude returned no text (stop_reason={getattr(message, 'stop_reason', None)})")
+    return text[:MAX_EXPLANATION_CHARS]
+
+
+def explain(evidence: Evidence) -> Explanation:
+    """Claude's explanation when a key is set and the call succeeds; otherwise the local one."""
+    if not settings.ANTHROPIC_API_KEY:
+        return Explanation(text=local_explanation(evidence), source=SOURCE_LOCAL, error="no ANTHROPIC_API_KEY")
+    try:
+        return Explanation(text=claude_explanation(evidence), source=SOURCE_CLAUDE)
+    except Exception as error:  # any SDK, network, timeout or content failure: the result still completes
+        logger.warning("Claude explanation failed, using the local one: %s: %s", type(error).__name__, error)
+        return Explanation(text=local_explanation(evidence), source=SOURCE_LOCAL, error=f"{type(error).__name__}: {error}")

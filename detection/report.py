@@ -1,0 +1,131 @@
+"""The printable PDF report of one completed detection (fpdf2).
+
+Text uses DejaVu Sans from matplotlib's bundled fonts, so any Unicode in a title, an artist's
+name or Claude's explanation prints correctly; without it, the core Helvetica font is used and
+characters outside Latin-1 are replaced.
+"""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+from pathlib import Path
+
+from fpdf import FPDF
+
+from detection.explain import LIMITS_STATEMENT
+
+VERDICT_LABELS = {
+    "LIKELY_AUTHENTIC": "Likely authentic",
+    "INCONCLUSIVE": "Inconclusive",
+    "LIKELY_FORGED": "Likely forged",
+}
+
+
+def _font_dir() -> Path | None:
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    folder = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf"
+    return folder if (folder / "DejaVuSans.ttf").exists() else None
+
+
+class _Report(FPDF):
+    def __init__(self):
+        super().__init__(format="A4", unit="mm")
+        self.set_auto_page_break(auto=True, margin=15)
+        self.set_margins(15, 15, 15)
+        folder = _font_dir()
+        if folder:
+            self.add_font("DejaVu", "", str(folder / "DejaVuSans.ttf"))
+            self.add_font("DejaVu", "B", str(folder / "DejaVuSans-Bold.ttf"))
+            self.family = "DejaVu"
+        else:
+            self.family = "Helvetica"
+
+    def text_safe(self, text: str) -> str:
+        if self.family == "DejaVu":
+            return text
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font(self.family, "", 8)
+        self.set_text_color(110, 110, 110)
+        self.cell(0, 5, self.text_safe(f"ArtGuard report · page {self.page_no()}"), align="C")
+
+
+def _image_height(data: bytes, width_mm: float) -> float:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return width_mm * image.height / image.width
+
+
+def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
+    pdf = _Report()
+    pdf.add_page()
+    pdf.set_title("ArtGuard forgery analysis")
+    pdf.set_font(pdf.family, "B", 18)
+    pdf.cell(0, 10, "ArtGuard forgery analysis", new_x="LMARGIN", new_y="NEXT")
+
+    created = datetime.fromtimestamp(int(record.created_at) / 1000, tz=timezone.utc)
+    facts = [
+        ("Image", record.image_name or "—"),
+        ("Attributed artist", record.attributed_artist or "not given"),
+        ("Title", record.title or "not given"),
+        ("Analysed", created.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Model version", f"{record.model_version}{' (demo model, synthetic training data)' if record.model_is_demo else ''}"),
+        ("Explanation by", "Claude (Anthropic)" if record.explanation_source == "claude" else "ArtGuard (local template)"),
+        ("Reference", record.inference_id),
+    ]
+    pdf.set_font(pdf.family, "", 10)
+    for label, value in facts:
+        pdf.set_text_color(100, 100, 100)
+        pdf.cell(40, 6, pdf.text_safe(label))
+        pdf.set_text_color(20, 20, 20)
+        pdf.multi_cell(0, 6, pdf.text_safe(str(value)), new_x="LMARGIN", new_y="NEXT")
+
+    pdf.ln(3)
+    pdf.set_font(pdf.family, "B", 14)
+    verdict = VERDICT_LABELS.get(record.verdict or "", record.verdict or "")
+    pdf.cell(0, 9, pdf.text_safe(f"Forgery score: {int(record.forgery_score)} / 100  ·  {verdict}"), new_x="LMARGIN", new_y="NEXT")
+    thresholds = record.thresholds.as_dict() if hasattr(record.thresholds, "as_dict") else (record.thresholds or {})
+    if thresholds.get("authentic_below") is not None and thresholds.get("forged_above") is not None:
+        pdf.set_font(pdf.family, "", 9)
+        pdf.set_text_color(100, 100, 100)
+        pdf.cell(
+            0, 5,
+            f"Below {round(float(thresholds['authentic_below']) * 100)}: likely authentic; "
+            f"above {round(float(thresholds['forged_above']) * 100)}: likely forged; between: inconclusive.",
+            new_x="LMARGIN", new_y="NEXT",
+        )
+        pdf.set_text_color(20, 20, 20)
+
+    pdf.ln(2)
+    column = (pdf.w - pdf.l_margin - pdf.r_margin - 6) / 2
+    top = pdf.get_y()
+    left_h = _image_height(display_jpeg, column)
+    right_h = _image_height(heatmap_png, column)
+    scale = min(1.0, 120 / max(left_h, right_h))
+    pdf.image(io.BytesIO(display_jpeg), x=pdf.l_margin, y=top, w=column * scale)
+    pdf.image(io.BytesIO(heatmap_png), x=pdf.l_margin + column + 6, y=top, w=column * scale)
+    pdf.set_y(top + max(left_h, right_h) * scale + 2)
+    pdf.set_font(pdf.family, "", 8)
+    pdf.set_text_color(100, 100, 100)
+    pdf.cell(column + 6, 5, "Photograph (as analysed)")
+    pdf.cell(column, 5, "Heatmap of patch forgery probabilities", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(20, 20, 20)
+
+    pdf.ln(3)
+    pdf.set_font(pdf.family, "B", 12)
+    pdf.cell(0, 7, "Explanation", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 10)
+    pdf.multi_cell(0, 5, pdf.text_safe(record.explanation or ""), new_x="LMARGIN", new_y="NEXT")
+
+    pdf.ln(3)
+    pdf.set_font(pdf.family, "B", 12)
+    pdf.cell(0, 7, "Limits of this analysis", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 9)
+    pdf.multi_cell(0, 5, pdf.text_safe(LIMITS_STATEMENT), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

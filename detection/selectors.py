@@ -1,0 +1,134 @@
+"""Reads of the InferenceRecords table: always by key or through UserInferencesIndex, never a Scan.
+
+Records past their ttl are hidden everywhere (DynamoDB deletes expired items only eventually,
+and DynamoDB Local never does). Because ttl = created_at + INFERENCE_TTL_DAYS, the history query
+hides them with a key condition on created_at instead of a filter.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from detection.tables import InferenceRecord
+
+PENDING_MARKER_USER = "#pending"
+PENDING_MARKER_PREFIX = "pending#"
+ACTIVE_STATUSES = ("PENDING", "PROCESSING")
+_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+class InvalidCursor(ValueError):
+    """The history cursor was not one this server handed out."""
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    records: list[InferenceRecord]
+    next_cursor: str | None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def is_expired(record: InferenceRecord, *, now_s: float | None = None) -> bool:
+    if record.ttl is None:
+        return False
+    ttl = record.ttl.timestamp() if hasattr(record.ttl, "timestamp") else float(record.ttl)
+    return ttl <= (now_s if now_s is not None else time.time())
+
+
+def valid_inference_id(inference_id: str) -> bool:
+    return bool(_ID_RE.match(inference_id or ""))
+
+
+def inference_get(*, inference_id: str) -> InferenceRecord | None:
+    """A live record by id, whoever owns it (tasks and the sweep use this)."""
+    if not valid_inference_id(inference_id):
+        return None
+    try:
+        record = InferenceRecord.get(inference_id, consistent_read=True)
+    except InferenceRecord.DoesNotExist:
+        return None
+    return None if is_expired(record) else record
+
+
+def inference_get_for_user(*, user_id: str, inference_id: str) -> InferenceRecord | None:
+    """The record if it exists, is live, and belongs to `user_id`; None otherwise (views answer 404)."""
+    record = inference_get(inference_id=inference_id)
+    if record is None or record.user_id != user_id:
+        return None
+    return record
+
+
+def _retention_floor_ms() -> int:
+    return _now_ms() - settings.INFERENCE_TTL_DAYS * 24 * 3600 * 1000
+
+
+def cursor_encode(record: InferenceRecord) -> str:
+    raw = json.dumps({"i": record.inference_id, "c": int(record.created_at)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str, *, user_id: str) -> dict:
+    """The last_evaluated_key a cursor stands for, for this user's partition; InvalidCursor if forged."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error):
+        raise InvalidCursor("The cursor is not valid.") from None
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"i", "c"}
+        or not isinstance(data["i"], str)
+        or not valid_inference_id(data["i"])
+        or not isinstance(data["c"], int)
+        or isinstance(data["c"], bool)
+        or data["c"] < 0
+    ):
+        raise InvalidCursor("The cursor is not valid.")
+    return {
+        "inference_id": {"S": data["i"]},
+        "user_id": {"S": user_id},
+        "created_at": {"N": str(data["c"])},
+    }
+
+
+def inferences_page_for_user(*, user_id: str, cursor: str | None = None, page_size: int | None = None) -> HistoryPage:
+    """One page of the user's live records, newest first. One Query on UserInferencesIndex for
+    page_size + 1 items: the extra one only tells whether there is a next page."""
+    page_size = page_size or settings.HISTORY_PAGE_SIZE
+    start_key = cursor_decode(cursor, user_id=user_id) if cursor else None
+    results = InferenceRecord.user_inferences_index.query(
+        user_id,
+        InferenceRecord.created_at > _retention_floor_ms(),
+        scan_index_forward=False,
+        limit=page_size + 1,
+        page_size=page_size + 1,
+        last_evaluated_key=start_key,
+    )
+    now_s = time.time()
+    records = [record for record in results if not is_expired(record, now_s=now_s)]
+    has_next = len(records) > page_size
+    records = records[:page_size]
+    return HistoryPage(records=records, next_cursor=cursor_encode(records[-1]) if has_next else None)
+
+
+def inferences_count_since(*, user_id: str, since_ms: int, limit: int | None = None) -> int:
+    """How many records the user created after `since_ms` (a Query with Select=COUNT)."""
+    return InferenceRecord.user_inferences_index.count(user_id, InferenceRecord.created_at > since_ms, limit=limit)
+
+
+def pending_markers_older_than(*, before_ms: int, limit: int = 500) -> list[InferenceRecord]:
+    """Markers of records that went PENDING before `before_ms` and never finished."""
+    return list(
+        InferenceRecord.user_inferences_index.query(
+            PENDING_MARKER_USER, InferenceRecord.created_at < before_ms, limit=limit
+        )
+    )

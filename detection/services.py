@@ -1,0 +1,448 @@
+"""Writes for Workflow A (detection): submit an upload, process it, fail it, delete it, sweep
+records stuck in PENDING/PROCESSING.
+
+Submission order matters: the file is fully checked before anything is stored, so a rejected
+file leaves no record and no object behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from artguard.dynamo import now_ms
+from artguard.storage import delete_prefix, processed_storage, raw_storage
+from datasets.imaging import (
+    ImageRejected,
+    check_image,
+    encode_jpeg,
+    encode_png,
+    extract_patches,
+    preprocess,
+)
+from detection import explain as explain_module
+from detection.heatmap import encode_heatmap_png, render_heatmap
+from detection.selectors import (
+    ACTIVE_STATUSES,
+    PENDING_MARKER_PREFIX,
+    PENDING_MARKER_USER,
+    inference_get,
+    inference_get_for_user,
+    inferences_count_since,
+    pending_markers_older_than,
+)
+from detection.tables import InferenceRecord
+
+logger = logging.getLogger(__name__)
+
+EXTENSION_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}
+DISPLAY_SIDE = 1280
+THUMB_SIDE = 320
+CROP_SIDE = 160
+MAX_TEXT_FIELD = 200
+MAX_IDEMPOTENCY_KEY = 255
+
+NO_MODEL_MESSAGE = (
+    "No forgery model is available yet, so images cannot be analysed. Staff can train and promote "
+    "one on the Runs page (the run command bootstraps a demo model on first start)."
+)
+STUCK_MESSAGE = "The analysis took too long and was stopped. Please upload the image again."
+
+
+class RateLimited(Exception):
+    """Too many uploads in the last hour; the message says when to come back."""
+
+
+class NoModelAvailable(Exception):
+    """No model is promoted: nothing could score the image."""
+
+
+class InvalidSubmission(ValueError):
+    """A field other than the file is unusable; the message is for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    record: InferenceRecord
+    created: bool  # False when an earlier submission with the same Idempotency-Key was returned
+
+
+def _serving():
+    from training import serving
+
+    return serving
+
+
+def inference_prefix(*, user_id: str, inference_id: str) -> str:
+    return f"inference/{user_id}/{inference_id}"
+
+
+def inference_id_for(*, user_id: str, idempotency_key: str | None) -> str:
+    """Deterministic for (user, key) so a repeated submission finds its first record."""
+    if not idempotency_key:
+        return uuid.uuid4().hex
+    return hashlib.sha256(f"{user_id}\n{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def _put(storage: Storage, path: str, data: bytes) -> str:
+    # Tasks may run twice: overwrite rather than let the storage invent a second name.
+    if storage.exists(path):
+        storage.delete(path)
+    return storage.save(path, ContentFile(data))
+
+
+def _clean_text(value: str | None, *, field: str) -> str:
+    value = (value or "").strip()
+    if len(value) > MAX_TEXT_FIELD:
+        raise InvalidSubmission(f"{field} is longer than {MAX_TEXT_FIELD} characters.")
+    return value
+
+
+def _marker(record: InferenceRecord) -> InferenceRecord:
+    return InferenceRecord(
+        inference_id=f"{PENDING_MARKER_PREFIX}{record.inference_id}",
+        user_id=PENDING_MARKER_USER,
+        created_at=record.created_at,
+        ttl=record.ttl,
+        status="PENDING",
+    )
+
+
+def _delete_marker(inference_id: str) -> None:
+    try:
+        InferenceRecord(inference_id=f"{PENDING_MARKER_PREFIX}{inference_id}").delete()
+    except DeleteError:
+        logger.warning("could not delete the pending marker of %s", inference_id, exc_info=True)
+
+
+def upload_check(*, data: bytes, filename: str):
+    """Size and image checks; raises ImageRejected with a message for the person who sent it."""
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ImageRejected(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
+        )
+    return check_image(data, filename=filename, max_pixels=settings.IMAGE_MAX_PIXELS, min_side=settings.IMAGE_MIN_SIDE)
+
+
+def rate_limit_check(*, user_id: str) -> None:
+    limit = settings.UPLOADS_PER_HOUR
+    recent = inferences_count_since(user_id=user_id, since_ms=now_ms() - 3600 * 1000, limit=limit)
+    if recent >= limit:
+        raise RateLimited(f"You have uploaded {limit} images in the last hour, the most allowed. Please try again later.")
+
+
+def inference_submit(
+    *,
+    user_id: str,
+    data: bytes,
+    filename: str,
+    attributed_artist: str = "",
+    title: str = "",
+    idempotency_key: str | None = None,
+) -> Submission:
+    """Check the file, create the PENDING record (with its pending marker), store the original,
+    enqueue processing. Raises ImageRejected, InvalidSubmission, RateLimited, NoModelAvailable."""
+    started = time.perf_counter()
+    attributed_artist = _clean_text(attributed_artist, field="The attributed artist")
+    title = _clean_text(title, field="The title")
+    idempotency_key = (idempotency_key or "").strip() or None
+    if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidSubmission(f"The Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
+    check = upload_check(data=data, filename=filename)
+
+    inference_id = inference_id_for(user_id=user_id, idempotency_key=idempotency_key)
+    if idempotency_key:
+        existing = inference_get_for_user(user_id=user_id, inference_id=inference_id)
+        if existing is not None:
+            return Submission(record=existing, created=False)
+    rate_limit_check(user_id=user_id)
+    if _serving().promoted_model_info() is None:
+        raise NoModelAvailable(NO_MODEL_MESSAGE)
+
+    created_at = now_ms()
+    prefix = inference_prefix(user_id=user_id, inference_id=inference_id)
+    record = InferenceRecord(
+        inference_id=inference_id,
+        user_id=user_id,
+        created_at=created_at,
+        ttl=datetime.fromtimestamp(created_at / 1000 + settings.INFERENCE_TTL_DAYS * 86400, tz=timezone.utc),
+        image_name=(filename or "")[:MAX_TEXT_FIELD] or None,
+        image_path=f"{prefix}/original{EXTENSION_FOR_FORMAT[check.format]}",
+        status="PENDING",
+        attributed_artist=attributed_artist or None,
+        title=title or None,
+        content_type=check.content_type,
+        size_bytes=len(data),
+        idempotency_key=idempotency_key,
+        updated_at=created_at,
+    )
+    try:
+        with TransactWrite(connection=InferenceRecord._get_connection().connection) as transaction:
+            transaction.save(record, condition=InferenceRecord.inference_id.does_not_exist())
+            transaction.save(_marker(record))
+    except TransactWriteError as error:
+        if idempotency_key and error.cause_response_code == "TransactionCanceledException":
+            # A concurrent request with the same key won the conditional put.
+            winner = inference_get_for_user(user_id=user_id, inference_id=inference_id)
+            if winner is not None:
+                return Submission(record=winner, created=False)
+        raise
+
+    try:
+        stored_path = _put(raw_storage(), record.image_path, data)
+    except Exception as error:
+        logger.exception("storing the original of %s failed", inference_id)
+        inference_fail(inference_id=inference_id, reason="The image could not be stored. Please try again.")
+        raise RuntimeError("The image could not be stored.") from error
+    steps = [{"name": "upload", "seconds": round(time.perf_counter() - started, 3)}]
+    actions = [InferenceRecord.steps.set(steps)]
+    if stored_path != record.image_path:
+        actions.append(InferenceRecord.image_path.set(stored_path))
+    record.update(actions=actions)
+    _enqueue(record)
+    return Submission(record=inference_get(inference_id=inference_id) or record, created=True)
+
+
+def _enqueue(record: InferenceRecord) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        async_task(
+            "detection.tasks.inference_process_task",
+            record.inference_id,
+            task_name=f"detection-{record.inference_id}",
+            group="detection",
+        )
+    except Exception:
+        logger.exception("enqueueing %s failed", record.inference_id)
+        inference_fail(inference_id=record.inference_id, reason="The analysis could not be queued. Please try again.")
+
+
+def inference_fail(*, inference_id: str, reason: str) -> bool:
+    """PENDING/PROCESSING -> FAILED with a reason a user can read. False if it had already finished."""
+    try:
+        InferenceRecord(inference_id=inference_id).update(
+            actions=[
+                InferenceRecord.status.set("FAILED"),
+                InferenceRecord.failure_reason.set(reason),
+                InferenceRecord.updated_at.set(now_ms()),
+            ],
+            condition=InferenceRecord.inference_id.exists() & InferenceRecord.status.is_in(*ACTIVE_STATUSES),
+        )
+        changed = True
+    except UpdateError:
+        changed = False
+    _delete_marker(inference_id)
+    return changed
+
+
+class _Steps:
+    def __init__(self, initial: list | None):
+        self.items = [dict(step) for step in (initial or [])]
+
+    @contextmanager
+    def step(self, name: str):
+        started = time.perf_counter()
+        yield
+        self.items.append({"name": name, "seconds": round(time.perf_counter() - started, 3)})
+
+
+def _patch_evidence(image, patch: dict, label: str) -> explain_module.PatchEvidence:
+    crop = image.crop((patch["x"], patch["y"], patch["x"] + patch["w"], patch["y"] + patch["h"]))
+    crop.thumbnail((CROP_SIDE, CROP_SIDE))
+    return explain_module.PatchEvidence(
+        label=label,
+        x=patch["x"],
+        y=patch["y"],
+        w=patch["w"],
+        h=patch["h"],
+        scale=patch["scale"],
+        p=patch["p"],
+        location=explain_module.location_name(
+            x=patch["x"], y=patch["y"], w=patch["w"], h=patch["h"], width=image.width, height=image.height
+        ),
+        crop_jpeg=encode_jpeg(crop, quality=80),
+    )
+
+
+def evidence_patches(patch_scores: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The three most and three least suspicious patches (disjoint when there are few)."""
+    ordered = sorted(patch_scores, key=lambda patch: patch["p"], reverse=True)
+    top_count = min(3, (len(ordered) + 1) // 2)
+    most = ordered[:top_count]
+    least = list(reversed(ordered[top_count:]))[:3]
+    return most, least
+
+
+def inference_process(*, inference_id: str) -> None:
+    """Run Workflow A for one record. Idempotent: a finished record is left alone."""
+    record = inference_get(inference_id=inference_id)
+    if record is None or record.status not in ACTIVE_STATUSES:
+        return
+    try:
+        record.update(
+            actions=[InferenceRecord.status.set("PROCESSING"), InferenceRecord.updated_at.set(now_ms())],
+            condition=InferenceRecord.status.is_in(*ACTIVE_STATUSES),
+        )
+    except UpdateError:
+        return
+    serving = _serving()
+    try:
+        _process(record, serving)
+    except serving.NoPromotedModel:
+        inference_fail(inference_id=inference_id, reason=NO_MODEL_MESSAGE)
+    except ImageRejected as error:
+        inference_fail(inference_id=inference_id, reason=str(error))
+    except Exception as error:
+        logger.exception("processing %s failed", inference_id)
+        inference_fail(
+            inference_id=inference_id,
+            reason=f"The analysis failed unexpectedly ({type(error).__name__}). Please try again; if it keeps failing, contact support.",
+        )
+
+
+def _process(record: InferenceRecord, serving) -> None:
+    steps = _Steps(record.steps)
+    prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
+    processed = processed_storage()
+    with steps.step("preprocess"):
+        with raw_storage().open(record.image_path, "rb") as handle:
+            data = handle.read()
+        image = preprocess(data, max_side=settings.PREPROCESS_MAX_SIDE)
+    with steps.step("store images"):
+        processed_path = _put(processed, f"{prefix}/image.png", encode_png(image))
+        display_jpeg = encode_jpeg(image, max_side=DISPLAY_SIDE)
+        display_path = _put(processed, f"{prefix}/display.jpg", display_jpeg)
+        thumb_path = _put(processed, f"{prefix}/thumb.jpg", encode_jpeg(image, max_side=THUMB_SIDE, quality=80))
+    with steps.step("patches"):
+        patches = extract_patches(image)
+    with steps.step("score"):
+        scores = serving.score_patches([patch.image for patch in patches])
+    if len(scores.probabilities) != len(patches):
+        raise RuntimeError(f"the model returned {len(scores.probabilities)} scores for {len(patches)} patches")
+    patch_scores = [
+        {"x": p.x, "y": p.y, "w": p.width, "h": p.height, "scale": float(p.scale), "p": round(float(prob), 4)}
+        for p, prob in zip(patches, scores.probabilities)
+    ]
+    with steps.step("heatmap"):
+        heatmap_path = _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(render_heatmap(image, patch_scores)))
+    probability = min(1.0, max(0.0, float(scores.image_probability)))
+    forgery_score = int(round(probability * 100))
+    with steps.step("explanation"):
+        most, least = evidence_patches(patch_scores)
+        evidence = explain_module.Evidence(
+            score=probability,
+            forgery_score=forgery_score,
+            verdict=scores.verdict,
+            image_jpeg=display_jpeg,
+            image_width=image.width,
+            image_height=image.height,
+            most_suspicious=[_patch_evidence(image, p, f"S{i + 1}") for i, p in enumerate(most)],
+            least_suspicious=[_patch_evidence(image, p, f"L{i + 1}") for i, p in enumerate(least)],
+            attributed_artist=record.attributed_artist or "",
+            title=record.title or "",
+            model_version=scores.model_version,
+            is_demo=bool(scores.is_demo),
+            thresholds=dict(scores.thresholds or {}),
+        )
+        explanation = explain_module.explain(evidence)
+    try:
+        record.update(
+            actions=[
+                InferenceRecord.status.set("COMPLETED"),
+                InferenceRecord.score.set(probability),
+                InferenceRecord.forgery_score.set(forgery_score),
+                InferenceRecord.verdict.set(scores.verdict),
+                InferenceRecord.explanation.set(explanation.text),
+                InferenceRecord.explanation_source.set(explanation.source),
+                InferenceRecord.model_version.set(scores.model_version),
+                InferenceRecord.model_is_demo.set(bool(scores.is_demo)),
+                InferenceRecord.thresholds.set({k: float(v) for k, v in (scores.thresholds or {}).items()}),
+                InferenceRecord.processed_path.set(processed_path),
+                InferenceRecord.display_path.set(display_path),
+                InferenceRecord.thumbnail_path.set(thumb_path),
+                InferenceRecord.heatmap_path.set(heatmap_path),
+                InferenceRecord.patch_scores.set(patch_scores),
+                InferenceRecord.steps.set(steps.items),
+                InferenceRecord.updated_at.set(now_ms()),
+            ],
+            condition=InferenceRecord.status == "PROCESSING",
+        )
+    except UpdateError:
+        # Deleted, or failed by the sweep, while we worked: leave no orphaned objects behind.
+        if inference_get(inference_id=record.inference_id) is None:
+            _delete_objects(user_id=record.user_id, inference_id=record.inference_id)
+        return
+    _delete_marker(record.inference_id)
+
+
+def _delete_objects(*, user_id: str, inference_id: str) -> int:
+    prefix = inference_prefix(user_id=user_id, inference_id=inference_id)
+    return delete_prefix(raw_storage(), prefix) + delete_prefix(processed_storage(), prefix)
+
+
+def inference_delete(*, user_id: str, inference_id: str) -> bool:
+    """Delete the user's record and every stored object of it. False if there was none to delete."""
+    record = inference_get_for_user(user_id=user_id, inference_id=inference_id)
+    if record is None:
+        return False
+    _delete_objects(user_id=user_id, inference_id=inference_id)
+    _delete_marker(inference_id)
+    record.delete()
+    return True
+
+
+def inferences_sweep_stuck(*, now: int | None = None) -> int:
+    """Fail records still PENDING/PROCESSING past PENDING_TIMEOUT_MINUTES; found through their
+    pending markers (a Query), never a Scan. Returns how many records were failed."""
+    cutoff = (now or now_ms()) - settings.PENDING_TIMEOUT_MINUTES * 60 * 1000
+    failed = 0
+    for marker in pending_markers_older_than(before_ms=cutoff):
+        inference_id = marker.inference_id[len(PENDING_MARKER_PREFIX):]
+        if inference_fail(inference_id=inference_id, reason=STUCK_MESSAGE):
+            failed += 1
+    return failed
+
+
+def report_pdf(*, record: InferenceRecord) -> bytes:
+    """The printable report, built once and kept next to the other processed objects."""
+    from detection.report import render_report
+
+    prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
+    path = f"{prefix}/report.pdf"
+    storage = processed_storage()
+    if storage.exists(path):
+        with storage.open(path, "rb") as handle:
+            return handle.read()
+    with storage.open(record.display_path, "rb") as handle:
+        display = handle.read()
+    with storage.open(record.heatmap_path, "rb") as handle:
+        heatmap = handle.read()
+    pdf = render_report(record=record, display_jpeg=display, heatmap_png=heatmap)
+    _put(storage, path, pdf)
+    return pdf
+
+
+__all__ = [
+    "ImageRejected",
+    "InvalidSubmission",
+    "NoModelAvailable",
+    "RateLimited",
+    "Submission",
+    "inference_delete",
+    "inference_fail",
+    "inference_process",
+    "inference_submit",
+    "inferences_sweep_stuck",
+    "report_pdf",
+]
