@@ -245,3 +245,10 @@ def test_batch_delete_through_the_index_on_dynamodb_local(user, db):
     assert list(InferenceRecord.user_inferences_index.query(user.user_id)) == []
     assert InferenceRecord.user_inferences_index.count("someone-else") == 3
     assert user_record_get(user_id=user.user_id) is None and user_record_get_by_email(email=user.email) is None
+
+
+def test_api_schema_documents_deletion(client, db):
+    schema = client.get(reverse("api-schema"), HTTP_ACCEPT="application/json").json()
+    delete = schema["paths"]["/api/users/{user_id}/data"]["delete"]
+    assert "202" in delete["responses"] and {"ApiToken": []} in delete["security"]
+    assert "get" in schema["paths"]["/api/erasures/{token}"]
