@@ -12,6 +12,8 @@ from artguard import dynamodb_local
 from artguard.dynamo import all_table_models, configure_tables
 from artguard.provisioning import tables_provision
 
+from tests.training.fixtures import promoted_model, training_embedding_cache  # noqa: E402,F401
+
 STRONG_PASSWORD = "correct-horse-battery-staple"
 
 

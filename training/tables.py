@@ -30,6 +30,9 @@ class RunRecord(Model):
     Additions (docs/data-model.md): error, progress, heartbeat_at, updated_at, finished_at,
     model_version, metrics_detail (per-fold and per-sublabel metrics, calibration,
     thresholds), hyperparameter_grid, started_by.
+    Added by training (docs/training.md): backbone (the run's frozen feature extractor),
+    is_demo (the quick demo model), promoted_at / promoted_by (when and by whom this run's
+    model was last promoted to serve detection; kept as history after a later promotion).
     """
 
     Meta = table_meta("run-records")
@@ -64,6 +67,10 @@ class RunRecord(Model):
     metrics_detail = MapAttribute(null=True)
     hyperparameter_grid = MapAttribute(null=True)
     started_by = UnicodeAttribute(null=True)
+    backbone = UnicodeAttribute(null=True)
+    is_demo = BooleanAttribute(null=True)
+    promoted_at = NumberAttribute(null=True)
+    promoted_by = UnicodeAttribute(null=True)
 
     status_index = StatusIndex()
     dataset_version_index = DatasetVersionIndex()

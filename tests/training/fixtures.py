@@ -1,0 +1,89 @@
+"""`promoted_model`: a REAL small model, trained and promoted through the project's services,
+for tests that need detection to score patches.
+
+12 synthetic 240 px images (6 authentic "original": smooth gradients with mild noise; 6 forged,
+sublabels "copy" and "pastiche": the same plus strong high-frequency stripes) are uploaded and
+processed by the datasets services, frozen as a dataset version, trained with k_folds=2 and a
+single configuration, and promoted. Patch ids derive from image content, so the patch
+embeddings are cached on disk once per test session and every later use only trains the head.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from PIL import Image
+
+FIXTURE_GRID = [{"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 40, "patience": 5}]
+FIXTURE_SIZE = 240
+
+
+@dataclass
+class PromotedModel:
+    run_id: str
+    model_version: str
+    dataset_version: str
+    info: dict
+    authentic_image: Image.Image  # one of the training images, full size
+    forged_image: Image.Image
+
+
+def synthetic_painting(index: int, *, forged: bool, size: int = FIXTURE_SIZE) -> Image.Image:
+    rng = np.random.default_rng(1000 + index * 2 + int(forged))
+    y, x = np.mgrid[0:size, 0:size] / size
+    base = np.stack([
+        120 + 80 * np.sin(2 * np.pi * (x * rng.uniform(0.3, 1.0) + rng.uniform())),
+        110 + 70 * np.cos(2 * np.pi * (y * rng.uniform(0.3, 1.0) + rng.uniform())),
+        100 + 60 * np.sin(2 * np.pi * (x + y) * rng.uniform(0.2, 0.8)),
+    ], axis=-1)
+    base += rng.normal(0, 6, base.shape)
+    if forged:
+        period = rng.integers(3, 6)
+        stripes = ((np.arange(size) // period) % 2)[None, :] * 90 - 45
+        base += stripes[..., None] * np.array([1.0, -0.6, 0.8])
+    return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
+
+
+def fixture_dataset_create(folder, *, name: str = "fixture", version: str = "fixture-v1", per_label: int = 6) -> dict:
+    """Upload, process and version the synthetic images through the datasets services."""
+    from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
+    from datasets.sources import UploadEntry
+
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for i in range(per_label):
+        for forged in (False, True):
+            path = folder / f"{'forged' if forged else 'authentic'}_{i:02d}.png"
+            synthetic_painting(i, forged=forged).save(path)
+            sublabel = ("copy" if i % 2 else "pastiche") if forged else "original"
+            entries.append(UploadEntry(path=path, name=path.name, label="forged" if forged else "authentic", sublabel=sublabel))
+    summary = training_upload(dataset_name=name, entries=entries, process=PROCESS_INLINE)
+    assert summary.ok and summary.processed == len(entries), summary
+    return dataset_version_create(name=version, dataset_names=[name])
+
+
+@pytest.fixture(scope="session")
+def training_embedding_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
+@pytest.fixture
+def promoted_model(settings, tmp_path, training_embedding_cache) -> PromotedModel:
+    from training import services
+    from training.serving import promoted_model_info
+
+    settings.EMBEDDING_CACHE_DIR = training_embedding_cache
+    snapshot = fixture_dataset_create(tmp_path / "fixture-images")
+    run = services.run_create(dataset_version=snapshot["name"], k_folds=2, grid=FIXTURE_GRID, started_by="fixture@example.com")
+    run = services.run_execute(run_id=run.run_id)
+    assert run.status == services.COMPLETED, run.error
+    services.model_promote(run_id=run.run_id, promoted_by="fixture@example.com")
+    return PromotedModel(
+        run_id=run.run_id,
+        model_version=run.model_version,
+        dataset_version=snapshot["name"],
+        info=promoted_model_info(),
+        authentic_image=synthetic_painting(0, forged=False),
+        forged_image=synthetic_painting(0, forged=True),
+    )

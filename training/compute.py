@@ -1,0 +1,79 @@
+"""Where training and scoring run: on Modal when settings.MODAL_ENABLED, else in this process.
+This module is the ONE place that choice is made; `_modal_function` is the one Modal lookup
+(tests replace it). Both paths run the same plain functions (training.services.run_execute,
+training.compute.local_patch_logits)."""
+from __future__ import annotations
+
+import io
+import threading
+from typing import Callable
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from training.ml import artifact, backbone as backbone_module, head as head_module
+
+_scorer_lock = threading.Lock()
+_scorer: dict = {"model": None, "model_dir": None}
+
+
+def _modal_function(name: str):
+    """The deployed Modal function `name` ("train_run") or class method ("Scorer.score"),
+    as an object with .remote(...)."""
+    import modal
+
+    if "." in name:
+        cls_name, method = name.split(".", 1)
+        return getattr(modal.Cls.from_name(settings.MODAL_APP_NAME, cls_name)(), method)
+    return modal.Function.from_name(settings.MODAL_APP_NAME, name)
+
+
+def run_training(*, run_id: str, progress: Callable[[str, float], None] | None = None):
+    """Execute a created run (Modal GPU function, or in-process) and return its RunRecord."""
+    from training import services
+    from training.tables import RunRecord
+
+    if settings.MODAL_ENABLED:
+        _modal_function("train_run").remote(run_id)
+        return RunRecord.get(run_id)
+    return services.run_execute(run_id=run_id, progress=progress)
+
+
+def patch_logits(*, model_version: str, images: list[Image.Image]) -> list[float]:
+    """Per-patch forgery logits from model `model_version` (Modal Scorer, or in-process)."""
+    if settings.MODAL_ENABLED:
+        payload = [_png(image) for image in images]
+        return list(_modal_function("Scorer.score").remote(model_version, payload))
+    return local_patch_logits(model_version=model_version, images=images)
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def decode_pngs(payload: list[bytes]) -> list[Image.Image]:
+    return [Image.open(io.BytesIO(data)).convert("RGB") for data in payload]
+
+
+def loaded_model(model_version: str, model_dir=None) -> artifact.LoadedModel:
+    """The process's model: loaded once, reloaded only when another version is asked for."""
+    model_dir = model_dir or settings.MODEL_DIR
+    current = _scorer["model"]
+    if current is not None and current.model_version == model_version and _scorer["model_dir"] == str(model_dir):
+        return current
+    with _scorer_lock:
+        current = _scorer["model"]
+        if current is None or current.model_version != model_version or _scorer["model_dir"] != str(model_dir):
+            model = artifact.load(model_dir, model_version)
+            backbone_module.get_backbone(model.backbone)  # build the backbone now, not on first patch
+            _scorer.update(model=model, model_dir=str(model_dir))
+        return _scorer["model"]
+
+
+def local_patch_logits(*, model_version: str, images: list[Image.Image], model_dir=None) -> list[float]:
+    model = loaded_model(model_version, model_dir)
+    features = backbone_module.embed(images, backbone_name=model.backbone)
+    return head_module.predict_logits(model.head, features).astype(np.float64).tolist()

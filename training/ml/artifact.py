@@ -1,0 +1,83 @@
+"""A saved model version: `<model_dir>/<model_version>/` holding
+
+  head.pt     the head's state dict (standardization buffers included)
+  model.json  backbone, hyperparameters, thresholds, aggregation rule, dataset version,
+              run id, metrics, embedding dimension, created_at
+
+The backbone is not copied: it is named in model.json and rebuilt from its installed weights.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from training.ml import head as head_module
+
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+AGGREGATION = "mean of patch logits, then sigmoid"
+
+
+class ModelNotFound(FileNotFoundError):
+    pass
+
+
+@dataclass
+class LoadedModel:
+    model_version: str
+    head: head_module.Head
+    meta: dict
+
+    @property
+    def backbone(self) -> str:
+        return self.meta["backbone"]
+
+    @property
+    def thresholds(self) -> dict:
+        return self.meta["thresholds"]
+
+
+def model_path(model_dir: Path | str, model_version: str) -> Path:
+    if not VERSION_PATTERN.match(model_version or ""):
+        raise ValueError(f"Invalid model version {model_version!r}.")
+    return Path(model_dir) / model_version
+
+
+def save(model_dir: Path | str, model_version: str, trained_head: head_module.Head, meta: dict) -> Path:
+    """Write the model atomically (a folder renamed into place)."""
+    target = model_path(model_dir, model_version)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{model_version}-"))
+    try:
+        torch.save(trained_head.state_dict(), staging / "head.pt")
+        full_meta = {**meta, "model_version": model_version, "aggregation": AGGREGATION, "format": 1}
+        (staging / "model.json").write_text(json.dumps(full_meta, indent=2, sort_keys=True, default=float))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def read_meta(model_dir: Path | str, model_version: str) -> dict:
+    path = model_path(model_dir, model_version) / "model.json"
+    if not path.exists():
+        raise ModelNotFound(f"Model {model_version} is not in {model_dir}.")
+    return json.loads(path.read_text())
+
+
+def load(model_dir: Path | str, model_version: str) -> LoadedModel:
+    meta = read_meta(model_dir, model_version)
+    trained = head_module.build(int(meta["embedding_dim"]), meta["hyperparameters"])
+    state = torch.load(model_path(model_dir, model_version) / "head.pt", map_location="cpu", weights_only=True)
+    trained.load_state_dict(state)
+    trained.eval()
+    return LoadedModel(model_version, trained, meta)

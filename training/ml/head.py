@@ -1,0 +1,153 @@
+"""The classifier head: logistic regression (hidden = 0) or a one-hidden-layer MLP on frozen
+backbone embeddings, trained with Adam on patch-level binary cross-entropy.
+
+Features are standardized with the training part's mean and standard deviation, which the
+head keeps as buffers so it is self-contained at scoring time. Classes are balanced with
+`pos_weight` (negatives / positives). Early stopping watches the validation loss: the weights
+of the best epoch are kept, and training stops after `patience` epochs without improvement.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+# The default search: small on purpose (embeddings are fixed, so heads differ mainly in capacity
+# and regularization). Each entry is completed with TRAINING_DEFAULTS.
+DEFAULT_GRID: list[dict] = [
+    {"hidden": 0, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.0},
+    {"hidden": 0, "lr": 0.001, "weight_decay": 0.01, "dropout": 0.0},
+    {"hidden": 128, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.2},
+    {"hidden": 128, "lr": 0.0003, "weight_decay": 0.001, "dropout": 0.5},
+]
+TRAINING_DEFAULTS = {"max_epochs": 60, "patience": 8, "batch_size": 256}
+
+
+def complete(hyperparameters: dict) -> dict:
+    """A configuration with every training default filled in (what ConfigRecords store)."""
+    return {**TRAINING_DEFAULTS, **hyperparameters}
+
+
+class Head(nn.Module):
+    def __init__(self, dim: int, hidden: int = 0, dropout: float = 0.0):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("std", torch.ones(dim))
+        if hidden:
+            self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
+        else:
+            self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(dim, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net((x - self.mean) / self.std).squeeze(-1)
+
+
+@dataclass
+class TrainedHead:
+    head: Head
+    hyperparameters: dict
+    best_epoch: int  # 1-based epoch whose weights were kept
+    best_val: float | None  # validation BCE at best_epoch (None when trained without validation)
+    early_stopped: bool
+    epochs_run: int
+
+
+def build(dim: int, hyperparameters: dict) -> Head:
+    hp = complete(hyperparameters)
+    return Head(dim, hidden=int(hp["hidden"]), dropout=float(hp["dropout"]))
+
+
+def predict_logits(head: Head, features: np.ndarray) -> np.ndarray:
+    head.eval()
+    with torch.inference_mode():
+        return head(torch.from_numpy(np.asarray(features, dtype=np.float32))).numpy().astype(np.float64)
+
+
+def _loss(head: Head, x: torch.Tensor, y: torch.Tensor, pos_weight: torch.Tensor) -> float:
+    head.eval()
+    with torch.inference_mode():
+        return float(nn.functional.binary_cross_entropy_with_logits(head(x), y, pos_weight=pos_weight))
+
+
+@contextmanager
+def _threads(rows: int):
+    """Small heads train faster on one thread: thread start-up costs more than the maths."""
+    before = torch.get_num_threads()
+    wanted = 1 if rows < SMALL_TRAINING_ROWS else before
+    if wanted != before:
+        torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        if wanted != before:
+            torch.set_num_threads(before)
+
+
+SMALL_TRAINING_ROWS = 2000
+
+
+def train(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    hyperparameters: dict,
+    *,
+    seed: int,
+    val_x: np.ndarray | None = None,
+    val_y: np.ndarray | None = None,
+    epochs: int | None = None,
+) -> TrainedHead:
+    """Train a head. With validation data: early stopping (best epoch kept). Without: exactly
+    `epochs` epochs (default max_epochs), as when refitting with an epoch count chosen earlier."""
+    with _threads(len(train_x)):
+        return _train(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs)
+
+
+def _train(train_x, train_y, hyperparameters, *, seed, val_x, val_y, epochs) -> TrainedHead:
+    hp = complete(hyperparameters)
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.from_numpy(np.asarray(train_x, dtype=np.float32))
+    y = torch.from_numpy(np.asarray(train_y, dtype=np.float32))
+    head = build(x.shape[1], hp)
+    head.mean.copy_(x.mean(0))
+    head.std.copy_(x.std(0, unbiased=False).clamp_min(1e-6))
+    positives = float(y.sum())
+    pos_weight = torch.tensor((len(y) - positives) / positives if 0 < positives < len(y) else 1.0)
+    optimizer = torch.optim.Adam(head.parameters(), lr=float(hp["lr"]), weight_decay=float(hp["weight_decay"]))
+    has_val = val_x is not None and len(val_x) > 0
+    if has_val:
+        vx = torch.from_numpy(np.asarray(val_x, dtype=np.float32))
+        vy = torch.from_numpy(np.asarray(val_y, dtype=np.float32))
+    max_epochs = int(epochs or hp["max_epochs"])
+    batch_size, patience = int(hp["batch_size"]), int(hp["patience"])
+    best_val, best_epoch, best_state, since_best = float("inf"), 0, None, 0
+    epoch = 0
+    early_stopped = False
+    for epoch in range(1, max_epochs + 1):
+        head.train()
+        order = torch.randperm(len(x), generator=generator)
+        for start in range(0, len(x), batch_size):
+            index = order[start:start + batch_size]
+            optimizer.zero_grad()
+            loss = nn.functional.binary_cross_entropy_with_logits(head(x[index]), y[index], pos_weight=pos_weight)
+            loss.backward()
+            optimizer.step()
+        if not has_val:
+            continue
+        val = _loss(head, vx, vy, pos_weight)
+        if val < best_val - 1e-6:
+            best_val, best_epoch, best_state, since_best = val, epoch, {k: v.detach().clone() for k, v in head.state_dict().items()}, 0
+        else:
+            since_best += 1
+            if since_best >= patience:
+                early_stopped = True
+                break
+    if has_val:
+        head.load_state_dict(best_state)
+        head.eval()
+        return TrainedHead(head, hp, best_epoch, round(best_val, 6), early_stopped, epoch)
+    head.eval()
+    return TrainedHead(head, hp, max_epochs, None, False, max_epochs)

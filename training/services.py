@@ -1,0 +1,384 @@
+"""Writes of the training app: create and execute nested cross-validation runs, record their
+configurations, save the final model, promote a model version, sweep dead runs.
+
+Every long function takes `progress(message, fraction)` so commands, tasks and the demo
+bootstrap can show where it is.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from django.conf import settings
+from pynamodb.exceptions import UpdateError
+
+from artguard.dynamo import now_ms
+from training import data as training_data
+from training import pointer
+from training.ml import artifact, backbone as backbone_module, cv, head
+from training.tables import ConfigRecord, RunRecord
+
+logger = logging.getLogger(__name__)
+
+RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+STATUSES = (RUNNING, COMPLETED, FAILED)
+FINAL_FOLD_ID = -1
+HEARTBEAT_EVERY_SECONDS = 2.0
+Progress = Callable[[str, float], None]
+HP_KEYS = {"hidden", "lr", "weight_decay", "dropout", "max_epochs", "patience", "batch_size"}
+
+
+class TrainingError(ValueError):
+    """A request the training app cannot carry out; the message is meant for the person."""
+
+
+class RunAborted(RuntimeError):
+    """The run stopped being "running" under us (the stale sweep failed it): stop quietly."""
+
+
+def heartbeat_stale_seconds() -> int:
+    return int(getattr(settings, "TRAINING_HEARTBEAT_STALE_SECONDS", 15 * 60))
+
+
+def _clean_grid(grid: list[dict] | None) -> list[dict]:
+    grid = grid if grid is not None else head.DEFAULT_GRID
+    if not isinstance(grid, list) or not grid:
+        raise TrainingError("The hyperparameter grid must be a non-empty list of configurations.")
+    cleaned = []
+    for position, config in enumerate(grid, start=1):
+        if not isinstance(config, dict) or set(config) - HP_KEYS:
+            raise TrainingError(f"Configuration {position}: allowed keys are {', '.join(sorted(HP_KEYS))}.")
+        hp = head.complete(config)
+        try:
+            hp = {
+                "hidden": int(hp.get("hidden", 0)), "lr": float(hp.get("lr", 0.001)),
+                "weight_decay": float(hp.get("weight_decay", 0.0)), "dropout": float(hp.get("dropout", 0.0)),
+                "max_epochs": int(hp["max_epochs"]), "patience": int(hp["patience"]), "batch_size": int(hp["batch_size"]),
+            }
+        except (TypeError, ValueError):
+            raise TrainingError(f"Configuration {position} has a value that is not a number.") from None
+        if hp["hidden"] < 0 or not 0 < hp["lr"] <= 1 or hp["weight_decay"] < 0 or not 0 <= hp["dropout"] < 1 \
+                or not 1 <= hp["max_epochs"] <= 1000 or hp["patience"] < 1 or hp["batch_size"] < 1:
+            raise TrainingError(f"Configuration {position} is out of range: {hp}.")
+        cleaned.append(hp)
+    return cleaned
+
+
+def run_create(
+    *,
+    dataset_version: str,
+    k_folds: int = 5,
+    stratify_on: str = "sublabel",
+    outer_split_seed: int = 0,
+    inner_split_seed: int = 1,
+    grid: list[dict] | None = None,
+    backbone: str = backbone_module.DEFAULT_BACKBONE,
+    started_by: str | None = None,
+    is_demo: bool = False,
+) -> RunRecord:
+    """A RunRecord in status running (progress "queued"); checks everything checkable up front."""
+    if not 2 <= int(k_folds) <= 20:
+        raise TrainingError("k_folds must be between 2 and 20.")
+    if stratify_on not in training_data.STRATIFY_CHOICES:
+        raise TrainingError(f"stratify_on must be one of {', '.join(training_data.STRATIFY_CHOICES)}.")
+    if backbone not in backbone_module.REGISTRY:
+        raise TrainingError(f"Unknown backbone {backbone!r}; known: {', '.join(sorted(backbone_module.REGISTRY))}.")
+    cleaned = _clean_grid(grid)
+    try:
+        snapshot = training_data.dataset_version_snapshot(dataset_version)
+    except training_data.TrainingDataError as error:
+        raise TrainingError(str(error)) from None
+    labels = [image.get("label") for image in snapshot.get("images", [])]
+    for name in ("authentic", "forged"):
+        if labels.count(name) < k_folds:
+            raise TrainingError(f"{k_folds} folds need at least {k_folds} {name} images; dataset version {dataset_version!r} has {labels.count(name)}.")
+    now = now_ms()
+    run = RunRecord(
+        run_id=uuid.uuid4().hex,
+        created_at=now,
+        status=RUNNING,
+        dataset_version=dataset_version,
+        k_folds=int(k_folds),
+        stratify_on=stratify_on,
+        outer_split_seed=int(outer_split_seed),
+        inner_split_seed=int(inner_split_seed),
+        hyperparameter_grid={"configs": cleaned, "backbone": backbone},
+        backbone=backbone,
+        progress="0% queued",
+        heartbeat_at=now,
+        updated_at=now,
+        started_by=started_by,
+        is_demo=bool(is_demo),
+    )
+    run.save(condition=RunRecord.run_id.does_not_exist())
+    return run
+
+
+def run_start(*, sync: bool = False, progress: Progress | None = None, **options) -> RunRecord:
+    """Create a run and execute it: in a django-q2 worker (default) or here (`sync`)."""
+    run = run_create(**options)
+    if sync:
+        return run_execute(run_id=run.run_id, progress=progress)
+    from django_q.tasks import async_task
+
+    async_task("training.tasks.run_train_task", run.run_id, task_name=f"train-{run.run_id}", timeout=settings.Q_CLUSTER.get("timeout"))
+    return run
+
+
+class _Heartbeat:
+    """Progress for the caller, and progress + heartbeat on the RunRecord (at most every
+    HEARTBEAT_EVERY_SECONDS). The write is conditional on status == running, so a run the
+    stale sweep has failed stops instead of overwriting the verdict."""
+
+    def __init__(self, run: RunRecord, progress: Progress | None):
+        self.run, self.progress, self.last = run, progress, 0.0
+
+    def __call__(self, message: str, fraction: float, *, force: bool = False) -> None:
+        if self.progress:
+            self.progress(message, fraction)
+        if not force and time.monotonic() - self.last < HEARTBEAT_EVERY_SECONDS:
+            return
+        self.last = time.monotonic()
+        now = now_ms()
+        try:
+            self.run.update(
+                actions=[RunRecord.progress.set(f"{int(fraction * 100)}% {message}"[:500]), RunRecord.heartbeat_at.set(now), RunRecord.updated_at.set(now)],
+                condition=RunRecord.status == RUNNING,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise RunAborted(f"Run {self.run.run_id} is no longer running.") from None
+            raise
+
+
+def _stage(report: _Heartbeat, start: float, end: float) -> Progress:
+    return lambda message, fraction: report(message, start + (end - start) * max(0.0, min(1.0, fraction)))
+
+
+def _plain(value):
+    """numpy / float values as DynamoDB-storable plain Python (NaN -> None)."""
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)).replace("NaN", "null"))
+
+
+def _config_record(run: RunRecord, fold_id: int, config: cv.ConfigResult, fold: cv.FoldResult | None, created_at: int) -> ConfigRecord:
+    record = ConfigRecord(
+        config_id=uuid.uuid4().hex,
+        created_at=created_at,
+        run_id=run.run_id,
+        dataset_version=run.dataset_version,
+        fold_id=fold_id,
+        hyperparameters={**config.hyperparameters, "backbone": run.backbone or backbone_module.DEFAULT_BACKBONE},
+        best_epoch=config.best_epoch,
+        best_val=config.best_val,
+        early_stopped=config.early_stopped,
+        is_best_in_fold=config.is_best_in_fold,
+        inner_metrics=_plain(config.inner_metrics),
+    )
+    if fold is not None and config.is_best_in_fold:
+        record.fold_metrics = _plain({**fold.metrics, "n_train": len(fold.train_images), "n_test": len(fold.test_images), "n_inner_val": len(fold.inner_val_images)})
+    return record
+
+
+def _delete_configs(run_id: str) -> None:
+    """A retried run starts clean: configurations an earlier attempt wrote are removed."""
+    stale = list(ConfigRecord.run_configs_index.query(run_id))
+    if stale:
+        with ConfigRecord.batch_write() as batch:
+            for record in stale:
+                batch.delete(record)
+
+
+def model_version_for(run: RunRecord) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{'demo' if run.is_demo else 'model'}-{stamp}-{run.run_id[:8]}"
+
+
+def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
+    """Execute a created run end to end (the plain function behind the django-q2 task and the
+    Modal training function). Idempotent: a run that is no longer running is returned as is."""
+    try:
+        run = RunRecord.get(run_id)
+    except RunRecord.DoesNotExist:
+        raise TrainingError(f"There is no run {run_id}.") from None
+    if run.status != RUNNING:
+        return run
+    report = _Heartbeat(run, progress)
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+    try:
+        report("starting", 0.0, force=True)
+        _delete_configs(run_id)
+        backbone = run.backbone or backbone_module.DEFAULT_BACKBONE
+        grid = list(run.hyperparameter_grid.as_dict()["configs"]) if run.hyperparameter_grid else head.DEFAULT_GRID
+        grid = _clean_grid([{k: v for k, v in config.items() if k in HP_KEYS} for config in grid])
+
+        t = time.monotonic()
+        loaded = training_data.training_data_load(
+            dataset_version=run.dataset_version, stratify_on=run.stratify_on, backbone=backbone, progress=_stage(report, 0.0, 0.5),
+        )
+        timings["load_and_embed_seconds"] = time.monotonic() - t
+
+        def on_fold(fold: cv.FoldResult) -> None:
+            created_at = now_ms()
+            with ConfigRecord.batch_write() as batch:
+                for config in fold.configs:
+                    batch.save(_config_record(run, fold.fold_id, config, fold, created_at))
+
+        t = time.monotonic()
+        result = cv.nested_cv(
+            loaded.data, grid, k_folds=int(run.k_folds), outer_split_seed=int(run.outer_split_seed),
+            inner_split_seed=int(run.inner_split_seed), progress=_stage(report, 0.5, 0.9), on_fold=on_fold,
+        )
+        timings["nested_cv_seconds"] = time.monotonic() - t
+
+        report("training the final model on every image", 0.9, force=True)
+        t = time.monotonic()
+        all_images = np.arange(len(loaded.data.image_ids))
+        final_hp = grid[result.final_index]
+        final = cv.refit(loaded.data, all_images, final_hp, result.final_epochs, seed=int(run.outer_split_seed) + 7919)
+        timings["final_model_seconds"] = time.monotonic() - t
+
+        detail = result.detail
+        thresholds = {key: detail["thresholds"][key] for key in ("authentic_below", "forged_above")}
+        model_version = model_version_for(run)
+        summary = _plain(result.summary)
+        meta = {
+            "backbone": backbone,
+            "embedding_dim": int(loaded.data.features.shape[1]),
+            "hyperparameters": final_hp,
+            "epochs": result.final_epochs,
+            "thresholds": thresholds,
+            "threshold_rule": detail["thresholds"],
+            "dataset_version": run.dataset_version,
+            "run_id": run.run_id,
+            "metrics": summary,
+            "is_demo": bool(run.is_demo),
+            "created_at": now_ms(),
+            "n_images": len(loaded.data.image_ids),
+            "n_patches": loaded.patch_count,
+        }
+        path = artifact.save(settings.MODEL_DIR, model_version, final.head, meta)
+        (path / "evaluation.json").write_text(json.dumps(_plain(detail), indent=1))
+
+        final_config = cv.ConfigResult(result.final_index, {**final_hp, "epochs": result.final_epochs, "grid_index": result.final_index}, result.final_epochs, None, False, True)
+        final_record = _config_record(run, FINAL_FOLD_ID, final_config, None, now_ms())
+        final_record.best_val = result.detail["mean_inner_val"][result.final_index]
+        final_record.modal_volume_path = str(path)
+        final_record.save()
+
+        timings["total_seconds"] = time.monotonic() - started
+        stored_detail = {key: value for key, value in detail.items() if key != "oof"}
+        stored_detail["roc"] = _thin(detail["roc"], 200)
+        stored_detail.update(
+            final_index=result.final_index, final_epochs=result.final_epochs, timings=timings,
+            n_images=len(loaded.data.image_ids), n_patches=loaded.patch_count, patches_embedded=loaded.embedded,
+            label_counts={"authentic": int((loaded.data.labels == 0).sum()), "forged": int((loaded.data.labels == 1).sum())},
+        )
+        now = now_ms()
+        actions = [
+            RunRecord.status.set(COMPLETED),
+            RunRecord.best_config_id.set(final_record.config_id),
+            RunRecord.model_version.set(model_version),
+            RunRecord.modal_volume_path.set(str(path)),
+            RunRecord.metrics_detail.set(_plain(stored_detail)),
+            RunRecord.progress.set("100% completed"),
+            RunRecord.finished_at.set(now),
+            RunRecord.updated_at.set(now),
+            RunRecord.heartbeat_at.set(now),
+        ]
+        for name, value in summary.items():
+            attribute = getattr(RunRecord, name)
+            actions.append(attribute.set(value) if value is not None else attribute.remove())
+        run.update(actions=actions, condition=RunRecord.status == RUNNING)
+        report("completed", 1.0) if progress is None else progress("completed", 1.0)
+        return run
+    except RunAborted:
+        run.refresh()
+        return run
+    except Exception as error:
+        logger.exception("training run %s failed", run_id)
+        run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+def _thin(points: list, limit: int) -> list:
+    if len(points) <= limit:
+        return points
+    step = math.ceil(len(points) / limit)
+    return points[::step] + ([points[-1]] if (len(points) - 1) % step else [])
+
+
+def run_fail(*, run_id: str, error: str) -> bool:
+    """Mark a running run failed with `error`; False if it was not running any more."""
+    now = now_ms()
+    try:
+        RunRecord(run_id=run_id).update(
+            actions=[RunRecord.status.set(FAILED), RunRecord.error.set(error[:2000]), RunRecord.finished_at.set(now), RunRecord.updated_at.set(now)],
+            condition=(RunRecord.status == RUNNING),
+        )
+        return True
+    except UpdateError as update_error:
+        if update_error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def runs_sweep_stale(*, now: int | None = None) -> list[str]:
+    """Fail every running run whose heartbeat is older than the stale limit (StatusIndex query
+    on "running": a handful of items, never a scan). Returns the failed run ids."""
+    now = now or now_ms()
+    limit_ms = heartbeat_stale_seconds() * 1000
+    failed = []
+    for run in RunRecord.status_index.query(RUNNING):
+        beat = int(run.heartbeat_at or run.created_at)
+        if now - beat > limit_ms:
+            minutes = (now - beat) / 60000
+            if run_fail(run_id=run.run_id, error=f"No heartbeat for {minutes:.0f} minutes: the worker running it stopped (or never started it)."):
+                failed.append(run.run_id)
+    return failed
+
+
+def model_promote(*, run_id: str, promoted_by: str) -> dict:
+    """Make this run's final model the one detection uses, and record who did it and when.
+
+    The serving pointer (training.pointer) is one small JSON object in processed storage,
+    shared by every web and worker host; the run keeps promoted_at / promoted_by as history."""
+    try:
+        run = RunRecord.get(run_id)
+    except RunRecord.DoesNotExist:
+        raise TrainingError(f"There is no run {run_id}.") from None
+    if run.status != COMPLETED or not run.model_version:
+        raise TrainingError("Only a completed run with a saved model can be promoted.")
+    detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
+    thresholds = detail.get("thresholds") or {}
+    if not settings.MODAL_ENABLED:
+        try:
+            artifact.read_meta(settings.MODEL_DIR, run.model_version)
+        except artifact.ModelNotFound:
+            raise TrainingError(f"Model {run.model_version} is not in {settings.MODEL_DIR}; it cannot be served from here.") from None
+    now = now_ms()
+    info = {
+        "model_version": run.model_version,
+        "run_id": run.run_id,
+        "dataset_version": run.dataset_version,
+        "backbone": run.backbone or backbone_module.DEFAULT_BACKBONE,
+        "metrics": {name: getattr(run, name) for name in (f"{s}_{m}" for s in ("mean", "std") for m in ("accuracy", "auc", "f1", "precision", "recall"))},
+        "thresholds": {"authentic_below": float(thresholds["authentic_below"]), "forged_above": float(thresholds["forged_above"])},
+        "is_demo": bool(run.is_demo),
+        "promoted_at": now,
+        "promoted_by": promoted_by,
+    }
+    run.update(actions=[RunRecord.promoted_at.set(now), RunRecord.promoted_by.set(promoted_by), RunRecord.updated_at.set(now)])
+    pointer.write(info)
+    return info
+
+
+def model_dir_for(model_version: str) -> Path:
+    return artifact.model_path(settings.MODEL_DIR, model_version)

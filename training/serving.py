@@ -1,0 +1,66 @@
+"""The serving API detection calls: the promoted model's info, and patch scoring.
+
+    info = promoted_model_info()          # None when no model is promoted
+    scores = score_patches(patches)       # raises NoPromotedModel
+
+The promoted version is read from the serving pointer (training.pointer: one small object in
+shared storage, cached a few seconds per process). The model runs where training.compute
+says: in this process (backbone + head loaded once, reloaded only when the promoted version
+changes) or in the Modal Scorer class. Aggregation and verdicts: training.ml.aggregate
+(image probability = sigmoid of the mean patch logit).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image
+
+from training import compute, pointer
+from training.ml import aggregate
+
+
+class NoPromotedModel(Exception):
+    """No model version has been promoted yet (staff promote one on the run page)."""
+
+
+@dataclass
+class PatchScores:
+    probabilities: list[float]  # forgery probability per patch, input order
+    image_probability: float  # aggregated, 0..1
+    verdict: str  # "LIKELY_AUTHENTIC" | "INCONCLUSIVE" | "LIKELY_FORGED"
+    model_version: str
+    thresholds: dict  # {"authentic_below": float, "forged_above": float}
+    is_demo: bool  # True for the quick demo model
+
+
+_INFO_KEYS = ("model_version", "run_id", "dataset_version", "metrics", "is_demo", "promoted_at")
+
+
+def promoted_model_info() -> dict | None:
+    """{"model_version", "run_id", "dataset_version", "metrics", "is_demo", "promoted_at"} of
+    the promoted model (plus "promoted_by", "thresholds", "backbone"), or None. Cheap."""
+    info = pointer.read()
+    if not info:
+        return None
+    return {**{key: info.get(key) for key in _INFO_KEYS}, **{k: v for k, v in info.items() if k not in _INFO_KEYS}}
+
+
+def score_patches(images: list[Image.Image]) -> PatchScores:
+    """Score RGB patches (224 px, as datasets.imaging.extract_patches cuts them) with the
+    promoted model. Raises NoPromotedModel, or ValueError for an empty list."""
+    if not images:
+        raise ValueError("score_patches needs at least one patch.")
+    info = promoted_model_info()
+    if info is None:
+        raise NoPromotedModel("No model has been promoted yet: a staff member must promote a trained model version.")
+    logits = compute.patch_logits(model_version=info["model_version"], images=list(images))
+    probability = aggregate.image_probability(logits)
+    thresholds = {"authentic_below": float(info["thresholds"]["authentic_below"]), "forged_above": float(info["thresholds"]["forged_above"])}
+    return PatchScores(
+        probabilities=[float(p) for p in aggregate.sigmoid(logits)],
+        image_probability=probability,
+        verdict=aggregate.verdict(probability, thresholds),
+        model_version=info["model_version"],
+        thresholds=thresholds,
+        is_demo=bool(info.get("is_demo")),
+    )
