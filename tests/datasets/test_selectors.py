@@ -1,0 +1,55 @@
+import pytest
+
+from artguard.storage import processed_storage
+from datasets import selectors, services
+from datasets.layout import DatasetError
+from datasets.sources import entries_load
+from datasets.tables import ImageRecord
+from tests.datasets.factories import folder_dataset
+
+
+def _upload(folder, name, process=services.PROCESS_INLINE):
+    entries, _, _, _ = entries_load(dataset_path=folder, manifest_path=None)
+    services.training_upload(dataset_name=name, entries=entries, process=process)
+
+
+def test_datasets_list_counts_by_label_split_and_status(tmp_path):
+    _upload(folder_dataset(tmp_path / "a", authentic=2, forged={"imitation": 1, "synthetic": 1}), "alpha")
+    _upload(folder_dataset(tmp_path / "b", authentic=1, forged={}, seed=1), "beta", process=services.PROCESS_NONE)
+
+    listed = {dataset["name"]: dataset for dataset in selectors.datasets_list()}
+
+    assert set(listed) == {"alpha", "beta"}
+    assert listed["alpha"]["labels"] == {"authentic": 2, "forged": 2}
+    assert listed["alpha"]["sublabels"] == {"authentic/original": 2, "forged/imitation": 1, "forged/synthetic": 1}
+    assert listed["alpha"]["statuses"] == {"processed": 4}
+    assert listed["beta"]["statuses"] == {"uploaded": 1}
+
+
+def test_images_for_datasets_only_processed_ones_of_the_named_datasets(tmp_path):
+    _upload(folder_dataset(tmp_path / "a", authentic=2, forged={}), "alpha")
+    _upload(folder_dataset(tmp_path / "b", authentic=1, forged={}, seed=1), "beta", process=services.PROCESS_NONE)
+
+    assert {r.dataset_name for r in selectors.images_for_datasets(dataset_names=["alpha", "beta"])} == {"alpha"}
+    assert len(selectors.images_for_datasets(dataset_names=["beta"], status=None)) == 1
+
+
+def test_dataset_version_get_refuses_altered_or_incomplete_versions(tmp_path):
+    _upload(folder_dataset(tmp_path / "a", authentic=1, forged={}), "alpha")
+    services.dataset_version_create(name="v1", dataset_names=["alpha"])
+    storage = processed_storage()
+    storage.delete("datasets/versions/v1.json")
+    services.store_bytes(storage, "datasets/versions/v1.json", b'{"images": []}')
+    with pytest.raises(DatasetError, match="does not match"):
+        selectors.dataset_version_get(name="v1")
+
+    ImageRecord.get("dataset-version#v1").update(actions=[ImageRecord.status.set("pending")])
+    with pytest.raises(DatasetError, match="incomplete"):
+        selectors.dataset_version_get(name="v1")
+    assert selectors.dataset_version_get(name="never") is None
+
+
+def test_image_get_never_returns_a_version_item(tmp_path):
+    _upload(folder_dataset(tmp_path / "a", authentic=1, forged={}), "alpha")
+    services.dataset_version_create(name="v1", dataset_names=["alpha"])
+    assert selectors.image_get(image_id="dataset-version#v1") is None
