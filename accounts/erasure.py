@@ -229,6 +229,8 @@ def _erase_pass(user_id: str, progress: _Progress) -> None:
     _erase_objects(raw_storage(), user_id, "raw_objects", progress)
     progress.step("processed_objects")
     _erase_objects(processed_storage(), user_id, "processed_objects", progress)
+    progress.step("sessions")
+    _end_sessions(user_id)
     progress.step("account")
     if services.user_delete(user_id=user_id):
         progress.add("account")
@@ -256,6 +258,24 @@ def _erase_objects(storage, user_id: str, kind: str, progress: _Progress) -> Non
         storage.delete(path)
         progress.add(kind)
     prune_empty_folders(storage, prefix)
+
+
+def _end_sessions(user_id: str) -> None:
+    """Delete the user's stored sessions: they hold the user id. (They no longer authenticate
+    once the account is disabled; this removes the rows.) Sessions are signed blobs with no
+    user column, so this reads the live ones - a background job, never a request path."""
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    stale = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == user_id
+    ]
+    Session.objects.filter(pk__in=stale).delete()
 
 
 def _record_failure(request: ErasureRequest, error: Exception) -> None:

@@ -178,6 +178,18 @@ def test_another_user_gets_404_and_nothing_changes(client, user, make_user):
     assert other_user_data(user.user_id) == (1, 1, 5)
 
 
+def test_erasure_removes_the_users_sessions_everywhere(user, staff_user, db):
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    for person in (user, user, staff_user):  # two browsers of alice, one of staff
+        Client().force_login(person, backend="accounts.backends.DynamoUserBackend")
+    owners = lambda: sorted(s.get_decoded().get("_auth_user_id") for s in Session.objects.all())  # noqa: E731
+    assert owners() == sorted([user.user_id, user.user_id, staff_user.user_id])
+    erasure.erasure_request(user_id=user.user_id, requested_by=staff_user)
+    assert owners() == [staff_user.user_id]
+
+
 def test_staff_erase_anyone_and_unknown_ids_are_404(staff_client, staff_user, user):
     expected = seed_user_data(user.user_id, analyses=2)
     response = staff_client.delete(delete_url(user.user_id))
