@@ -1,0 +1,139 @@
+"""The Anthropic seam: a fake transport stands in for the network."""
+from __future__ import annotations
+
+import base64
+import json
+
+import httpx2
+import pytest
+
+from detection import explain
+from tests.images import image_bytes
+
+
+@pytest.fixture(autouse=True)
+def dynamo_tables():
+    """These tests touch no table: skip the shared moto set-up."""
+    yield None
+
+
+def _patch(label, x, y, p, scale=1.0):
+    return explain.PatchEvidence(
+        label=label, x=x, y=y, w=224, h=224, scale=scale, p=p,
+        location=explain.location_name(x=x, y=y, w=224, h=224, width=1200, height=900),
+        crop_jpeg=image_bytes(32, 32, seed=len(label) + x),
+    )
+
+
+@pytest.fixture
+def evidence():
+    return explain.Evidence(
+        score=0.81, forgery_score=81, verdict="LIKELY_FORGED",
+        image_jpeg=image_bytes(120, 90), image_width=1200, image_height=900,
+        most_suspicious=[_patch("S1", 0, 0, 0.97), _patch("S2", 976, 0, 0.9), _patch("S3", 500, 400, 0.85)],
+        least_suspicious=[_patch("L1", 0, 676, 0.12), _patch("L2", 976, 676, 0.2), _patch("L3", 500, 676, 0.3)],
+        attributed_artist="Berthe Morisot", title="Harbour", model_version="v7", is_demo=False,
+        thresholds={"authentic_below": 0.3, "forged_above": 0.7},
+    )
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "expected"),
+    [(0, 0, "upper left"), (976, 0, "upper right"), (500, 400, "centre"), (0, 400, "middle left"), (500, 676, "lower centre")],
+)
+def test_location_names_follow_thirds_of_the_image(x, y, expected):
+    assert explain.location_name(x=x, y=y, w=224, h=224, width=1200, height=900) == expected
+
+
+def test_local_explanation_cites_patches_and_states_its_limits(evidence):
+    text = explain.local_explanation(evidence)
+    assert "81 out of 100" in text and "likely forged" in text
+    assert "S1 in the upper left" in text and "L1 in the lower left" in text
+    assert "Berthe Morisot" in text and "not whether this artist made it" in text
+    assert "cannot assess pigments" in text
+    assert "demo model" not in text
+
+
+def test_local_explanation_flags_a_demo_model(evidence):
+    from dataclasses import replace
+
+    assert "not meaningful for real artworks" in explain.local_explanation(replace(evidence, is_demo=True))
+
+
+def test_without_a_key_the_local_explanation_is_used_and_nothing_is_sent(settings, evidence, monkeypatch):
+    settings.ANTHROPIC_API_KEY = ""
+    monkeypatch.setattr(explain, "http_client", lambda: pytest.fail("no request may be made without a key"))
+    result = explain.explain(evidence)
+    assert result.source == explain.SOURCE_LOCAL
+    assert result.text == explain.local_explanation(evidence)
+
+
+def _claude_answer(text):
+    return {
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-test",
+        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
+
+
+@pytest.fixture
+def fake_anthropic(settings, monkeypatch):
+    """Install a MockTransport at the SDK's seam; returns the list of captured requests and a
+    setter for the handler."""
+    settings.ANTHROPIC_API_KEY = "sk-ant-test"
+    settings.ANTHROPIC_MODEL = "claude-test-model"
+    settings.ANTHROPIC_MAX_RETRIES = 0
+    settings.ANTHROPIC_TIMEOUT_SECONDS = 5
+    state = {"requests": [], "handler": lambda request: httpx2.Response(200, json=_claude_answer("Patch S1 looks smoother."))}
+
+    def transport_handler(request):
+        state["requests"].append(request)
+        return state["handler"](request)
+
+    monkeypatch.setattr(explain, "http_client", lambda: httpx2.Client(transport=httpx2.MockTransport(transport_handler)))
+    return state
+
+
+def test_claude_request_carries_image_evidence_and_model(fake_anthropic, evidence):
+    result = explain.explain(evidence)
+    assert result == explain.Explanation(text="Patch S1 looks smoother.", source=explain.SOURCE_CLAUDE)
+    (request,) = fake_anthropic["requests"]
+    assert request.url.path == "/v1/messages"
+    assert "sk-ant-test" in (request.headers.get("x-api-key", "") + request.headers.get("authorization", ""))
+    body = json.loads(request.content)
+    assert body["model"] == "claude-test-model"
+    assert body["max_tokens"] > 0
+    assert "pigment" in body["system"] and "provenance" in body["system"] and "Hedge" in body["system"]
+    content = body["messages"][0]["content"]
+    images = [block for block in content if block["type"] == "image"]
+    # The photograph and six patch crops, as base64 JPEG blocks.
+    assert len(images) == 7
+    assert images[0]["source"]["media_type"] == "image/jpeg"
+    assert base64.b64decode(images[0]["source"]["data"]) == evidence.image_jpeg
+    text = "\n".join(block["text"] for block in content if block["type"] == "text")
+    assert "Forgery score: 81/100" in text and "Verdict: LIKELY_FORGED" in text
+    assert "Attributed artist: Berthe Morisot" in text and "Title: Harbour" in text
+    assert "S1: upper left, x=0, y=0" in text and "forgery probability 0.97" in text
+    assert "L1: lower left" in text and "L3: lower centre" in text
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        lambda request: httpx2.Response(500, json={"type": "error", "error": {"type": "api_error", "message": "boom"}}),
+        lambda request: httpx2.Response(401, json={"type": "error", "error": {"type": "authentication_error", "message": "bad key"}}),
+        lambda request: httpx2.Response(529, json={"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}),
+        lambda request: (_ for _ in ()).throw(httpx2.ReadTimeout("timed out", request=request)),
+        lambda request: (_ for _ in ()).throw(httpx2.ConnectError("no route", request=request)),
+        lambda request: httpx2.Response(200, json=_claude_answer("")),
+        lambda request: httpx2.Response(200, text="not json"),
+    ],
+    ids=["server-error", "bad-key", "overloaded", "timeout", "connect-error", "empty-answer", "garbage"],
+)
+def test_any_claude_failure_falls_back_to_the_local_explanation(fake_anthropic, evidence, handler):
+    fake_anthropic["handler"] = handler
+    result = explain.explain(evidence)
+    assert result.source == explain.SOURCE_LOCAL
+    assert result.text == explain.local_explanation(evidence)
+    assert result.error
+    assert len(fake_anthropic["requests"]) == 1
