@@ -1,7 +1,170 @@
+"""Staff pages for training runs. Thin: parse input, call a selector or service, render."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from artguard.pagination import BadCursor
+from training import plots, selectors, services
+from training.forms import RunStartForm
+from training.ml.metrics import METRIC_NAMES
+
+PAGE_SIZE = 25
+
+
+def _dataset_versions() -> list[str]:
+    try:
+        from datasets.selectors import dataset_versions_list
+
+        return [version["name"] for version in dataset_versions_list() if version.get("status") == "ready"]
+    except Exception:  # the datasets app is optional for this page
+        return []
+
+
+def _when(ms) -> str:
+    return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if ms else ""
+
+
+def _run_row(run) -> dict:
+    return {
+        "run": run,
+        "created": _when(run.created_at),
+        "auc": _pm(run.mean_auc, run.std_auc),
+        "accuracy": _pm(run.mean_accuracy, run.std_accuracy),
+    }
+
+
+def _pm(mean, std) -> str:
+    if mean is None:
+        return "–"
+    return f"{mean:.3f} ± {std:.3f}" if std is not None else f"{mean:.3f}"
+
+
+def _runs_context(request, form=None) -> dict:
+    dataset_version = (request.GET.get("dataset_version") or "").strip()
+    status = request.GET.get("status") or services.COMPLETED
+    if status not in services.STATUSES:
+        status = services.COMPLETED
+    try:
+        if dataset_version:
+            page = selectors.runs_for_dataset_version(dataset_version=dataset_version, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+        else:
+            page = selectors.runs_by_status(status=status, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+    except BadCursor:
+        raise Http404("Bad page cursor.") from None
+    versions = _dataset_versions()
+    return {
+        "rows": [_run_row(run) for run in page.items],
+        "next_cursor": page.next_cursor,
+        "status": status,
+        "statuses": services.STATUSES,
+        "dataset_version": dataset_version,
+        "versions": versions,
+        "form": form or RunStartForm(dataset_versions=versions),
+        "serving": selectors.serving_info(),
+    }
 
 
 @staff_member_required
+@require_GET
 def runs_view(request):
-    return render(request, "training/runs.html")
+    return render(request, "training/runs.html", _runs_context(request))
+
+
+@staff_member_required
+@require_POST
+def run_start_view(request):
+    form = RunStartForm(request.POST, dataset_versions=_dataset_versions())
+    if form.is_valid():
+        try:
+            run = services.run_start(**form.cleaned_data, started_by=request.user.email)
+        except services.TrainingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Run {run.run_id[:8]} started on {run.dataset_version}.")
+            return redirect("training:run", run_id=run.run_id)
+    return render(request, "training/runs.html", _runs_context(request, form), status=400)
+
+
+def _run_or_404(run_id: str):
+    run = selectors.run_get(run_id=run_id)
+    if run is None:
+        raise Http404("No such run.")
+    return run
+
+
+def _run_context(run) -> dict:
+    detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
+    table = selectors.run_fold_table(run_id=run.run_id)
+    serving = selectors.serving_info()
+    return {
+        "run": run,
+        "created": _when(run.created_at),
+        "finished": _when(run.finished_at),
+        "heartbeat": _when(run.heartbeat_at),
+        "promoted": _when(run.promoted_at),
+        "metrics": [{"name": name, "value": _pm(getattr(run, f"mean_{name}"), getattr(run, f"std_{name}"))} for name in METRIC_NAMES],
+        "detail": detail,
+        "per_fold": detail.get("per_fold", []),
+        "per_sublabel": detail.get("per_sublabel", {}),
+        "thresholds": detail.get("thresholds"),
+        "calibration": detail.get("calibration"),
+        "timings": detail.get("timings", {}),
+        "table": table,
+        "grid": (run.hyperparameter_grid.as_dict() if run.hyperparameter_grid else {}).get("configs", []),
+        "is_serving": bool(serving and serving.get("run_id") == run.run_id),
+        "serving": serving,
+    }
+
+
+@staff_member_required
+@require_GET
+def run_view(request, run_id):
+    run = _run_or_404(run_id)
+    return render(request, "training/run.html", _run_context(run))
+
+
+@staff_member_required
+@require_GET
+def run_plot_view(request, run_id, kind):
+    run = _run_or_404(run_id)
+    detail = run.metrics_detail.as_dict() if run.metrics_detail else None
+    if not detail or kind not in {"roc", "calibration"}:
+        raise Http404("No such plot.")
+    if kind == "roc":
+        body = plots.roc_png(detail["roc"], (detail.get("pooled") or {}).get("auc"))
+    else:
+        body = plots.calibration_png(detail["calibration"])
+    response = HttpResponse(body, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@staff_member_required
+@require_POST
+def run_promote_view(request, run_id):
+    _run_or_404(run_id)
+    try:
+        info = services.model_promote(run_id=run_id, promoted_by=request.user.email)
+    except services.TrainingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Model {info['model_version']} now serves detection.")
+    return redirect("training:run", run_id=run_id)
+
+
+@staff_member_required
+@require_GET
+def compare_view(request):
+    ids = [request.GET.get("a", ""), request.GET.get("b", "")]
+    if not all(ids):
+        ids = (request.GET.getlist("run") + ["", ""])[:2]
+    runs = [selectors.run_get(run_id=run_id) for run_id in ids if run_id]
+    if len(runs) != 2 or not all(runs):
+        raise Http404("Choose two existing runs to compare.")
+    return render(request, "training/compare.html", {"columns": [_run_context(run) for run in runs], "metric_names": METRIC_NAMES})

@@ -129,7 +129,7 @@ def roc_points(y_true, probabilities) -> list[list[float]]:
     return points
 
 
-def choose_thresholds(y_true, probabilities, *, target: float = 0.9, min_images: int = 8) -> dict:
+def choose_thresholds(y_true, probabilities, *, target: float = 0.95, min_images: int = 8) -> dict:
     """Verdict thresholds from OUT-OF-FOLD image probabilities.
 
     authentic_below is just above the largest out-of-fold probability t such that, of the

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+from sklearn import metrics as sk
+
+from training.ml import aggregate, metrics
+
+Y = np.array([0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1])
+P = np.array([0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.65, 0.7, 0.4, 0.05, 0.5, 0.3])  # with ties
+
+
+def test_metrics_agree_with_scikit_learn():
+    ours = metrics.binary_metrics(Y, P)
+    predicted = (P >= 0.5).astype(int)
+    assert ours["accuracy"] == pytest.approx(sk.accuracy_score(Y, predicted))
+    assert ours["auc"] == pytest.approx(sk.roc_auc_score(Y, P))
+    assert ours["f1"] == pytest.approx(sk.f1_score(Y, predicted))
+    assert ours["precision"] == pytest.approx(sk.precision_score(Y, predicted))
+    assert ours["recall"] == pytest.approx(sk.recall_score(Y, predicted))
+
+
+def test_auc_undefined_with_one_class_and_degenerate_scores():
+    assert metrics.auc_score([1, 1, 1], [0.1, 0.2, 0.3]) is None
+    assert metrics.auc_score([0, 1, 0, 1], [0.5] * 4) == pytest.approx(0.5)
+
+
+def test_mean_std_over_folds():
+    folds = [{"accuracy": 0.5, "auc": 0.6, "f1": 0.1, "precision": 0.2, "recall": 0.3}, {"accuracy": 1.0, "auc": None, "f1": 0.3, "precision": 0.4, "recall": 0.5}]
+    out = metrics.mean_std(folds)
+    assert out["mean_accuracy"] == pytest.approx(0.75) and out["std_accuracy"] == pytest.approx(0.25)
+    assert out["mean_auc"] == pytest.approx(0.6) and out["std_auc"] == 0.0
+
+
+def test_calibration_ece_by_hand():
+    y = np.array([0, 0, 1, 1])
+    p = np.array([0.05, 0.15, 0.85, 0.95])
+    cal = metrics.calibration(y, p, bins=10)
+    # bins: [0,.1): 0.05 vs 0; [.1,.2): .15 vs 0; [.8,.9): .85 vs 1; [.9,1]: .95 vs 1
+    assert cal["ece"] == pytest.approx((0.05 + 0.15 + 0.15 + 0.05) / 4)
+    assert [b["n"] for b in cal["bins"]] == [1, 1, 1, 1]
+    assert metrics.calibration([1], [1.0])["bins"][0]["hi"] == 1.0
+
+
+def test_thresholds_leave_the_gap_inconclusive_and_meet_the_target():
+    y = np.array([0] * 10 + [1] * 10)
+    p = np.concatenate([np.linspace(0.05, 0.3, 10), np.linspace(0.6, 0.95, 10)])
+    t = metrics.choose_thresholds(y, p, target=0.95)
+    assert t["source"] == "out-of-fold"
+    assert 0.3 < t["authentic_below"] < 0.31 and 0.59 < t["forged_above"] < 0.6
+    # A looser target lets the LIKELY bands reach into the other class (up to the 0.5 clamp).
+    loose = metrics.choose_thresholds(y, p, target=0.9)
+    assert loose["authentic_below"] == 0.5 == loose["forged_above"]
+    assert aggregate.verdict(0.45, t) == aggregate.INCONCLUSIVE
+    assert aggregate.verdict(0.1, t) == aggregate.LIKELY_AUTHENTIC and aggregate.verdict(0.9, t) == aggregate.LIKELY_FORGED
+    noisy_y = np.array([0] * 30 + [1] * 30)
+    noisy_p = np.clip(np.concatenate([np.linspace(0.0, 0.6, 30), np.linspace(0.35, 1.0, 30)]), 0, 1)
+    t = metrics.choose_thresholds(noisy_y, noisy_p, target=0.95)
+    for chosen, want in ((noisy_p < t["authentic_below"], 0), (noisy_p > t["forged_above"], 1)):
+        assert chosen.any() and (noisy_y[chosen] == want).mean() >= 0.95
+
+
+def test_thresholds_fall_back_with_too_few_predictions():
+    t = metrics.choose_thresholds([0, 1], [0.2, 0.8])
+    assert t["source"] == "default"
+    assert (t["authentic_below"], t["forged_above"]) == (aggregate.DEFAULT_THRESHOLDS["authentic_below"], aggregate.DEFAULT_THRESHOLDS["forged_above"])
+
+
+def test_per_sublabel_auc_is_against_the_other_label():
+    y = np.array([0, 0, 1, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.9, 0.8, 0.15, 0.3])
+    subs = ["original", "original", "copy", "copy", "pastiche", "pastiche"]
+    out = metrics.per_sublabel(y, p, subs)
+    assert out["copy"]["auc"] == pytest.approx(1.0)
+    assert out["pastiche"]["auc"] == pytest.approx(sk.roc_auc_score([0, 0, 1, 1], [0.1, 0.2, 0.15, 0.3]))
+    assert out["original"]["label"] == "authentic" and out["original"]["accuracy"] == 1.0
+
+
+def test_aggregation_is_the_sigmoid_of_the_mean_logit():
+    logits = [2.0, -1.0, 0.5]
+    assert aggregate.image_probability(logits) == pytest.approx(1 / (1 + np.exp(-0.5)))
+    assert aggregate.forgery_score(0.874) == 87
+    with pytest.raises(ValueError):
+        aggregate.image_probability([])
