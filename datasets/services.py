@@ -186,21 +186,26 @@ def _process_after_upload(summary: UploadSummary, image_ids: list[str], process:
 def image_preprocess(*, image_id: str) -> ImageRecord:
     """Check, orient, strip, convert and shrink the original; save the PNG; record the result.
     Idempotent: a processed image whose PNG exists is returned untouched."""
+    return _preprocess(image_id)[0]
+
+
+def _preprocess(image_id: str) -> tuple[ImageRecord, Image.Image | None]:
+    """(record, the preprocessed image if this call made it)."""
     record = image_get(image_id=image_id)
     if record is None:
         raise DatasetError(f"No training image {image_id}.")
     storage = processed_storage()
     if record.status == STATUS_PROCESSED and record.processed_path and storage.exists(record.processed_path):
-        return record
+        return record, None
     try:
         with raw_storage().open(record.image_path, "rb") as handle:
             data = handle.read()
         imaging.check_image(data, filename=record.image_path)
         image = imaging.preprocess(data)
     except FileNotFoundError:
-        return _mark_failed(record, "the original file is missing from raw storage")
+        return _mark_failed(record, "the original file is missing from raw storage"), None
     except imaging.ImageRejected as error:
-        return _mark_failed(record, str(error))
+        return _mark_failed(record, str(error)), None
     path = processed_image_path(record.dataset_name, record.image_id)
     store_bytes(storage, path, imaging.encode_png(image))
     record.update(actions=[
@@ -210,7 +215,7 @@ def image_preprocess(*, image_id: str) -> ImageRecord:
         ImageRecord.status.set(STATUS_PROCESSED),
         ImageRecord.status_reason.remove(),
     ], condition=ImageRecord.image_id.exists())
-    return record
+    return record, image
 
 
 def _mark_failed(record: ImageRecord, reason: str) -> ImageRecord:
@@ -218,10 +223,11 @@ def _mark_failed(record: ImageRecord, reason: str) -> ImageRecord:
     return record
 
 
-def image_patches_extract(*, image_id: str) -> int:
+def image_patches_extract(*, image_id: str, image: Image.Image | None = None) -> int:
     """Cut the processed image into the documented patch grid (datasets.imaging), store each
     patch as PNG and write its PatchRecord in batches. patch_id = "<image_id>-<index>", so a
-    second run overwrites the same items and files instead of adding any. Returns the count."""
+    second run overwrites the same items and files instead of adding any. Returns the count.
+    `image` is the processed image when the caller has it in memory (saves decoding the PNG)."""
     record = image_get(image_id=image_id)
     if record is None:
         raise DatasetError(f"No training image {image_id}.")
@@ -231,8 +237,9 @@ def image_patches_extract(*, image_id: str) -> int:
     if record.patch_count == expected:
         return expected
     storage = processed_storage()
-    with storage.open(record.processed_path, "rb") as handle:
-        image = Image.open(io.BytesIO(handle.read())).convert("RGB")
+    if image is None:
+        with storage.open(record.processed_path, "rb") as handle:
+            image = Image.open(io.BytesIO(handle.read())).convert("RGB")
     patches = imaging.extract_patches(image)
     with PatchRecord.batch_write() as batch:
         for index, patch in enumerate(patches):
@@ -256,9 +263,9 @@ def image_patches_extract(*, image_id: str) -> int:
 
 def image_process(*, image_id: str) -> ImageRecord:
     """Preprocess, then cut patches if preprocessing succeeded (the inline form of the task chain)."""
-    record = image_preprocess(image_id=image_id)
+    record, image = _preprocess(image_id)
     if record.status == STATUS_PROCESSED:
-        image_patches_extract(image_id=image_id)
+        image_patches_extract(image_id=image_id, image=image)
         record.refresh()
     return record
 
