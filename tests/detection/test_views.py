@@ -1,0 +1,132 @@
+"""Detection pages, as a person uses them. A Scan anywhere fails the test (conftest)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from detection.tables import InferenceRecord
+from tests.detection.conftest import stored_files
+from tests.detection.factories import make_record, make_records
+from tests.images import image_bytes
+
+
+def test_upload_page_says_plainly_when_no_model_is_promoted(user_client):
+    html = user_client.get("/detections/").content.decode()
+    assert "No forgery model is available yet" in html
+    assert "ask an ArtGuard administrator" in html
+    assert re.search(r'<button type="submit" disabled', html)
+
+
+def test_staff_are_told_how_to_train_a_model(staff_client):
+    html = staff_client.get("/detections/").content.decode()
+    assert "No forgery model is available yet" in html
+    assert "/training/" in html and "bin/artguard run" in html
+
+
+def test_upload_without_files_is_a_400_with_a_message(user_client):
+    response = user_client.post("/detections/", {"title": "x"})
+    assert response.status_code == 400
+    assert "Choose at least one image" in response.content.decode()
+
+
+def test_a_bad_file_reports_why_and_stores_nothing(user_client, user, storage_dirs):
+    response = user_client.post("/detections/", {"files": [SimpleUploadedFile("x.jpg", b"not an image")]})
+    assert response.status_code == 400
+    assert "x.jpg: The file is not an image" in response.content.decode()
+    assert stored_files(storage_dirs) == []
+    assert InferenceRecord.user_inferences_index.count(user.user_id) == 0
+
+
+def test_pending_result_page_polls_the_status_api(user_client, user):
+    record = make_record(user_id=user.user_id, status="PENDING")
+    html = user_client.get(f"/detections/{record.inference_id}/").content.decode()
+    assert f'data-status-url="/api/detections/{record.inference_id}/"' in html
+    assert "fetch(url" in html and "Waiting for a worker" in html
+
+
+def test_failed_result_page_shows_the_reason(user_client, user):
+    record = make_record(user_id=user.user_id, status="FAILED", failure_reason="The analysis took too long and was stopped.")
+    html = user_client.get(f"/detections/{record.inference_id}/").content.decode()
+    assert "took too long" in html and "fetch(url" not in html
+
+
+def test_other_users_pages_are_404(user_client, other_user):
+    theirs = make_record(user_id=other_user.user_id, status="COMPLETED", thumbnail_path="t.jpg")
+    for url in [f"/detections/{theirs.inference_id}/", f"/detections/{theirs.inference_id}/report.pdf",
+                f"/detections/{theirs.inference_id}/images/thumb/"]:
+        assert user_client.get(url).status_code == 404, url
+    assert user_client.post(f"/detections/{theirs.inference_id}/delete/").status_code == 404
+    assert InferenceRecord.get(theirs.inference_id) is not None
+
+
+def test_history_pages_forward_and_back(user_client, user):
+    records = list(reversed(make_records(user_id=user.user_id, count=45)))
+    page1 = user_client.get("/detections/history/").content.decode()
+    assert page1.count('class="history-row"') == 20
+    assert records[0].inference_id in page1 and records[20].inference_id not in page1
+    assert 'id="previous-page"' not in page1
+    next_url = re.search(r'href="([^"]+)" id="next-page"', page1).group(1).replace("&amp;", "&")
+    page2 = user_client.get(next_url).content.decode()
+    assert records[20].inference_id in page2 and records[0].inference_id not in page2
+    next_url = re.search(r'href="([^"]+)" id="next-page"', page2).group(1).replace("&amp;", "&")
+    page3 = user_client.get(next_url).content.decode()
+    assert page3.count('class="history-row"') == 5 and 'id="next-page"' not in page3
+    back_url = re.search(r'href="([^"]+)" id="previous-page"', page3).group(1).replace("&amp;", "&")
+    back = user_client.get(back_url).content.decode()
+    assert records[20].inference_id in back and records[40].inference_id not in back
+    back_url = re.search(r'href="([^"]+)" id="previous-page"', back).group(1).replace("&amp;", "&")
+    first = user_client.get(back_url).content.decode()
+    assert records[0].inference_id in first and 'id="previous-page"' not in first
+    assert user_client.get("/detections/history/?cursor=garbage").status_code == 302
+
+
+def test_upload_watch_report_history_delete(user_client, user, promoted_model, storage_dirs):
+    html = user_client.get("/detections/").content.decode()
+    assert promoted_model.model_version in html and "No forgery model" not in html
+    nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', html).group(1)
+    form = {
+        "nonce": nonce,
+        "attributed_artist": "Gabriele Münter",
+        "title": "Murnau — Street",
+        "files": [SimpleUploadedFile("street.jpg", image_bytes(320, 240), content_type="image/jpeg")],
+    }
+    response = user_client.post("/detections/", form)
+    assert response.status_code == 302
+    result_url = response["Location"]
+    inference_id = result_url.strip("/").split("/")[-1]
+    # The same form sent twice (a double click) creates nothing new.
+    form["files"] = [SimpleUploadedFile("street.jpg", image_bytes(320, 240), content_type="image/jpeg")]
+    assert user_client.post("/detections/", form)["Location"] == result_url
+    assert InferenceRecord.user_inferences_index.count(user.user_id) == 1
+
+    page = user_client.get(result_url).content.decode()
+    record = InferenceRecord.get(inference_id)
+    assert record.status == "COMPLETED"
+    assert f"<strong>{int(record.forgery_score)}</strong>" in page
+    assert 'id="verdict"' in page and 'id="heatmap"' in page and "Processing steps" in page
+    assert promoted_model.model_version in page and 'id="explanation-source">local' in page
+    assert "Gabriele Münter" in page
+    report = user_client.get(f"/detections/{inference_id}/report.pdf")
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
+    assert "attachment" in report["Content-Disposition"]
+
+    history = user_client.get("/detections/history/").content.decode()
+    assert inference_id in history and f"/detections/{inference_id}/images/thumb/" in history
+    assert user_client.get(f"/detections/{inference_id}/images/thumb/").status_code == 200
+
+    # Several files at once: the good ones go through, the bad one is reported.
+    response = user_client.post("/detections/", {
+        "nonce": "another-form",
+        "files": [SimpleUploadedFile("a.png", image_bytes(200, 200, fmt="PNG")), SimpleUploadedFile("bad.jpg", b"nope"),
+                  SimpleUploadedFile("b.webp", image_bytes(200, 200, fmt="WEBP"))],
+    }, follow=True)
+    text = response.content.decode()
+    assert "2 images submitted" in text and "bad.jpg: The file is not an image" in text
+    assert InferenceRecord.user_inferences_index.count(user.user_id) == 3
+
+    response = user_client.post(f"/detections/{inference_id}/delete/", follow=True)
+    assert "deleted" in response.content.decode()
+    assert user_client.get(result_url).status_code == 404
+    assert not [name for name in stored_files(storage_dirs) if inference_id in name]
