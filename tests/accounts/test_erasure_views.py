@@ -80,6 +80,7 @@ def test_admin_lists_erasures_read_only(staff_client, db):
     request = ErasureRequest.objects.create(user_id="u1", requested_by="self")
     listing = staff_client.get(reverse("admin:accounts_erasurerequest_changelist"))
     assert listing.status_code == 200 and b"u1" in listing.content
+    assert staff_client.get(reverse("admin:accounts_erasurerequest_changelist") + "?q=not-a-uuid").status_code == 200
     assert staff_client.get(reverse("admin:accounts_erasurerequest_change", args=[request.pk])).status_code == 200
     assert staff_client.get(reverse("admin:accounts_erasurerequest_add")).status_code == 403
     assert staff_client.post(reverse("admin:accounts_erasurerequest_delete", args=[request.pk]), {"post": "yes"}).status_code == 403
