@@ -86,7 +86,13 @@ def erasure_request(*, user_id: str, requested_by: User) -> tuple[ErasureRequest
             open_request, created = erasure_open_for_user(user_id=user_id), False
     else:
         created = False
-    _disable_account(user_id)
+    try:
+        _disable_account(user_id)
+    except Exception as error:
+        # The request is durable and the job disables the account before deleting anything, so
+        # answer normally. (If DynamoDB is down, nobody can log in meanwhile either.)
+        logger.exception("erasure %s: could not disable user %s yet", open_request.pk, user_id)
+        ErasureRequest.objects.filter(pk=open_request.pk).update(last_error=f"disabling the account: {type(error).__name__}: {error}"[:2000])
     erasure_enqueue(request_id=open_request.id)
     return open_request, created
 

@@ -145,6 +145,28 @@ def test_dynamodb_failure_halfway_resumes_without_double_counting(user, db, monk
     assert again.counts() == expected and again.attempts == 2
 
 
+def test_dynamodb_down_when_asked_still_records_the_request_and_finishes_later(user_client, user, monkeypatch):
+    from accounts import services
+
+    expected = seed_user_data(user.user_id, analyses=1)
+    real_disable = services.user_disable
+
+    def unavailable(**kwargs):
+        raise ConnectionError("DynamoDB unreachable")
+
+    monkeypatch.setattr(services, "user_disable", unavailable)
+    response = user_client.delete(delete_url(user.user_id))
+    assert response.status_code == 202 and response.json()["status"] == "retrying"
+    # The job refused to delete anything while it could not lock the account.
+    assert other_user_data(user.user_id) == (1, 1, 5)
+
+    monkeypatch.setattr(services, "user_disable", real_disable)
+    erasure.erasures_resume(now=timezone.now() + timedelta(hours=1))
+    request = ErasureRequest.objects.get()
+    assert request.status == "completed" and request.counts() == expected
+    assert user_traces(user.user_id, user.email) == []
+
+
 def test_a_request_held_by_a_live_worker_is_not_run_twice(user, db):
     seed_user_data(user.user_id, analyses=1)
     request = ErasureRequest.objects.create(user_id=user.user_id, requested_by="self", status="running", lease_until=timezone.now() + timedelta(minutes=5))
