@@ -47,8 +47,13 @@ def synthetic_painting(index: int, *, forged: bool, size: int = FIXTURE_SIZE) ->
 
 def fixture_dataset_create(folder, *, name: str = "fixture", version: str = "fixture-v1", per_label: int = 6) -> dict:
     """Upload, process and version the synthetic images through the datasets services."""
+    from datasets.selectors import dataset_version_get
     from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
     from datasets.sources import UploadEntry
+
+    existing = dataset_version_get(name=version)
+    if existing is not None:
+        return existing
 
     folder.mkdir(parents=True, exist_ok=True)
     entries = []

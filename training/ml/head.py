@@ -1,7 +1,7 @@
 """The classifier head: logistic regression (hidden = 0) or a one-hidden-layer MLP on frozen
 backbone embeddings, trained with Adam on patch-level binary cross-entropy.
 
-Features are standardized with the training part's mean and standard deviation, which the
+Features are standardized with the training part's mean and (floored) standard deviation, which the
 head keeps as buffers so it is self-contained at scoring time. Classes are balanced with
 `pos_weight` (negatives / positives). Early stopping watches the validation loss: the weights
 of the best epoch are kept, and training stops after `patience` epochs without improvement.
@@ -113,7 +113,11 @@ def _train(train_x, train_y, hyperparameters, *, seed, val_x, val_y, epochs) -> 
     y = torch.from_numpy(np.asarray(train_y, dtype=np.float32))
     head = build(x.shape[1], hp)
     head.mean.copy_(x.mean(0))
-    head.std.copy_(x.std(0, unbiased=False).clamp_min(1e-6))
+    # A feature (nearly) constant on the training part must not be blown up by a tiny std:
+    # ReLU6 embeddings have many such dimensions, and a test patch where one fires would
+    # otherwise dominate the logit. Floor: a tenth of the mean std.
+    std = x.std(0, unbiased=False)
+    head.std.copy_(std.clamp_min(max(float(std.mean()) * 0.1, 1e-6)))
     positives = float(y.sum())
     pos_weight = torch.tensor((len(y) - positives) / positives if 0 < positives < len(y) else 1.0)
     optimizer = torch.optim.Adam(head.parameters(), lr=float(hp["lr"]), weight_decay=float(hp["weight_decay"]))
