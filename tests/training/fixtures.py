@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-FIXTURE_GRID = [{"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 40, "patience": 5}]
+FIXTURE_GRID = [{"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 25, "patience": 5}]
 FIXTURE_SIZE = 240
 
 

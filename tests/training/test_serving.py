@@ -1,17 +1,20 @@
-from datasets import imaging
 import pytest
 
+from datasets import imaging
 from training import compute, serving
 from training.ml import aggregate
+from tests.training.fixtures import synthetic_painting
 
 
 def test_without_a_promoted_model_scoring_says_so():
     assert serving.promoted_model_info() is None
     with pytest.raises(serving.NoPromotedModel):
-        serving.score_patches([imaging.extract_patches(__import__("tests.training.fixtures", fromlist=["x"]).synthetic_painting(0, forged=False))[0].image])
+        serving.score_patches([imaging.extract_patches(synthetic_painting(0, forged=False))[0].image])
+    with pytest.raises(ValueError):
+        serving.score_patches([])
 
 
-def test_promoted_model_scores_forged_above_authentic(promoted_model):
+def test_promoted_model_scores_forged_above_authentic_and_loads_once(promoted_model, monkeypatch):
     info = serving.promoted_model_info()
     assert info["model_version"] == promoted_model.model_version
     assert info["run_id"] == promoted_model.run_id
@@ -21,7 +24,13 @@ def test_promoted_model_scores_forged_above_authentic(promoted_model):
 
     authentic = [p.image for p in imaging.extract_patches(promoted_model.authentic_image)]
     forged = [p.image for p in imaging.extract_patches(promoted_model.forged_image)]
-    a, f = serving.score_patches(authentic), serving.score_patches(forged)
+    a = serving.score_patches(authentic)
+    loads = []
+    original = compute.artifact.load
+    monkeypatch.setattr(compute.artifact, "load", lambda *args, **kw: loads.append(args) or original(*args, **kw))
+    f = serving.score_patches(forged)
+    assert loads == []  # the model stays loaded while the promoted version is unchanged
+
     assert len(a.probabilities) == len(authentic)
     assert a.image_probability < 0.5 < f.image_probability
     assert a.model_version == promoted_model.model_version
@@ -31,19 +40,3 @@ def test_promoted_model_scores_forged_above_authentic(promoted_model):
     # The image probability is the sigmoid of the mean patch logit.
     logits = [aggregate.probability_to_logit(p) for p in f.probabilities]
     assert f.image_probability == pytest.approx(float(aggregate.sigmoid(sum(logits) / len(logits))), abs=1e-6)
-
-
-def test_model_is_loaded_once_per_process(promoted_model, monkeypatch):
-    patches = [p.image for p in imaging.extract_patches(promoted_model.forged_image)]
-    serving.score_patches(patches)
-    loads = []
-    original = compute.artifact.load
-    monkeypatch.setattr(compute.artifact, "load", lambda *a, **k: loads.append(a) or original(*a, **k))
-    serving.score_patches(patches)
-    serving.score_patches(patches)
-    assert loads == []
-
-
-def test_empty_patch_list_is_rejected(promoted_model):
-    with pytest.raises(ValueError):
-        serving.score_patches([])

@@ -1,0 +1,81 @@
+"""The one seam between in-process and Modal: training.compute._modal_function."""
+import pytest
+from django.core.management import call_command
+
+from datasets import imaging
+from training import compute, serving, services, tasks
+from tests.training.fixtures import fixture_dataset_create
+
+GRID = [{"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 20, "patience": 4}]
+
+
+class FakeRemote:
+    """Stands in for a deployed Modal function: .remote runs the same plain function here."""
+
+    def __init__(self, name, calls):
+        self.name, self.calls = name, calls
+
+    def remote(self, *args):
+        self.calls.append(self.name)
+        if self.name == "train_run":
+            (run_id,) = args
+            return services.run_execute(run_id=run_id).status
+        if self.name == "Scorer.score":
+            model_version, pngs = args
+            assert all(isinstance(p, bytes) for p in pngs)  # what crosses the wire is PNG bytes
+            return compute.local_patch_logits(model_version=model_version, images=compute.decode_pngs(pngs))
+        raise AssertionError(f"unexpected Modal lookup {self.name}")
+
+
+@pytest.fixture
+def modal_calls(settings, monkeypatch):
+    settings.MODAL_ENABLED = True
+    calls = []
+    monkeypatch.setattr(compute, "_modal_function", lambda name: FakeRemote(name, calls))
+    return calls
+
+
+@pytest.fixture
+def dataset_version(settings, tmp_path, training_embedding_cache):
+    settings.EMBEDDING_CACHE_DIR = training_embedding_cache
+    return fixture_dataset_create(tmp_path / "images")["name"]
+
+
+def test_training_task_goes_to_modal_when_enabled(dataset_version, modal_calls):
+    run = services.run_create(dataset_version=dataset_version, k_folds=2, grid=GRID)
+    assert tasks.run_train_task(run.run_id) == services.COMPLETED
+    assert modal_calls == ["train_run"]
+
+
+def test_scoring_goes_to_the_modal_scorer_when_enabled_with_the_same_result(promoted_model, settings, monkeypatch):
+    patches = [p.image for p in imaging.extract_patches(promoted_model.forged_image)]
+    local = serving.score_patches(patches)
+    calls = []
+    settings.MODAL_ENABLED = True
+    monkeypatch.setattr(compute, "_modal_function", lambda name: FakeRemote(name, calls))
+    remote = serving.score_patches(patches)
+    assert calls == ["Scorer.score"]
+    assert remote.probabilities == pytest.approx(local.probabilities, abs=1e-5)
+    assert remote.verdict == local.verdict and remote.model_version == local.model_version
+
+
+def test_in_process_path_runs_queued_runs_in_the_worker_and_never_touches_modal(dataset_version, monkeypatch, db):
+    monkeypatch.setattr(compute, "_modal_function", lambda name: pytest.fail("Modal used while disabled"))
+    run = services.run_start(dataset_version=dataset_version, k_folds=2, grid=GRID)  # django-q2 sync mode in tests
+    run.refresh()
+    assert run.status == services.COMPLETED and run.model_version
+
+
+def test_start_training_run_command_prints_progress(dataset_version, capsys):
+    call_command("start_training_run", "--dataset-version", dataset_version, "--k-folds", "2", "--seeds", "3", "4", "--sync")
+    out = capsys.readouterr().out
+    assert "%] embedding patches" in out or "%] listing patches" in out
+    assert "fold 2/2" in out
+    assert "completed: model" in out and "AUC" in out
+
+
+def test_start_training_run_command_reports_bad_input(dataset_version):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no dataset version"):
+        call_command("start_training_run", "--dataset-version", "missing", "--sync")
