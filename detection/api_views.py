@@ -36,6 +36,31 @@ def _plain(value):
     return value.as_dict() if hasattr(value, "as_dict") else value
 
 
+_PLACEHOLDER = "0" * 32
+
+
+def _url_templates(request) -> dict[str, str]:
+    """Absolute URL patterns with a placeholder id, reversed once per request (not per item)."""
+    cached = getattr(request, "_detection_url_templates", None)
+    if cached is None:
+        names = {
+            "url": ("api-detection", []),
+            "page_url": ("detection:result", []),
+            "thumbnail_url": ("detection:image", ["thumb"]),
+            "image_url": ("detection:image", ["display"]),
+            "original_url": ("detection:image", ["original"]),
+            "heatmap_url": ("detection:image", ["heatmap"]),
+            "report_url": ("detection:report", []),
+        }
+        cached = {key: request.build_absolute_uri(reverse(name, args=[_PLACEHOLDER, *extra])) for key, (name, extra) in names.items()}
+        request._detection_url_templates = cached
+    return cached
+
+
+def _url(request, key: str, inference_id: str) -> str:
+    return _url_templates(request)[key].replace(_PLACEHOLDER, inference_id, 1)
+
+
 def detection_summary(record: InferenceRecord, request) -> dict:
     inference_id = record.inference_id
     return {
@@ -48,11 +73,9 @@ def detection_summary(record: InferenceRecord, request) -> dict:
         "score": record.score,
         "forgery_score": int(record.forgery_score) if record.forgery_score is not None else None,
         "verdict": record.verdict,
-        "url": request.build_absolute_uri(reverse("api-detection", args=[inference_id])),
-        "page_url": request.build_absolute_uri(reverse("detection:result", args=[inference_id])),
-        "thumbnail_url": request.build_absolute_uri(reverse("detection:image", args=[inference_id, "thumb"]))
-        if record.thumbnail_path
-        else None,
+        "url": _url(request, "url", inference_id),
+        "page_url": _url(request, "page_url", inference_id),
+        "thumbnail_url": _url(request, "thumbnail_url", inference_id) if record.thumbnail_path else None,
     }
 
 
@@ -61,8 +84,8 @@ def detection_detail(record: InferenceRecord, request) -> dict:
     inference_id = record.inference_id
     completed = record.status == "COMPLETED"
 
-    def image_url(kind: str, present) -> str | None:
-        return request.build_absolute_uri(reverse("detection:image", args=[inference_id, kind])) if present else None
+    def image_url(key: str, present) -> str | None:
+        return _url(request, key, inference_id) if present else None
 
     ttl = record.ttl
     data.update(
@@ -76,10 +99,10 @@ def detection_detail(record: InferenceRecord, request) -> dict:
             "patch_scores": [_plain(p) for p in (record.patch_scores or [])],
             "steps": [_plain(s) for s in (record.steps or [])],
             "expires_at": ttl.isoformat() if hasattr(ttl, "isoformat") else None,
-            "image_url": image_url("display", record.display_path),
-            "original_url": image_url("original", record.image_path),
-            "heatmap_url": image_url("heatmap", record.heatmap_path),
-            "report_url": request.build_absolute_uri(reverse("detection:report", args=[inference_id])) if completed else None,
+            "image_url": image_url("image_url", record.display_path),
+            "original_url": image_url("original_url", record.image_path),
+            "heatmap_url": image_url("heatmap_url", record.heatmap_path),
+            "report_url": image_url("report_url", completed),
         }
     )
     return data

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -311,6 +312,9 @@ def inference_process(*, inference_id: str) -> None:
         )
 
 
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="detection-store")
+
+
 def _process(record: InferenceRecord, serving) -> None:
     steps = _Steps(record.steps)
     prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
@@ -319,8 +323,10 @@ def _process(record: InferenceRecord, serving) -> None:
         with raw_storage().open(record.image_path, "rb") as handle:
             data = handle.read()
         image = preprocess(data, max_side=settings.PREPROCESS_MAX_SIDE)
+    # The lossless copy is the slowest write (PNG deflate of up to 2048 px) and nothing below
+    # needs it: it is encoded and stored on a side thread while the model scores.
+    processed_write = _BACKGROUND.submit(lambda: _put(processed, f"{prefix}/image.png", encode_png(image)))
     with steps.step("store images"):
-        processed_path = _put(processed, f"{prefix}/image.png", encode_png(image))
         display_jpeg = encode_jpeg(image, max_side=DISPLAY_SIDE)
         display_path = _put(processed, f"{prefix}/display.jpg", display_jpeg)
         thumb_path = _put(processed, f"{prefix}/thumb.jpg", encode_jpeg(image, max_side=THUMB_SIDE, quality=80))
@@ -336,6 +342,8 @@ def _process(record: InferenceRecord, serving) -> None:
     ]
     with steps.step("heatmap"):
         heatmap_path = _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(render_heatmap(image, patch_scores)))
+    with steps.step("store lossless copy"):
+        processed_path = processed_write.result()
     probability = min(1.0, max(0.0, float(scores.image_probability)))
     forgery_score = int(round(probability * 100))
     with steps.step("explanation"):
