@@ -1,6 +1,7 @@
 """Workflow B upload: `manage.py upload_training_data --dataset-path DIR --dataset-name NAME`."""
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,11 @@ class Command(BaseCommand):
         source = f"manifest {manifest}" if manifest else "folder names"
         self.stderr.write(f"{len(entries)} image file(s) from {source}; {len(problems)} rejected before upload.")
         progress = None if options["no_progress"] else ProgressBar(self.stderr._out)
+        # django-q2 logs a line per enqueued task; the summary gives the count instead.
+        queue_logger = logging.getLogger("django-q")
+        previous_level = queue_logger.level
+        if not options["sync"]:
+            queue_logger.setLevel(max(previous_level, logging.WARNING))
         try:
             summary = services.training_upload(
                 dataset_name=options["dataset_name"],
@@ -69,6 +75,8 @@ class Command(BaseCommand):
             )
         except DatasetError as error:
             raise CommandError(str(error)) from None
+        finally:
+            queue_logger.setLevel(previous_level)
         self._report(summary, sync=options["sync"])
         if not summary.ok:
             raise CommandError(f"{len(summary.failed) + len(summary.process_failed)} file(s) failed; see the summary above.", returncode=1)
