@@ -53,21 +53,21 @@ def _b64(obj) -> str:
     return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize(
-    "cursor",
-    [
-        "not base64 !!",
-        _b64([1, 2]),
-        _b64({"i": "x" * 32, "c": 1}),
-        _b64({"i": "a" * 32, "c": "1"}),
-        _b64({"i": "a" * 32, "c": -5}),
-        _b64({"i": "a" * 32, "c": 1, "user_id": "someone"}),
-        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
-    ],
-)
-def test_forged_cursors_are_rejected(user, cursor):
-    with pytest.raises(selectors.InvalidCursor):
-        selectors.inferences_page_for_user(user_id=user.user_id, cursor=cursor)
+FORGED_CURSORS = [
+    "not base64 !!",
+    _b64([1, 2]),
+    _b64({"i": "x" * 32, "c": 1}),
+    _b64({"i": "a" * 32, "c": "1"}),
+    _b64({"i": "a" * 32, "c": -5}),
+    _b64({"i": "a" * 32, "c": 1, "user_id": "someone"}),
+    base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+]
+
+
+def test_forged_cursors_are_rejected(user):
+    for cursor in FORGED_CURSORS:
+        with pytest.raises(selectors.InvalidCursor):
+            selectors.inferences_page_for_user(user_id=user.user_id, cursor=cursor)
 
 
 def test_count_since_counts_only_recent_records_of_the_user(user, other_user):
