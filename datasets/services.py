@@ -135,8 +135,8 @@ def training_upload(
                         summary.failed.append(Problem(entry.name, f"already uploaded as {record.label} ({record.dataset_name}/{record.image_name}); labels disagree"))
                         continue
                     summary.skipped.append(Problem(entry.name, f"already present ({record.dataset_name}/{record.image_name})"))
-                    if record.status == STATUS_UPLOADED:  # an earlier run stopped before preprocessing
-                        to_process.append(record.image_id)
+                    if record.status == STATUS_UPLOADED or (record.status == STATUS_PROCESSED and record.patch_count is None):
+                        to_process.append(record.image_id)  # an earlier run stopped before finishing it
                     continue
                 path = raw_image_path(dataset_name, candidate.image_id, candidate.ext)
                 try:

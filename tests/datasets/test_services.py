@@ -184,3 +184,15 @@ def test_manifest_labels_and_row_problems(tmp_path):
     assert (two.label, two.sublabel, two.split, two.actual_creator) == ("forged", "proxy", "train", "Hand B")
     one = ImageRecord.get(image_id_for((folder / "img" / "one.jpg").read_bytes()))
     assert one.split == "val"
+
+
+def test_rerun_finishes_an_image_whose_patches_were_never_cut(tmp_path):
+    folder = folder_dataset(tmp_path / "data", authentic=1, forged={})
+    _upload(folder, process=services.PROCESS_NONE)
+    record = next(ImageRecord.label_split_index.query("authentic"))
+    services.image_preprocess(image_id=record.image_id)  # the patch task never ran
+
+    summary = _upload(folder)
+
+    assert summary.uploaded == [] and summary.processed == 1
+    assert len(selectors.patches_for_image(image_id=record.image_id)) == ImageRecord.get(record.image_id).patch_count > 0
