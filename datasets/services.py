@@ -108,7 +108,7 @@ def training_upload(
     """Store each entry's original in raw storage and record it; report every file's fate."""
     dataset_name = validate_name(dataset_name, what="Dataset name")
     summary = UploadSummary(failed=list(problems), skipped=list(ignored))
-    seen: dict[str, str] = {}  # image_id -> name of the first file with that content
+    seen: dict[str, tuple[str, str]] = {}  # image_id -> (name, label) of the first file with that content
     to_process: list[str] = []
     storage = raw_storage()
     done = 0
@@ -121,9 +121,13 @@ def training_upload(
                 summary.failed.append(Problem(entry.name, str(error)))
                 continue
             if candidate.image_id in seen:
-                summary.skipped.append(Problem(entry.name, f"duplicate of {seen[candidate.image_id]} (same content)"))
+                first_name, first_label = seen[candidate.image_id]
+                if first_label != entry.label:
+                    summary.failed.append(Problem(entry.name, f"same content as {first_name}, which is labelled {first_label}; labels disagree"))
+                else:
+                    summary.skipped.append(Problem(entry.name, f"duplicate of {first_name} (same content)"))
                 continue
-            seen[candidate.image_id] = entry.name
+            seen[candidate.image_id] = (entry.name, entry.label)
             candidates.append(candidate)
         existing = {record.image_id: record for record in ImageRecord.batch_get([c.image_id for c in candidates])} if candidates else {}
         with ImageRecord.batch_write() as batch:

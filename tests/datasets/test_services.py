@@ -53,6 +53,18 @@ def test_duplicate_content_within_one_upload_is_reported_and_stored_once(tmp_pat
     assert summary.ok
 
 
+def test_same_content_with_two_labels_in_one_upload_fails_the_second(tmp_path):
+    folder = folder_dataset(tmp_path / "data", authentic=1, forged={})
+    (folder / "forged" / "proxy").mkdir(parents=True)
+    (folder / "forged" / "proxy" / "same.jpg").write_bytes((folder / "authentic" / "a0.jpg").read_bytes())
+
+    summary = _upload(folder, process=services.PROCESS_NONE)
+
+    assert summary.uploaded == ["authentic/a0.jpg"]
+    assert [problem.name for problem in summary.failed] == ["forged/proxy/same.jpg"]
+    assert "labels disagree" in summary.failed[0].reason
+
+
 def test_bad_files_are_reported_by_name_and_the_rest_continues(tmp_path):
     folder = folder_dataset(tmp_path / "data", authentic=1, forged={})
     bad = folder / "authentic"
