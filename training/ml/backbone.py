@@ -5,8 +5,9 @@ only one whose ImageNet weights install offline. Others are registered when thei
 are present (for example on Modal GPU images). A backbone is built once per process and kept
 in `_LOADED`; every forward pass goes through `_forward` so tests can count backbone calls.
 
-Speed on CPU (bench/bench_scoring.py measures each): patches go through in batches, under
-torch.inference_mode, in channels_last memory format, with torch's intra-op threads set once.
+Speed on CPU (bench/bench_scoring.py measures each): batch norms folded into the convolutions
+(and symmetric "same" pads into the convs), patches in batches, under torch.inference_mode, in
+channels_last memory format, with torch's intra-op threads set once.
 """
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ def _efficientnet_lite(name: str) -> Backbone:
     else:  # pragma: no cover - other lite sizes need weights that are not installed offline
         raise BackboneUnavailable(f"No offline weights for {name}.")
 
+    model.eval()
+    _fuse_efficientnet(model)
+
     class Features(torch.nn.Module):
         def __init__(self, net):
             super().__init__()
@@ -60,6 +64,46 @@ def _efficientnet_lite(name: str) -> Backbone:
             return self.net.extract_features(x).mean(dim=(2, 3))
 
     return Backbone(name=name, module=Features(model), dim=1280)
+
+
+def _fold_batchnorm(conv: torch.nn.Conv2d, bn: torch.nn.BatchNorm2d) -> None:
+    """conv followed by (eval-mode) bn == one conv with scaled weights and a bias."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    bias = bn.bias - bn.running_mean * scale
+    if conv.bias is not None:
+        bias = bias + conv.bias * scale
+    conv.weight = torch.nn.Parameter((conv.weight * scale.reshape(-1, 1, 1, 1)).detach())
+    conv.bias = torch.nn.Parameter(bias.detach())
+
+
+def _symmetric_padding_into_conv(conv: torch.nn.Conv2d) -> None:
+    """TF "same" padding done by a separate pad op; when it is symmetric the conv can do it."""
+    pad = getattr(conv, "static_padding", None)
+    if isinstance(pad, torch.nn.ZeroPad2d):
+        left, right, top, bottom = pad.padding
+        if left == right and top == bottom:
+            conv.padding = (top, left)
+            conv.static_padding = torch.nn.Identity()
+
+
+def _fuse_efficientnet(net: torch.nn.Module) -> None:
+    """Inference-only rewrite (identical outputs up to float rounding, checked in tests):
+    batch norms folded into their convolutions, symmetric pads folded into the convs, ReLU6
+    in place. Measured in bench/bench_scoring.py."""
+    pairs = [(net, "_conv_stem", "_bn0"), (net, "_conv_head", "_bn1")]
+    for block in net._blocks:
+        if hasattr(block, "_expand_conv"):
+            pairs.append((block, "_expand_conv", "_bn0"))
+        pairs += [(block, "_depthwise_conv", "_bn1"), (block, "_project_conv", "_bn2")]
+    with torch.no_grad():
+        for owner, conv_name, bn_name in pairs:
+            conv = getattr(owner, conv_name)
+            _fold_batchnorm(conv, getattr(owner, bn_name))
+            _symmetric_padding_into_conv(conv)
+            setattr(owner, bn_name, torch.nn.Identity())
+    for module in net.modules():
+        if isinstance(module, torch.nn.ReLU6):
+            module.inplace = True
 
 
 def _timm(model_name: str) -> Callable[[str], Backbone]:  # pragma: no cover - needs timm (Modal images)
@@ -87,11 +131,13 @@ _THREADS_SET = False
 
 
 def configure_threads(threads: int | None = None) -> None:
-    """Intra-op threads once per process: ARTGUARD_TORCH_THREADS, else all visible cores."""
+    """Intra-op threads once per process: ARTGUARD_TORCH_THREADS, else half the visible cores
+    (at least 1). Web, workers and scoring share the machine; more threads than cores per
+    process oversubscribes it, which bench/bench_scoring.py shows is far slower under load."""
     global _THREADS_SET
     if _THREADS_SET and threads is None:
         return
-    wanted = threads or int(os.environ.get("ARTGUARD_TORCH_THREADS", "0")) or (os.cpu_count() or 1)
+    wanted = threads or int(os.environ.get("ARTGUARD_TORCH_THREADS", "0")) or max(1, (os.cpu_count() or 1) // 2)
     torch.set_num_threads(max(1, wanted))
     _THREADS_SET = True
 

