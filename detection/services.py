@@ -166,6 +166,7 @@ def inference_submit(
         existing = inference_get_for_user(user_id=user_id, inference_id=inference_id)
         if existing is not None:
             return Submission(record=existing, created=False)
+        _forget_expired(user_id=user_id, inference_id=inference_id)
     rate_limit_check(user_id=user_id)
     if _serving().promoted_model_info() is None:
         raise NoModelAvailable(NO_MODEL_MESSAGE)
@@ -212,6 +213,17 @@ def inference_submit(
     record.update(actions=actions)
     _enqueue(record)
     return Submission(record=inference_get(inference_id=inference_id) or record, created=True)
+
+
+def _forget_expired(*, user_id: str, inference_id: str) -> None:
+    """A key reused after its record expired (but before DynamoDB removed it) starts afresh."""
+    try:
+        stale = InferenceRecord.get(inference_id, consistent_read=True)
+    except InferenceRecord.DoesNotExist:
+        return
+    if stale.user_id == user_id:
+        _delete_objects(user_id=user_id, inference_id=inference_id)
+        stale.delete()
 
 
 def _enqueue(record: InferenceRecord) -> None:

@@ -156,6 +156,13 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     assert first.created and not again.created and theirs.created
     assert again.record.inference_id == first.record.inference_id != theirs.record.inference_id
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 4
+    # Reused after the record expired (DynamoDB may not have removed it yet): a fresh analysis.
+    InferenceRecord(inference_id=first.record.inference_id).update(
+        actions=[InferenceRecord.ttl.set(datetime.fromtimestamp(1_000_000, tz=timezone.utc))]
+    )
+    reborn = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1")
+    assert reborn.created and reborn.record.inference_id == first.record.inference_id
+    assert inference_get(inference_id=first.record.inference_id).status == "COMPLETED"
 
     # A scoring failure ends FAILED with a reason a person can read.
     from training import serving
