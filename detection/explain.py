@@ -115,10 +115,10 @@ def local_explanation(evidence: Evidence) -> str:
     ]
     if evidence.most_suspicious:
         listed = "; ".join(_describe_patch(p) for p in evidence.most_suspicious)
-        parts.append(f"The regions it found most suspicious are {listed}.")
+        parts.append(f"The patches it found most suspicious are {listed}.")
     if evidence.least_suspicious:
         listed = "; ".join(_describe_patch(p) for p in evidence.least_suspicious)
-        parts.append(f"The least suspicious are {listed}.")
+        parts.append(f"The least suspicious patches are {listed}.")
     if evidence.most_suspicious and evidence.least_suspicious:
         spread = evidence.most_suspicious[0].p - evidence.least_suspicious[0].p
         if spread >= 0.3:
@@ -130,8 +130,8 @@ def local_explanation(evidence: Evidence) -> str:
             )
         else:
             parts.append(
-                "Scores are fairly even across the image, so the result reflects the picture as a whole "
-                "rather than one region."
+                "Patch scores are fairly even across the image, so the result reflects the picture as a "
+                "whole rather than one region."
             )
     if evidence.attributed_artist:
         parts.append(
