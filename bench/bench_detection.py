@@ -108,6 +108,7 @@ def main() -> None:
         Figure("upload to COMPLETED p95", percentile(totals, 95), "s"),
         Figure("first analysis in a fresh process (loads the model)", first.seconds, "s"),
     ]
+    figures.append(Figure("load average during the run (2 cores)", os.getloadavg()[0], "", note="other work on the machine inflates every figure"))
     figures += [Figure(f"step: {name} (median)", statistics.median(values), "s") for name, values in steps.items()]
     report("detection", figures, details={"runs": args.runs, "load_average": os.getloadavg(), "totals": totals})
 

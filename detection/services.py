@@ -84,6 +84,11 @@ def _serving():
     return serving
 
 
+def serving_model_info() -> dict | None:
+    """The promoted model's info (training.serving), or None when nothing can score yet."""
+    return _serving().promoted_model_info()
+
+
 def inference_prefix(*, user_id: str, inference_id: str) -> str:
     return f"inference/{user_id}/{inference_id}"
 
@@ -168,7 +173,7 @@ def inference_submit(
             return Submission(record=existing, created=False)
         _forget_expired(user_id=user_id, inference_id=inference_id)
     rate_limit_check(user_id=user_id)
-    if _serving().promoted_model_info() is None:
+    if serving_model_info() is None:
         raise NoModelAvailable(NO_MODEL_MESSAGE)
 
     created_at = now_ms()
@@ -452,17 +457,3 @@ def report_pdf(*, record: InferenceRecord) -> bytes:
     _put(storage, path, pdf)
     return pdf
 
-
-__all__ = [
-    "ImageRejected",
-    "InvalidSubmission",
-    "NoModelAvailable",
-    "RateLimited",
-    "Submission",
-    "inference_delete",
-    "inference_fail",
-    "inference_process",
-    "inference_submit",
-    "inferences_sweep_stuck",
-    "report_pdf",
-]

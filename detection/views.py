@@ -42,13 +42,9 @@ def _created(record) -> datetime:
     return datetime.fromtimestamp(int(record.created_at) / 1000, tz=timezone.utc)
 
 
-def _model_info():
-    return services._serving().promoted_model_info()
-
-
 def _upload_context(**extra) -> dict:
     return {
-        "model_info": _model_info(),
+        "model_info": services.serving_model_info(),
         "nonce": uuid.uuid4().hex,
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         "accept": ",".join([*EXTENSIONS, *ALLOWED_FORMATS.values()]),
