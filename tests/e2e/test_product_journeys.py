@@ -1,0 +1,147 @@
+"""The two journeys the product exists for, in a real browser against a live server and worker:
+staff train and promote a model from the demo data; then a user uploads a photograph, watches
+the result arrive, reads it, downloads the report, finds it in history and deletes it.
+The staff journey runs first: the user journey needs the model it promotes."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.conftest import STRONG_PASSWORD
+from tests.e2e.test_accounts_journey import log_in, sign_up
+
+pytestmark = pytest.mark.browser
+
+STAFF_EMAIL = "curator@example.com"
+
+
+def painting_jpeg() -> bytes:
+    """A photograph-sized painting the model has never seen (not from the demo generator)."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = np.random.default_rng(2026)
+    image = Image.new("RGB", (1400, 1050), (196, 170, 120))
+    draw = ImageDraw.Draw(image)
+    for _ in range(2500):
+        x, y = rng.integers(0, 1400), rng.integers(0, 1050)
+        length, angle = rng.integers(8, 40), rng.uniform(0, np.pi)
+        colour = tuple(int(c) for c in rng.integers(30, 230, size=3))
+        draw.line([(x, y), (x + length * np.cos(angle), y + length * np.sin(angle))], fill=colour, width=int(rng.integers(2, 7)))
+    buffer = io.BytesIO()
+    image.filter(ImageFilter.SMOOTH).save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+IMAGE_LOADED = """img => img.complete ? img.naturalWidth > 0 : new Promise(resolve => {
+    img.addEventListener("load", () => resolve(img.naturalWidth > 0));
+    img.addEventListener("error", () => resolve(false));
+})"""
+
+
+def image_loaded(locator) -> bool:
+    return bool(locator.evaluate(IMAGE_LOADED))
+
+
+def reload_until(page, selector: str, *, timeout_s: float, every_s: float = 3.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.locator(selector).count():
+            return
+        page.wait_for_timeout(every_s * 1000)
+        page.reload()
+    raise AssertionError(f"{selector} did not appear within {timeout_s:.0f}s on {page.url}")
+
+
+def test_staff_upload_demo_data_train_review_and_promote(journey, live_stack, tmp_path):
+    live_stack.manage("create_staff_user", "--email", STAFF_EMAIL, "--password", STRONG_PASSWORD)
+    demo = tmp_path / "demo"
+    live_stack.manage("make_demo_dataset", "--out", str(demo), "--count", "24", "--width", "448", "--height", "336", "--no-progress")
+    uploaded = live_stack.manage("upload_training_data", "--dataset-path", str(demo), "--dataset-name", "demo", "--no-progress")
+    assert "24" in uploaded.stdout
+
+    page = journey.page
+    log_in(page, STAFF_EMAIL)
+    page.wait_for_load_state()
+    page.goto("/datasets/")
+    # The worker preprocesses the uploads; the datasets page counts processed images.
+    reload_until(page, "#datasets tr:has-text('demo'):has-text('processed: 24')", timeout_s=240)
+    journey.shot("datasets after upload")
+    page.fill("#version-form input[name=name]", "journey-v1")
+    page.check("#version-form input[value=demo]")
+    page.click("#version-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "journey-v1" in page.content()
+    journey.shot("dataset version created")
+
+    page.goto("/datasets/images/?label=forged&split=train")
+    journey.shot("forged training images")
+    first_image = page.locator("a[href*='/datasets/images/']").first
+    if first_image.count():
+        first_image.click()
+        page.wait_for_load_state()
+        assert image_loaded(page.locator("img[src$='patches.png']"))
+        journey.shot("image with its patches")
+
+    page.goto("/training/runs/")
+    page.select_option("#run-start [name=dataset_version]", "journey-v1")
+    page.fill("#run-start [name=k_folds]", "2")
+    page.click("#run-start button[type=submit]")
+    page.wait_for_load_state()
+    journey.shot("run started")
+    page.wait_for_selector("#promote", timeout=600_000)  # the run page refreshes itself while running
+    journey.shot("run completed")
+    assert page.locator("#fold-config tbody tr").count() >= 2
+    assert page.locator("#metrics").count()
+    for plot in page.locator("img[src*='/plots/']").all():
+        assert image_loaded(plot)
+    page.click("#promote button")
+    page.wait_for_load_state()
+    journey.shot("model promoted")
+    assert "serv" in page.content().lower()
+
+
+def test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it(journey, live_stack, tmp_path):
+    page = journey.page
+    sign_up(page, "collector@example.com")
+    page.wait_for_load_state()
+    page.goto("/detections/")
+    assert not page.locator("#no-model").count(), "no model serves: the staff journey should have promoted one"
+    journey.shot("upload page")
+    photo = tmp_path / "harbour-at-dusk.jpg"
+    photo.write_bytes(painting_jpeg())
+    page.set_input_files("#id_files", str(photo))
+    page.fill("#id_attributed_artist", "Demo Hand A")
+    page.fill("#id_title", "Harbour at dusk")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/detections/*/")
+    journey.shot("result in progress")
+    page.wait_for_selector("#forgery-score", timeout=120_000)  # the page polls the API, then shows the result
+    journey.shot("result")
+
+    score = int(page.inner_text("#forgery-score strong"))
+    assert 0 <= score <= 100
+    assert page.inner_text("#verdict").strip()
+    assert image_loaded(page.locator("#heatmap"))
+    explanation = page.inner_text("#explanation")
+    assert "patch" in explanation.lower()
+    assert page.locator("#steps tbody tr").count() >= 3
+
+    with page.expect_download() as download_info:
+        page.click("#report-link")
+    report = download_info.value.path().read_bytes()
+    assert report.startswith(b"%PDF")
+    (journey.folder / "report.pdf").write_bytes(report)
+
+    page.goto("/detections/history/")
+    assert page.locator("#history tbody tr:has-text('Harbour at dusk')").count() == 1
+    journey.shot("history")
+    page.click("#history a:has-text('Harbour at dusk')")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete")
+    page.wait_for_url("**/detections/history/")
+    assert not page.locator("#history tbody tr:has-text('Harbour at dusk')").count()
+    journey.shot("history after delete")
