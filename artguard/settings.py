@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Forgery detection for artwork photographs, history, and right to deletion.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"DetectionStatusEnum": "detection.selectors.DETECTION_STATUSES"},
 }
 
 # --- Security (production) ---------------------------------------------------------------------------

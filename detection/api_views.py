@@ -123,8 +123,11 @@ class StepSerializer(serializers.Serializer):
 
 
 class SummarySerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "DetectionSummary"
+
     id = serializers.CharField()
-    status = serializers.ChoiceField(choices=["PENDING", "PROCESSING", "COMPLETED", "FAILED"])
+    status = serializers.ChoiceField(choices=selectors.DETECTION_STATUSES)
     created_at = serializers.DateTimeField()
     image_name = serializers.CharField(allow_null=True)
     attributed_artist = serializers.CharField(allow_null=True)
@@ -144,11 +147,17 @@ class DetectionCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DetectionUpload"
+
         file = serializers.FileField(help_text="JPEG, PNG, WebP or TIFF, at most ARTGUARD_UPLOAD_MAX_MB")
         attributed_artist = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD)
         title = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DetectionAccepted"
+
         id = serializers.CharField()
         status = serializers.CharField()
         status_url = serializers.URLField()
@@ -212,10 +221,16 @@ class DetectionListApi(APIView):
     """Your detections, newest first, HISTORY_PAGE_SIZE (or `limit`) per page. Pass `cursor` from `next_cursor`."""
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DetectionListQuery"
+
         cursor = serializers.CharField(required=False, allow_blank=True, max_length=512)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DetectionPage"
+
         results = SummarySerializer(many=True)
         next_cursor = serializers.CharField(allow_null=True)
 
@@ -246,6 +261,9 @@ class DetectionDetailApi(APIView):
     """One detection: its status while it runs, then score, verdict, explanation, heatmap and patch scores."""
 
     class OutputSerializer(SummarySerializer):
+        class Meta:
+            ref_name = "Detection"
+
         explanation = serializers.CharField(allow_null=True)
         explanation_source = serializers.ChoiceField(choices=["claude", "local"], allow_null=True)
         model_version = serializers.CharField(allow_null=True)

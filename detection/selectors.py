@@ -20,6 +20,7 @@ from detection.tables import InferenceRecord
 PENDING_MARKER_USER = "#pending"
 PENDING_MARKER_PREFIX = "pending#"
 ACTIVE_STATUSES = ("PENDING", "PROCESSING")
+DETECTION_STATUSES = ("PENDING", "PROCESSING", "COMPLETED", "FAILED")
 _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
