@@ -296,8 +296,14 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         for name, value in summary.items():
             attribute = getattr(RunRecord, name)
             actions.append(attribute.set(value) if value is not None else attribute.remove())
-        run.update(actions=actions, condition=RunRecord.status == RUNNING)
-        report("completed", 1.0) if progress is None else progress("completed", 1.0)
+        try:
+            run.update(actions=actions, condition=RunRecord.status == RUNNING)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise RunAborted(f"Run {run_id} was failed by the stale sweep before it could complete.") from None
+            raise
+        if progress:
+            progress("completed", 1.0)
         return run
     except RunAborted:
         run.refresh()
