@@ -199,7 +199,7 @@ MODAL_VOLUME_NAME = env_str("ARTGUARD_MODAL_VOLUME", f"artguard-models-{ARTGUARD
 
 # Claude explains verdicts when a key is set; otherwise a local explanation from the same evidence.
 ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY", "")
-ANTHROPIC_MODEL = env_str("ANTHROPIC_MODEL", "claude-sonnet-4-5")
+ANTHROPIC_MODEL = env_str("ANTHROPIC_MODEL", "claude-sonnet-5-5")  # claude-sonnet-4-5 reaches end-of-life 2026-11-30
 ANTHROPIC_TIMEOUT_SECONDS = env_float("ANTHROPIC_TIMEOUT_SECONDS", 30.0)
 ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 2)
 ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 900)

@@ -82,7 +82,26 @@ def test_history_pages_forward_and_back(user_client, user):
     assert user_client.get("/detections/history/?cursor=garbage").status_code == 302
 
 
-def test_upload_watch_report_history_delete(user_client, user, promoted_model, storage_dirs):
+def test_upload_watch_report_history_delete(user_client, user, promoted_model, storage_dirs, settings, monkeypatch):
+    # Claude answers through a fake transport at the SDK's seam.
+    import json
+
+    import httpx2
+
+    from detection import explain
+
+    settings.ANTHROPIC_API_KEY = "sk-ant-test"
+    sent = []
+
+    def answer(request):
+        sent.append(json.loads(request.content))
+        return httpx2.Response(200, json={
+            "id": "m", "type": "message", "role": "assistant", "model": "x", "stop_reason": "end_turn", "stop_sequence": None,
+            "content": [{"type": "text", "text": "Patch S1 in the upper left shows crisper edges than L1."}],
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        })
+
+    monkeypatch.setattr(explain, "http_client", lambda: httpx2.Client(transport=httpx2.MockTransport(answer)))
     html = user_client.get("/detections/").content.decode()
     assert promoted_model.model_version in html and "No forgery model" not in html
     nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', html).group(1)
@@ -106,7 +125,12 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     assert record.status == "COMPLETED"
     assert f"<strong>{int(record.forgery_score)}</strong>" in page
     assert 'id="verdict"' in page and 'id="heatmap"' in page and "Processing steps" in page
-    assert promoted_model.model_version in page and 'id="explanation-source">local' in page
+    assert promoted_model.model_version in page and 'id="explanation-source">by Claude' in page
+    assert "crisper edges than L1" in page
+    # The photograph plus one crop per cited patch (a 320x240 image has 4 patches: S1-S2, L1-L2).
+    content = sent[0]["messages"][0]["content"]
+    assert sum(block["type"] == "image" for block in content) == 1 + 4
+    assert "Attributed artist: Gabriele Münter" in "".join(block.get("text", "") for block in content)
     assert "Gabriele Münter" in page
     report = user_client.get(f"/detections/{inference_id}/report.pdf")
     assert report.status_code == 200 and report.content.startswith(b"%PDF")
