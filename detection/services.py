@@ -332,6 +332,13 @@ def inference_process(*, inference_id: str) -> None:
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="detection-store")
 
 
+def _store_display_copies(processed: Storage, prefix: str, image) -> tuple[bytes, str, str]:
+    display_jpeg = encode_jpeg(image, max_side=DISPLAY_SIDE)
+    display_path = _put(processed, f"{prefix}/display.jpg", display_jpeg)
+    thumb_path = _put(processed, f"{prefix}/thumb.jpg", encode_jpeg(image, max_side=THUMB_SIDE, quality=80))
+    return display_jpeg, display_path, thumb_path
+
+
 def _process(record: InferenceRecord, serving) -> None:
     steps = _Steps(record.steps)
     prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
@@ -340,13 +347,10 @@ def _process(record: InferenceRecord, serving) -> None:
         with raw_storage().open(record.image_path, "rb") as handle:
             data = handle.read()
         image = preprocess(data, max_side=settings.PREPROCESS_MAX_SIDE)
-    # The lossless copy is the slowest write (PNG deflate of up to 2048 px) and nothing below
-    # needs it: it is encoded and stored on a side thread while the model scores.
-    processed_write = _BACKGROUND.submit(lambda: _put(processed, f"{prefix}/image.png", encode_png(image)))
-    with steps.step("store images"):
-        display_jpeg = encode_jpeg(image, max_side=DISPLAY_SIDE)
-        display_path = _put(processed, f"{prefix}/display.jpg", display_jpeg)
-        thumb_path = _put(processed, f"{prefix}/thumb.jpg", encode_jpeg(image, max_side=THUMB_SIDE, quality=80))
+    # Encoding and writing the stored copies (lossless PNG, display and thumbnail JPEGs) needs
+    # nothing the model produces: it runs on side threads while the patches are cut and scored.
+    lossless_write = _BACKGROUND.submit(lambda: _put(processed, f"{prefix}/image.png", encode_png(image)))
+    display_write = _BACKGROUND.submit(_store_display_copies, processed, prefix, image)
     with steps.step("patches"):
         patches = extract_patches(image)
     with steps.step("score"):
@@ -359,8 +363,9 @@ def _process(record: InferenceRecord, serving) -> None:
     ]
     with steps.step("heatmap"):
         heatmap_path = _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(render_heatmap(image, patch_scores)))
-    with steps.step("store lossless copy"):
-        processed_path = processed_write.result()
+    with steps.step("store images"):
+        processed_path = lossless_write.result()
+        display_jpeg, display_path, thumb_path = display_write.result()
     probability = min(1.0, max(0.0, float(scores.image_probability)))
     forgery_score = int(round(probability * 100))
     with steps.step("explanation"):
