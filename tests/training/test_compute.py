@@ -1,6 +1,7 @@
 """The one seam between in-process and Modal: training.compute._modal_function."""
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from datasets import imaging
 from training import compute, serving, services, tasks
@@ -66,16 +67,11 @@ def test_in_process_path_runs_queued_runs_in_the_worker_and_never_touches_modal(
     assert run.status == services.COMPLETED and run.model_version
 
 
-def test_start_training_run_command_prints_progress(dataset_version, capsys):
+def test_start_training_run_command_prints_progress_and_reports_bad_input(dataset_version, capsys):
     call_command("start_training_run", "--dataset-version", dataset_version, "--k-folds", "2", "--seeds", "3", "4", "--sync")
     out = capsys.readouterr().out
     assert "%] embedding patches" in out or "%] listing patches" in out
     assert "fold 2/2" in out
     assert "completed: model" in out and "AUC" in out
-
-
-def test_start_training_run_command_reports_bad_input(dataset_version):
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="no dataset version"):
         call_command("start_training_run", "--dataset-version", "missing", "--sync")

@@ -25,7 +25,7 @@ def make_data(n_images=41, patches=3, dim=8, seed=0) -> cv.TrainingData:
     return cv.TrainingData([f"img{i:03d}" for i in range(n_images)], labels, cv.strata_for(labels, sublabels), sublabels, features, owner)
 
 
-def test_every_image_is_in_exactly_one_test_fold_with_all_its_patches():
+def test_every_image_is_in_exactly_one_test_fold_with_all_its_patches_or_a_clear_error():
     data = make_data()
     folds = cv.outer_folds(data.labels, data.strata, 5, seed=3)
     tested = np.concatenate([test for _, test in folds])
@@ -35,6 +35,9 @@ def test_every_image_is_in_exactly_one_test_fold_with_all_its_patches():
         train_rows, test_rows = data.rows(train), data.rows(test)
         assert not set(data.patch_image[train_rows]) & set(data.patch_image[test_rows])
         assert len(train_rows) + len(test_rows) == len(data.features)
+    small = make_data(n_images=10)
+    with pytest.raises(cv.NotEnoughData, match="at least 5 authentic"):
+        cv.outer_folds(small.labels, small.strata, 5, seed=0)
 
 
 def test_each_stratum_is_within_one_image_of_its_ideal_share_per_fold():
@@ -101,9 +104,3 @@ def test_result_has_metrics_thresholds_and_final_choice():
     # Each fold's thresholds come from the other folds' out-of-fold predictions only.
     for fold, detail in zip(result.folds, result.detail["per_fold"]):
         assert detail["thresholds"]["n"] == len(data.image_ids) - len(fold.test_images)
-
-
-def test_too_few_images_of_a_label_is_a_clear_error():
-    data = make_data(n_images=10)
-    with pytest.raises(cv.NotEnoughData, match="at least 5 authentic"):
-        cv.outer_folds(data.labels, data.strata, 5, seed=0)

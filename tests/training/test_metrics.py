@@ -8,7 +8,7 @@ Y = np.array([0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1])
 P = np.array([0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.65, 0.7, 0.4, 0.05, 0.5, 0.3])  # with ties
 
 
-def test_metrics_agree_with_scikit_learn():
+def test_metrics_agree_with_scikit_learn_and_average_over_folds():
     ours = metrics.binary_metrics(Y, P)
     predicted = (P >= 0.5).astype(int)
     assert ours["accuracy"] == pytest.approx(sk.accuracy_score(Y, predicted))
@@ -16,14 +16,8 @@ def test_metrics_agree_with_scikit_learn():
     assert ours["f1"] == pytest.approx(sk.f1_score(Y, predicted))
     assert ours["precision"] == pytest.approx(sk.precision_score(Y, predicted))
     assert ours["recall"] == pytest.approx(sk.recall_score(Y, predicted))
-
-
-def test_auc_undefined_with_one_class_and_degenerate_scores():
     assert metrics.auc_score([1, 1, 1], [0.1, 0.2, 0.3]) is None
     assert metrics.auc_score([0, 1, 0, 1], [0.5] * 4) == pytest.approx(0.5)
-
-
-def test_mean_std_over_folds():
     folds = [{"accuracy": 0.5, "auc": 0.6, "f1": 0.1, "precision": 0.2, "recall": 0.3}, {"accuracy": 1.0, "auc": None, "f1": 0.3, "precision": 0.4, "recall": 0.5}]
     out = metrics.mean_std(folds)
     assert out["mean_accuracy"] == pytest.approx(0.75) and out["std_accuracy"] == pytest.approx(0.25)
@@ -56,15 +50,12 @@ def test_thresholds_leave_the_gap_inconclusive_and_meet_the_target():
     t = metrics.choose_thresholds(noisy_y, noisy_p, target=0.95)
     for chosen, want in ((noisy_p < t["authentic_below"], 0), (noisy_p > t["forged_above"], 1)):
         assert chosen.any() and (noisy_y[chosen] == want).mean() >= 0.95
-
-
-def test_thresholds_fall_back_with_too_few_predictions():
     t = metrics.choose_thresholds([0, 1], [0.2, 0.8])
     assert t["source"] == "default"
     assert (t["authentic_below"], t["forged_above"]) == (aggregate.DEFAULT_THRESHOLDS["authentic_below"], aggregate.DEFAULT_THRESHOLDS["forged_above"])
 
 
-def test_per_sublabel_auc_is_against_the_other_label():
+def test_per_sublabel_auc_and_aggregation():
     y = np.array([0, 0, 1, 1, 1, 1])
     p = np.array([0.1, 0.2, 0.9, 0.8, 0.15, 0.3])
     subs = ["original", "original", "copy", "copy", "pastiche", "pastiche"]
@@ -72,9 +63,6 @@ def test_per_sublabel_auc_is_against_the_other_label():
     assert out["copy"]["auc"] == pytest.approx(1.0)
     assert out["pastiche"]["auc"] == pytest.approx(sk.roc_auc_score([0, 0, 1, 1], [0.1, 0.2, 0.15, 0.3]))
     assert out["original"]["label"] == "authentic" and out["original"]["accuracy"] == 1.0
-
-
-def test_aggregation_is_the_sigmoid_of_the_mean_logit():
     logits = [2.0, -1.0, 0.5]
     assert aggregate.image_probability(logits) == pytest.approx(1 / (1 + np.exp(-0.5)))
     assert aggregate.forgery_score(0.874) == 87
