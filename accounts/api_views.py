@@ -2,7 +2,7 @@
 from django.contrib.auth import logout
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
@@ -72,7 +72,11 @@ class UserDataDeleteApi(APIView):
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={202: AcceptedSerializer}, operation_id="user_data_delete")
+    @extend_schema(request=None, operation_id="user_data_delete", responses={
+        202: AcceptedSerializer,
+        401: OpenApiResponse(description="not signed in"),
+        404: OpenApiResponse(description="no such user, or another user's id"),
+    })
     def delete(self, request, user_id: str):
         if request.user.user_id != user_id and not request.user.is_staff:
             raise NotFound()  # another user's id is indistinguishable from an unknown one
@@ -98,7 +102,7 @@ class ErasureStatusApi(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={200: ReceiptSerializer}, operation_id="erasure_status")
+    @extend_schema(operation_id="erasure_status", responses={200: ReceiptSerializer, 404: OpenApiResponse(description="unknown token")})
     def get(self, request, token: str):
         erasure_request = erasure.erasure_get_by_token(token=token)
         if erasure_request is None:
