@@ -101,14 +101,18 @@ def main(argv: list[str] | None = None) -> None:
     process = start(port=args.port, db_path=args.db_path)
     print(f"DynamoDB Local on http://127.0.0.1:{args.port} (pid {process.pid})", flush=True)
 
+    stopping = []
+
     def stop(*_):
+        # Only signal here: waiting inside the handler would contend with the main thread's
+        # wait() for the child and stall until its timeout.
+        stopping.append(True)
         process.terminate()
-        process.wait(timeout=20)
-        sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    sys.exit(process.wait())
+    code = process.wait()
+    sys.exit(0 if stopping else code)
 
 
 if __name__ == "__main__":
