@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "artguard.middleware.OutageMiddleware",  # DynamoDB/storage outages -> 503 page or JSON
 ]
 
 ROOT_URLCONF = "artguard.urls"

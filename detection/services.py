@@ -58,6 +58,7 @@ NO_MODEL_MESSAGE = (
     "one on the Runs page (the run command bootstraps a demo model on first start)."
 )
 STUCK_MESSAGE = "The analysis took too long and was stopped. Please upload the image again."
+SCORING_UNAVAILABLE_MESSAGE = "The scoring service is unavailable right now ({name}). Please try again later."
 
 
 class RateLimited(Exception):
@@ -215,7 +216,12 @@ def inference_submit(
     actions = [InferenceRecord.steps.set(steps)]
     if stored_path != record.image_path:
         actions.append(InferenceRecord.image_path.set(stored_path))
-    record.update(actions=actions)
+    try:
+        record.update(actions=actions)
+    except Exception as error:
+        # The caller is told (503); the record must not wait in PENDING for the sweep.
+        inference_fail(inference_id=inference_id, reason=_failure_reason(error))
+        raise
     _enqueue(record)
     return Submission(record=inference_get(inference_id=inference_id) or record, created=True)
 
@@ -258,10 +264,25 @@ def inference_fail(*, inference_id: str, reason: str) -> bool:
             condition=InferenceRecord.inference_id.exists() & InferenceRecord.status.is_in(*ACTIVE_STATUSES),
         )
         changed = True
-    except UpdateError:
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            # DynamoDB busy or down: keep the marker so the sweep fails the record later.
+            raise
         changed = False
     _delete_marker(inference_id)
     return changed
+
+
+def _failure_reason(error: BaseException) -> str:
+    """A sentence for the record's owner: outages and the scoring service by name, else the type."""
+    from artguard.middleware import outage_message
+
+    message = outage_message(error)
+    if message:
+        return message
+    if isinstance(error, TimeoutError) or type(error).__module__.split(".")[0] == "modal":
+        return SCORING_UNAVAILABLE_MESSAGE.format(name=type(error).__name__)
+    return f"The analysis failed unexpectedly ({type(error).__name__}). Please try again; if it keeps failing, contact support."
 
 
 class _Steps:
@@ -312,7 +333,11 @@ def inference_process(*, inference_id: str) -> None:
             actions=[InferenceRecord.status.set("PROCESSING"), InferenceRecord.updated_at.set(now_ms())],
             condition=InferenceRecord.status.is_in(*ACTIVE_STATUSES),
         )
-    except UpdateError:
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            # DynamoDB busy or down past PynamoDB's retries: fail with that reason (if even that
+            # write fails, the pending marker stays and the sweep fails the record later).
+            inference_fail(inference_id=inference_id, reason=_failure_reason(error))
         return
     serving = _serving()
     try:
@@ -323,10 +348,7 @@ def inference_process(*, inference_id: str) -> None:
         inference_fail(inference_id=inference_id, reason=str(error))
     except Exception as error:
         logger.exception("processing %s failed", inference_id)
-        inference_fail(
-            inference_id=inference_id,
-            reason=f"The analysis failed unexpectedly ({type(error).__name__}). Please try again; if it keeps failing, contact support.",
-        )
+        inference_fail(inference_id=inference_id, reason=_failure_reason(error))
 
 
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="detection-store")
@@ -408,7 +430,9 @@ def _process(record: InferenceRecord, serving) -> None:
             ],
             condition=InferenceRecord.status == "PROCESSING",
         )
-    except UpdateError:
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise  # DynamoDB busy or down: inference_process fails the record with that reason
         # Deleted, or failed by the sweep, while we worked: leave no orphaned objects behind.
         if inference_get(inference_id=record.inference_id) is None:
             _delete_objects(user_id=record.user_id, inference_id=record.inference_id)
