@@ -5,6 +5,7 @@ training.compute.local_patch_logits)."""
 from __future__ import annotations
 
 import io
+import logging
 import threading
 from typing import Callable
 
@@ -13,6 +14,8 @@ from django.conf import settings
 from PIL import Image
 
 from training.ml import artifact, backbone as backbone_module, head as head_module
+
+logger = logging.getLogger(__name__)
 
 _scorer_lock = threading.Lock()
 _scorer: dict = {"model": None, "model_dir": None}
@@ -35,7 +38,12 @@ def run_training(*, run_id: str, progress: Callable[[str, float], None] | None =
     from training.tables import RunRecord
 
     if settings.MODAL_ENABLED:
-        _modal_function("train_run").remote(run_id)
+        try:
+            _modal_function("train_run").remote(run_id)
+        except Exception as error:  # Modal unreachable, bad token, timeout, or the remote run raised
+            logger.exception("training run %s on Modal failed", run_id)
+            # No-op when the remote run already recorded its own failure (the write is conditional).
+            services.run_fail(run_id=run_id, error=f"Training on Modal failed: {type(error).__name__}: {error}")
         return RunRecord.get(run_id)
     return services.run_execute(run_id=run_id, progress=progress)
 

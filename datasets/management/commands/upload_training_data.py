@@ -75,6 +75,15 @@ class Command(BaseCommand):
             )
         except DatasetError as error:
             raise CommandError(str(error)) from None
+        except Exception as error:
+            from artguard.middleware import outage_message
+
+            if outage_message(error) is None:
+                raise
+            raise CommandError(
+                f"Stopped: DynamoDB or image storage is unavailable or throttling ({type(error).__name__}: {error}). "
+                "What was uploaded so far is kept; run the same command again to finish (images already uploaded are skipped)."
+            ) from None
         finally:
             queue_logger.setLevel(previous_level)
         self._report(summary, sync=options["sync"])
