@@ -59,8 +59,8 @@ def run_fold_table(*, run_id: str) -> dict:
 
 
 def config_key(hyperparameters: dict) -> str:
-    names = ("hidden", "lr", "weight_decay", "dropout")
-    return ", ".join(f"{name}={hyperparameters.get(name)}" for name in names)
+    """One row per distinct configuration: every hyperparameter but the run-wide backbone."""
+    return ", ".join(f"{name}={value}" for name, value in sorted(hyperparameters.items()) if name != "backbone")
 
 
 def serving_info() -> dict | None:

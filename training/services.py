@@ -163,8 +163,16 @@ def _stage(report: _Heartbeat, start: float, end: float) -> Progress:
 
 
 def _plain(value):
-    """numpy / float values as DynamoDB-storable plain Python (NaN -> None)."""
-    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)).replace("NaN", "null"))
+    """numpy values and tuples as DynamoDB-storable plain Python; NaN / infinity -> None."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _config_record(run: RunRecord, fold_id: int, config: cv.ConfigResult, fold: cv.FoldResult | None, created_at: int) -> ConfigRecord:
@@ -265,7 +273,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
             "n_patches": loaded.patch_count,
         }
         path = artifact.save(settings.MODEL_DIR, model_version, final.head, meta)
-        (path / "evaluation.json").write_text(json.dumps(_plain(detail), indent=1))
+        (path / "evaluation.json").write_text(json.dumps(_plain(detail), indent=1))  # incl. every out-of-fold prediction
 
         final_config = cv.ConfigResult(result.final_index, {**final_hp, "epochs": result.final_epochs, "grid_index": result.final_index}, result.final_epochs, None, False, True)
         final_record = _config_record(run, FINAL_FOLD_ID, final_config, None, now_ms())
