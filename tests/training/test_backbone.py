@@ -41,3 +41,17 @@ def test_embedding_cache_computes_each_patch_once(tmp_path, monkeypatch):
     other_process = EmbeddingCache(tmp_path, "efficientnet-lite0")  # reads the disk cache
     other_process.get_many(["p0", "p1", "p2", "p3"], lambda ids: pytest.fail("recomputed"))
     assert other_process.computed == 0
+
+
+def test_onnx_runtime_engine_matches_torch_and_keeps_input_order(monkeypatch):
+    bb = backbone.get_backbone()
+    assert bb.session is not None, "onnxruntime is in requirements.txt: the CPU engine should be on"
+    images = [_patch(10 + i) for i in range(10)]
+    monkeypatch.setenv("ARTGUARD_SCORING_LANES", "3")  # batches side by side, results in order
+    fast = backbone.embed(images, batch_size=3)
+    session, bb.session = bb.session, None
+    try:
+        slow = backbone.embed(images)
+    finally:
+        bb.session = session
+    np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-4)

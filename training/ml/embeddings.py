@@ -73,7 +73,7 @@ class EmbeddingCache:
                 self.memory[patch_id] = vector
         for start in range(0, len(missing), batch_size):
             ids = missing[start:start + batch_size]
-            vectors = backbone_module.embed(load_images(ids), backbone_name=self.backbone_name, batch_size=batch_size)
+            vectors = backbone_module.embed(load_images(ids), backbone_name=self.backbone_name)
             self.computed += len(ids)
             for patch_id, vector in zip(ids, vectors):
                 self.memory[patch_id] = vector
