@@ -35,6 +35,7 @@ UNAVAILABLE_CODES = frozenset(
         "InternalServerError",
         "InternalFailure",
         "SlowDown",  # S3
+        "InternalError",  # S3
         "503",
     }
 )
@@ -64,11 +65,15 @@ def _is_dynamo_outage(error: BaseException) -> bool:
     for item in _chain(error):
         if isinstance(item, DynamoUnavailable):
             return True
-        if isinstance(item, ClientError) and item.response.get("Error", {}).get("Code") in UNAVAILABLE_CODES:
+        if isinstance(item, ClientError) and _code(item) in UNAVAILABLE_CODES and not _raised_in_storage(item):
             return True
         if isinstance(item, PynamoDBException) and isinstance(getattr(item, "cause", None), BotoCoreError):
             return True  # connection refused, connect/read timeout, ...
     return False
+
+
+def _code(error) -> str | None:
+    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code")
 
 
 def _raised_in_storage(error: BaseException) -> bool:
@@ -82,10 +87,15 @@ def _raised_in_storage(error: BaseException) -> bool:
 
 
 def _is_storage_outage(error: BaseException) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     for item in _chain(error):
         if isinstance(item, FileNotFoundError):
             return False  # a missing object is the caller's 404, not an outage
-        if isinstance(item, OSError) and _raised_in_storage(item):
+        if not _raised_in_storage(item):
+            continue
+        # local folders: OSError; S3 through django-storages: connection errors, busy codes
+        if isinstance(item, (OSError, BotoCoreError)) or (isinstance(item, ClientError) and _code(item) in UNAVAILABLE_CODES):
             return True
     return False
 

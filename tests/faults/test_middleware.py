@@ -4,7 +4,7 @@ from __future__ import annotations
 import errno
 
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
 from PIL import Image, UnidentifiedImageError
@@ -54,6 +54,14 @@ def test_storage_outages_but_not_missing_objects_or_bad_images(monkeypatch):
         raise OSError(errno.EIO, "I/O error")
 
     monkeypatch.setattr(storage, "_save", boom)
+    assert outage_message(_raised(lambda: storage.save("x.txt", ContentFile(b"x")))) == STORAGE_MESSAGE
+
+    def s3_busy(*args, **kwargs):  # what django-storages lets through from a busy or unreachable S3
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "Reduce your request rate."}}, "PutObject")
+
+    monkeypatch.setattr(storage, "_save", s3_busy)
+    assert outage_message(_raised(lambda: storage.save("x.txt", ContentFile(b"x")))) == STORAGE_MESSAGE
+    monkeypatch.setattr(storage, "_save", lambda *a, **k: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url="https://s3")))
     assert outage_message(_raised(lambda: storage.save("x.txt", ContentFile(b"x")))) == STORAGE_MESSAGE
 
     import io
