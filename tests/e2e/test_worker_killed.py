@@ -1,21 +1,27 @@
-"""A worker killed in the middle of its work loses nothing: a detection submitted through the
-API while the only qcluster is frozen, then SIGKILLed (with all its children), stays PENDING
-only until the stuck-record sweep (the scheduled detection task) fails it with a reason.
+"""A worker killed in the middle of a task loses nothing. A detection is submitted through the
+API; the worker takes it and blocks in PROCESSING (the served model's model.json is a named
+pipe nobody writes, so loading the model waits); the qcluster and all its children are
+SIGKILLed. The record stays PROCESSING only until the stuck-record sweep (the scheduled
+detection task) fails it with a reason; a restarted worker that gets the task re-delivered by
+the broker leaves the failed record alone.
 
 Its own small live stack (DynamoDB Local, runserver, qcluster) with
-ARTGUARD_PENDING_TIMEOUT_MINUTES=0, so the sweep need not wait 15 minutes."""
+ARTGUARD_PENDING_TIMEOUT_MINUTES=0 (the sweep need not wait 15 minutes) and a short broker
+retry (re-delivery after ARTGUARD_Q_RETRY seconds)."""
 from __future__ import annotations
 
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.e2e.livestack import start_live_stack
+from tests.e2e.livestack import ROOT, start_live_stack
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.browser
@@ -27,12 +33,21 @@ from detection.apps import SWEEP_SCHEDULE_NAME
 from django_q.models import Schedule
 from training import pointer
 user = user_create(email="killed@example.com", password="correct-horse-battery-staple")
-pointer.write({"model_version": "never-loaded", "run_id": "r" * 32, "dataset_version": "v", "metrics": {},
+pointer.write({"model_version": "blocking-model", "run_id": "r" * 32, "dataset_version": "v", "metrics": {},
                "is_demo": True, "promoted_at": 0, "thresholds": {"authentic_below": 0.3, "forged_above": 0.7}})
+# This test runs the sweep itself, at the moment it chooses: hold off the scheduled one.
+from datetime import timedelta
+from django.utils import timezone
+Schedule.objects.filter(name=SWEEP_SCHEDULE_NAME).update(next_run=timezone.now() + timedelta(hours=1))
 print(json.dumps({"token": api_token_create(user_id=user.user_id),
                   "sweep_scheduled": Schedule.objects.filter(name=SWEEP_SCHEDULE_NAME, repeats=-1).exists()}))
 """
 SWEEP = "from detection.tasks import inferences_sweep_stuck_task; print(inferences_sweep_stuck_task())"
+TASK_DONE = """
+from django_q.models import OrmQ, Task
+print(Task.objects.filter(name="detection-{id}").count(), OrmQ.objects.count())
+"""
+Q_RETRY_SECONDS = 20
 
 
 def _descendants(pid: int) -> list[int]:
@@ -73,7 +88,9 @@ def _alive(pid: int) -> bool:
 
 @pytest.fixture
 def stack(tmp_path):
-    stack = start_live_stack(tmp_path / "live", extra_env={"ARTGUARD_PENDING_TIMEOUT_MINUTES": "0"})
+    stack = start_live_stack(tmp_path / "live", extra_env={
+        "ARTGUARD_PENDING_TIMEOUT_MINUTES": "0", "ARTGUARD_Q_TIMEOUT": str(Q_RETRY_SECONDS - 5), "ARTGUARD_Q_RETRY": str(Q_RETRY_SECONDS),
+    })
     yield stack
     stack.stop()
 
@@ -85,14 +102,22 @@ def test_a_killed_worker_loses_no_detection(stack):
     worker = stack.processes[1]
     assert "qcluster" in " ".join(Path(f"/proc/{worker.pid}/cmdline").read_text().split("\0"))
 
-    _signal_tree(worker, signal.SIGSTOP)  # the worker (and its scheduler) hold still...
+    model_dir = stack.data_dir / "models" / "blocking-model"
+    model_dir.mkdir(parents=True)
+    os.mkfifo(model_dir / "model.json")  # opening it for reading blocks: the task hangs mid-way
+
     response = requests.post(
         f"{stack.base_url}/api/detections/", headers=headers, timeout=30,
         files={"file": ("work.jpg", image_bytes(320, 240), "image/jpeg")},
     )
     assert response.status_code == 202, response.text
-    status_url = response.json()["status_url"]
-    assert requests.get(status_url, headers=headers, timeout=10).json()["status"] in ("PENDING", "PROCESSING")
+    status_url, inference_id = response.json()["status_url"], response.json()["id"]
+    deadline = time.monotonic() + 90
+    while (status := requests.get(status_url, headers=headers, timeout=10).json()["status"]) == "PENDING":
+        assert time.monotonic() < deadline, "the worker never took the task"
+        time.sleep(0.5)
+    assert status == "PROCESSING"
+    time.sleep(1)  # well inside the task now: preprocessing done, loading the model
 
     killed = _signal_tree(worker, signal.SIGKILL)  # ...and die with the task unfinished
     assert len(killed) > 1  # qcluster's sentinel, pusher, monitor and workers
@@ -102,10 +127,24 @@ def test_a_killed_worker_loses_no_detection(stack):
         time.sleep(0.2)
     assert not [pid for pid in killed if _alive(pid)], "qcluster processes survived SIGKILL"
     detail = requests.get(status_url, headers=headers, timeout=10).json()
-    assert detail["status"] in ("PENDING", "PROCESSING")  # not lost, not finished
+    assert detail["status"] == "PROCESSING"  # not lost, not finished
 
     # What the scheduled sweep does every SWEEP_EVERY_MINUTES, run now.
     assert stack.manage("shell", "-c", SWEEP).stdout.strip().splitlines()[-1] == "1"
     detail = requests.get(status_url, headers=headers, timeout=10).json()
     assert detail["status"] == "FAILED"
     assert detail["failure_reason"] == "The analysis took too long and was stopped. Please upload the image again."
+
+    # A restarted worker gets the unacknowledged task re-delivered and leaves the record alone.
+    log = open(stack.data_dir / "worker-restarted.log", "ab")
+    stack.processes.insert(1, subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=stack.env,
+                                               stdout=log, stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + Q_RETRY_SECONDS + 60
+    while True:
+        done, queued = map(int, stack.manage("shell", "-c", TASK_DONE.format(id=inference_id)).stdout.split()[-2:])
+        if done:
+            break
+        assert time.monotonic() < deadline, f"the task was not re-delivered ({queued} queued)\n{stack.log_tail('worker-restarted')}"
+        time.sleep(3)
+    detail = requests.get(status_url, headers=headers, timeout=10).json()
+    assert detail["status"] == "FAILED" and detail["failure_reason"]
