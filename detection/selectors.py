@@ -101,6 +101,14 @@ def cursor_decode(cursor: str, *, user_id: str) -> dict:
     }
 
 
+# What a history row shows: reading only these keeps a page to a few KB instead of every
+# record's patch scores, steps and explanation (bench/bench_history.py measures the difference).
+SUMMARY_ATTRIBUTES = [
+    "inference_id", "user_id", "created_at", "status", "image_name", "attributed_artist", "title",
+    "score", "forgery_score", "verdict", "thumbnail_path", "ttl",
+]
+
+
 def inferences_page_for_user(*, user_id: str, cursor: str | None = None, page_size: int | None = None) -> HistoryPage:
     """One page of the user's live records, newest first. One Query on UserInferencesIndex for
     page_size + 1 items: the extra one only tells whether there is a next page."""
@@ -113,6 +121,7 @@ def inferences_page_for_user(*, user_id: str, cursor: str | None = None, page_si
         limit=page_size + 1,
         page_size=page_size + 1,
         last_evaluated_key=start_key,
+        attributes_to_get=SUMMARY_ATTRIBUTES,
     )
     now_s = time.time()
     records = [record for record in results if not is_expired(record, now_s=now_s)]
