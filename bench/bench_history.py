@@ -23,7 +23,7 @@ STEPS = [{"name": name, "seconds": 0.1} for name in ("upload", "preprocess", "pa
 EXPLANATION = "The model gives this photograph a forgery score of 50 out of 100. " * 20
 
 
-def fill(user_id: str, count: int, *, start_ms: int) -> None:
+def fill(user_id: str, count: int, *, start_ms: int, full_size: bool = True) -> None:
     from datetime import datetime, timezone
 
     from detection.tables import InferenceRecord
@@ -37,7 +37,7 @@ def fill(user_id: str, count: int, *, start_ms: int) -> None:
                 status="COMPLETED", image_name=f"work{index}.jpg", score=0.5, forgery_score=50, verdict="INCONCLUSIVE",
                 thumbnail_path=f"inference/{user_id}/x{index}/thumb.jpg",
                 # as large as a real completed record: 28 patch scores, steps and an explanation
-                patch_scores=PATCH_SCORES, steps=STEPS, explanation=EXPLANATION, model_version="model-bench",
+                **({"patch_scores": PATCH_SCORES, "steps": STEPS, "explanation": EXPLANATION, "model_version": "model-bench"} if full_size else {}),
             ))
 
 
