@@ -39,19 +39,26 @@ def main() -> None:
         dynamodb_local.wait_ready(port=port, process=process)
         configure_tables(host=f"http://127.0.0.1:{port}")
         tables_provision()
-        run(args.analyses)
+        figures = run(args.analyses)
     finally:
         process.terminate()
         process.wait(timeout=20)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.common import report
+
+    report("erasure", figures, details={"analyses": args.analyses})
 
 
-def run(analyses: int) -> None:
+def run(analyses: int) -> list:
     from django.core.files.storage import FileSystemStorage
 
     from accounts import erasure
     from accounts.services import user_create
     from tests.accounts.test_erasure import seed_user_data
 
+    from bench.common import Figure
+
+    figures = []
     for label, fault in (("clean run", False), ("fault at half the processed files, then resume", True)):
         user = user_create(email=f"bench-{int(time.time() * 1000)}@example.com", password="correct-horse-battery-staple")
         started = time.perf_counter()
@@ -80,6 +87,9 @@ def run(analyses: int) -> None:
         objects = expected["raw_objects"] + expected["processed_objects"]
         print(f"{label}: {analyses} records + {objects} files seeded in {seeded:.1f} s; erased in {elapsed:.2f} s "
               f"({analyses / elapsed:.0f} records/s incl. files), attempts={request.attempts}, counts match: {request.counts()}")
+        figures.append(Figure(f"erasure of {analyses} analyses + {objects} files: {label}", elapsed, "s",
+                              note=f"attempts {request.attempts}; receipt counts match what was stored"))
+    return figures
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ naive way measured in the same run, and their ratio. Writes bench/results/latest
     .venv/bin/python bench/run.py            # all
     .venv/bin/python bench/run.py history    # those whose file name contains "history"
     .venv/bin/python bench/run.py --quick    # smaller counts, for a smoke run
+    .venv/bin/python bench/run.py --collect  # no runs: gather the last saved result of each
 """
 from __future__ import annotations
 
@@ -29,9 +30,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("filters", nargs="*")
     parser.add_argument("--quick", action="store_true", help="pass --quick to each benchmark")
+    parser.add_argument("--collect", action="store_true", help="run nothing; tabulate each benchmark's last saved result")
     args = parser.parse_args()
     sections, failures = [], []
-    for script in discover(args.filters):
+    for script in discover(args.filters) if args.collect else []:
+        path = RESULTS / f"{script.stem.removeprefix('bench_')}.json"
+        if not path.exists():
+            failures.append(f"{script.name} (never run)")
+            continue
+        payload = json.loads(path.read_text())
+        sections.append((path.stem, payload, [Figure(**fig) for fig in payload["figures"]], None))
+    for script in [] if args.collect else discover(args.filters):
         name = script.stem.removeprefix("bench_")
         print(f"[bench] {script.name} ...", flush=True)
         started = time.monotonic()
@@ -49,11 +58,14 @@ def main() -> int:
         payload = json.loads(path.read_text())
         figures = [Figure(**fig) for fig in payload["figures"]]
         sections.append((name, payload, figures, elapsed))
-    lines = ["# Benchmark results", "", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-             "naive and optimised ways measured in the same run; ratio = naive / measured.", ""]
+    when = "Collected" if args.collect else "Run"
+    lines = ["# Benchmark results", "", f"{when} {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+             "naive and optimised ways measured in the same run; ratio = naive / measured. "
+             "The machine (2 cores) was shared with other work; each section gives its load.", ""]
     for name, payload, figures, elapsed in sections:
         machine = payload.get("machine", {})
-        lines += [f"## {name}", "", f"{machine.get('cpus')} CPUs, Python {machine.get('python')}; took {elapsed:.0f} s.", "",
+        took = f"took {elapsed:.0f} s" if elapsed is not None else f"measured {payload.get('when')}"
+        lines += [f"## {name}", "", f"{machine.get('cpus')} CPUs, Python {machine.get('python')}; {took}.", "",
                   "```", format_table(figures), "```", ""]
         notes = [f"- {fig.name}: {fig.note}" for fig in figures if fig.note]
         lines += notes + ([""] if notes else [])
