@@ -45,8 +45,11 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def render_heatmap(image: Image.Image, patch_scores: list[dict], *, max_side: int = 1280) -> Image.Image:
-    """`patch_scores`: dicts with x, y, w, h, scale, p in `image` pixels. Returns an RGB image."""
+def render_heatmap(image: Image.Image, patch_scores: list[dict], *, max_side: int = 1280,
+                   labelled: list[tuple[dict, str]] = ()) -> Image.Image:
+    """`patch_scores`: dicts with x, y, w, h, scale, p in `image` pixels. Returns an RGB image.
+    `labelled` patches (the explanation's evidence, e.g. S1..S3, L1..L3) are outlined and tagged
+    so the text's citations can be found on the picture."""
     base = image.convert("RGB")
     factor = min(1.0, max_side / max(base.size))
     if factor < 1.0:
@@ -76,6 +79,14 @@ def render_heatmap(image: Image.Image, patch_scores: list[dict], *, max_side: in
     draw = ImageDraw.Draw(overlay)
     for x0, y0, x1, y1, _ in fine:
         draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=(255, 255, 255), width=1)
+    font = _font(14)
+    for patch, label in labelled:
+        x0, y0, x1, y1, _ = box(patch)
+        colour = (170, 20, 20) if label.startswith("S") else (20, 110, 50)
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=colour, width=3)
+        tag_width = draw.textlength(label, font=font) + 8
+        draw.rectangle((x0, y0, x0 + tag_width, y0 + 18), fill=colour)
+        draw.text((x0 + 4, y0 + 1), label, fill=(255, 255, 255), font=font)
 
     canvas = Image.new("RGB", (width, height + LEGEND_HEIGHT), (255, 255, 255))
     canvas.paste(overlay, (0, 0))

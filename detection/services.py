@@ -383,15 +383,17 @@ def _process(record: InferenceRecord, serving) -> None:
         {"x": p.x, "y": p.y, "w": p.width, "h": p.height, "scale": float(p.scale), "p": round(float(prob), 4)}
         for p, prob in zip(patches, scores.probabilities)
     ]
+    most, least = evidence_patches(patch_scores)
+    labelled = [(patch, f"S{n}") for n, patch in enumerate(most, 1)] + [(patch, f"L{n}") for n, patch in enumerate(least, 1)]
     with steps.step("heatmap"):
-        heatmap_path = _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(render_heatmap(image, patch_scores)))
+        heatmap = render_heatmap(image, patch_scores, labelled=labelled)
+        heatmap_path = _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(heatmap))
     with steps.step("store images"):
         processed_path = lossless_write.result()
         display_jpeg, display_path, thumb_path = display_write.result()
     probability = min(1.0, max(0.0, float(scores.image_probability)))
     forgery_score = int(round(probability * 100))
     with steps.step("explanation"):
-        most, least = evidence_patches(patch_scores)
         evidence = explain_module.Evidence(
             score=probability,
             forgery_score=forgery_score,

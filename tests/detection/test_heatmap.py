@@ -51,3 +51,19 @@ def test_large_images_are_drawn_at_display_size_and_encode_as_png():
     heatmap = render_heatmap(image, [{"x": 0, "y": 0, "w": 2048, "h": 1536, "scale": 0.4375, "p": 0.5}])
     assert max(heatmap.size) == 1280
     assert encode_heatmap_png(heatmap)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evidence_patches_are_outlined_and_tagged_for_the_explanations_citations():
+    from PIL import Image
+
+    from detection.heatmap import render_heatmap
+
+    image = Image.new("RGB", (448, 448), (128, 128, 128))
+    patches = [{"x": 0, "y": 0, "w": 224, "h": 224, "scale": 1.0, "p": 0.9},
+               {"x": 224, "y": 224, "w": 224, "h": 224, "scale": 1.0, "p": 0.1}]
+    plain = render_heatmap(image, patches)
+    tagged = render_heatmap(image, patches, labelled=[(patches[0], "S1"), (patches[1], "L1")])
+    assert tagged.size == plain.size
+    assert tagged.getpixel((100, 1))[0] > 150 and tagged.getpixel((100, 1))[1] < 60  # red outline of S1
+    assert tagged.getpixel((300, 446))[1] > tagged.getpixel((300, 446))[0]  # green outline of L1
+    assert plain.getpixel((100, 1)) != tagged.getpixel((100, 1))
