@@ -26,7 +26,7 @@ from pynamodb.exceptions import UpdateError
 from accounts import services
 from accounts.models import ErasureRequest, User
 from accounts.selectors import normalize_email, user_record_get
-from artguard.storage import list_prefix, processed_storage, prune_empty_folders, raw_storage
+from artguard.storage import delete_objects, list_prefix, processed_storage, prune_empty_folders, raw_storage
 from detection.tables import InferenceRecord
 
 logger = logging.getLogger(__name__)
@@ -260,9 +260,8 @@ def _erase_inference_records(user_id: str, progress: _Progress) -> None:
 
 def _erase_objects(storage, user_id: str, kind: str, progress: _Progress) -> None:
     prefix = user_prefix(user_id)
-    for path in list_prefix(storage, prefix):
-        storage.delete(path)
-        progress.add(kind)
+    for deleted in delete_objects(storage, list_prefix(storage, prefix)):
+        progress.add(kind, deleted)
     prune_empty_folders(storage, prefix)
 
 

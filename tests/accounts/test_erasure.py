@@ -245,9 +245,11 @@ def test_email_can_sign_up_again_after_erasure(client, user, db):
     assert user_record_get_by_email(email=user.email).user_id != user.user_id
 
 
-def test_erasure_on_s3_storage(user, db, settings):
-    """django-storages' S3 listing (moto) finds and deletes every object under the prefix."""
+def test_erasure_on_s3_storage(user, db, settings, monkeypatch):
+    """django-storages' S3 listing (moto) finds every object under the prefix; they go in
+    DeleteObjects batches, never a request per object."""
     import boto3
+    from storages.backends.s3 import S3Storage
 
     s3 = boto3.client("s3", region_name="ca-central-1")
     options = {"region_name": "ca-central-1", "default_acl": None, "file_overwrite": True}
@@ -260,6 +262,7 @@ def test_erasure_on_s3_storage(user, db, settings):
     }
     expected = seed_user_data(user.user_id, analyses=2)
     s3.put_object(Bucket="raw-test", Key="inference/someone-else/x/original.jpg", Body=b"x")
+    monkeypatch.setattr(S3Storage, "delete", lambda self, name: pytest.fail(f"one request per object: {name}"))
     request, _ = erasure.erasure_request(user_id=user.user_id, requested_by=user)
     request.refresh_from_db()
     assert request.counts() == expected

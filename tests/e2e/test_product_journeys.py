@@ -14,6 +14,8 @@ from tests.e2e.test_accounts_journey import log_in, sign_up
 pytestmark = pytest.mark.browser
 
 STAFF_EMAIL = "curator@example.com"
+# Not "demo": other tests on the shared live stack may already have bootstrapped the demo dataset.
+DATASET = "journey-data"
 
 
 def painting_jpeg() -> bytes:
@@ -53,14 +55,15 @@ def reload_until(page, selector: str, *, timeout_s: float, every_s: float = 3.0)
             return
         page.wait_for_timeout(every_s * 1000)
         page.reload()
-    raise AssertionError(f"{selector} did not appear within {timeout_s:.0f}s on {page.url}")
+    shown = page.locator("main").inner_text()[:600] if page.locator("main").count() else page.content()[:600]
+    raise AssertionError(f"{selector} did not appear within {timeout_s:.0f}s on {page.url}; the page shows:\n{shown}")
 
 
 def test_staff_upload_demo_data_train_review_and_promote(journey, live_stack, tmp_path):
     live_stack.manage("create_staff_user", "--email", STAFF_EMAIL, "--password", STRONG_PASSWORD)
     demo = tmp_path / "demo"
     live_stack.manage("make_demo_dataset", "--out", str(demo), "--count", "24", "--width", "448", "--height", "336", "--no-progress")
-    uploaded = live_stack.manage("upload_training_data", "--dataset-path", str(demo), "--dataset-name", "demo", "--no-progress")
+    uploaded = live_stack.manage("upload_training_data", "--dataset-path", str(demo), "--dataset-name", DATASET, "--no-progress")
     assert "24" in uploaded.stdout
 
     page = journey.page
@@ -68,10 +71,10 @@ def test_staff_upload_demo_data_train_review_and_promote(journey, live_stack, tm
     page.wait_for_load_state()
     page.goto("/datasets/")
     # The worker preprocesses the uploads; the datasets page counts processed images.
-    reload_until(page, "#datasets tr:has-text('demo'):has-text('processed: 24')", timeout_s=240)
+    reload_until(page, f"#datasets tr:has-text('{DATASET}'):has-text('processed: 24')", timeout_s=240)
     journey.shot("datasets after upload")
     page.fill("#version-form input[name=name]", "journey-v1")
-    page.check("#version-form input[value=demo]")
+    page.check(f"#version-form input[value={DATASET}]")
     page.click("#version-form button[type=submit]")
     page.wait_for_load_state()
     assert "journey-v1" in page.content()
