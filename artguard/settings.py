@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"DetectionStatusEnum": "detection.selectors.DETECTION_STATUSES"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "artguard.schema.document_outages"],
 }
 
 # --- Security (production) ---------------------------------------------------------------------------

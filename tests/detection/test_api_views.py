@@ -107,6 +107,15 @@ def test_schema_builds_with_the_detection_operations(user_client):
     assert "multipart/form-data" in paths["/api/detections/"]["post"]["requestBody"]["content"]
 
 
+def test_schema_documents_the_outage_answer_on_every_operation(user_client):
+    paths = user_client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    operations = [op for ops in paths.values() for op in ops.values() if isinstance(op, dict)]
+    assert operations
+    for operation in operations:
+        assert "Retry-After" in operation["responses"]["503"]["headers"]
+    assert "DetectionStatusEnum" in user_client.get("/api/schema/", {"format": "json"}).content.decode()  # enum hook kept
+
+
 def test_browsable_api_renders_the_upload_form(user_client):
     response = user_client.get(URL, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
