@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from artguard.middleware import outage_message
 from artguard.storage import processed_storage, raw_storage
 from datasets.imaging import ALLOWED_FORMATS, EXTENSIONS
 from detection import selectors, services
@@ -87,6 +88,14 @@ def upload_view(request):
         except services.NoModelAvailable as error:
             errors.append(str(error))
             status = 503
+            break
+        except Exception as error:
+            # An outage after some files went through: say which were not submitted rather
+            # than a bare 503 that hides the ones that were. Before any, the 503 page says it.
+            message = outage_message(error)
+            if message is None or not created:
+                raise
+            errors.extend(f"{upload.name or f'file {n + 1}'}: not submitted. {message}" for n, upload in enumerate(files) if n >= index)
             break
         else:
             created.append(submission.record)

@@ -42,6 +42,28 @@ def test_upload_when_the_original_cannot_be_stored(user, user_client, fake_model
     assert page.status_code == 503 and STORAGE_MESSAGE in page.content.decode()
 
 
+def test_web_upload_of_several_files_when_storage_fails_midway(user, user_client, fake_model, monkeypatch, storage_dirs, no_queue):
+    """The files before the fault are submitted; the page names the ones that were not."""
+    saves = []
+    original = type(raw_storage())._save
+
+    def second_save_fails(self, name, content):
+        saves.append(name)
+        if len(saves) >= 2:
+            raise OSError(errno.EIO, "injected storage fault (EIO)")
+        return original(self, name, content)
+
+    monkeypatch.setattr(type(raw_storage()), "_save", second_save_fails)
+    files = [SimpleUploadedFile(name, JPEG, content_type="image/jpeg") for name in ("one.jpg", "two.jpg", "three.jpg")]
+    response = user_client.post("/detections/", {"files": files, "nonce": "midway"}, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 image submitted" in text
+    assert f"two.jpg: not submitted. {STORAGE_MESSAGE}" in text and f"three.jpg: not submitted. {STORAGE_MESSAGE}" in text
+    records = {r.status for r in InferenceRecord.user_inferences_index.query(user.user_id)}
+    assert records == {"PENDING", "FAILED"}  # one queued, the one whose original could not be stored says why
+
+
 def test_detection_task_when_processed_storage_fails(user, fake_model, monkeypatch, storage_dirs, no_queue):
     submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg")
     _fail(monkeypatch, processed_storage(), "_save", errno.EIO)
