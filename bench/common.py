@@ -94,7 +94,10 @@ def report(name: str, figures: list[Figure], *, details: dict | None = None) -> 
     payload = {
         "benchmark": name,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_at_end": [round(value, 2) for value in os.getloadavg()],  # 1, 5, 15 min: was the machine shared?
+        },
         "figures": [asdict(fig) for fig in figures],
         "details": details or {},
     }

@@ -65,7 +65,9 @@ def main() -> int:
     for name, payload, figures, elapsed in sections:
         machine = payload.get("machine", {})
         took = f"took {elapsed:.0f} s" if elapsed is not None else f"measured {payload.get('when')}"
-        lines += [f"## {name}", "", f"{machine.get('cpus')} CPUs, Python {machine.get('python')}; {took}.", "",
+        load = machine.get("load_average_at_end")
+        load_text = f"; load average at the end {load[0]} / {load[1]} / {load[2]} (1 / 5 / 15 min)" if load else ""
+        lines += [f"## {name}", "", f"{machine.get('cpus')} CPUs, Python {machine.get('python')}; {took}{load_text}.", "",
                   "```", format_table(figures), "```", ""]
         notes = [f"- {fig.name}: {fig.note}" for fig in figures if fig.note]
         lines += notes + ([""] if notes else [])
