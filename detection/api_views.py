@@ -95,6 +95,7 @@ def detection_detail(record: InferenceRecord, request) -> dict:
             "model_version": record.model_version,
             "is_demo_model": bool(record.model_is_demo) if record.model_is_demo is not None else None,
             "thresholds": _plain(record.thresholds),
+            "familiarity": _plain(record.familiarity) if record.familiarity else None,
             "failure_reason": record.failure_reason,
             "patch_scores": [_plain(p) for p in (record.patch_scores or [])],
             "steps": [_plain(s) for s in (record.steps or [])],
@@ -257,6 +258,12 @@ class DetectionListApi(APIView):
         return Response(DetectionListApi.OutputSerializer(data).data)
 
 
+class FamiliaritySerializer(serializers.Serializer):
+    distance = serializers.FloatField()
+    threshold = serializers.FloatField()
+    unfamiliar = serializers.BooleanField()
+
+
 class DetectionDetailApi(APIView):
     """One detection: its status while it runs, then score, verdict, explanation, heatmap and patch scores."""
 
@@ -269,6 +276,10 @@ class DetectionDetailApi(APIView):
         model_version = serializers.CharField(allow_null=True)
         is_demo_model = serializers.BooleanField(allow_null=True)
         thresholds = serializers.DictField(child=serializers.FloatField(), allow_null=True)
+        familiarity = FamiliaritySerializer(
+            allow_null=True,
+            help_text="How far the photograph's patches lie from the model's training patches; unfamiliar ones get an inconclusive verdict.",
+        )
         failure_reason = serializers.CharField(allow_null=True)
         patch_scores = PatchScoreSerializer(many=True)
         steps = StepSerializer(many=True)

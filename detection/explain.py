@@ -34,6 +34,7 @@ Write a short explanation (120-220 words, plain prose, no headings) of why the m
 - Hedge: the score is a statistical signal from a model, not proof. Say what an expert might check next.
 - Never claim anything a photograph cannot show: nothing about pigments or paint chemistry, canvas, support or ground, age, materials, or provenance. Do not say whether the attributed artist did or did not paint it.
 - If the score comes from a demo model, say that the result is not meaningful for real artworks.
+- If the evidence says the photograph is unlike the model's training images, say so first: the score is then an extrapolation and the verdict is inconclusive for that reason, whatever the score.
 - If glare, blur, framing or low resolution may have affected the patches, say so."""
 
 
@@ -65,6 +66,19 @@ class Evidence:
     model_version: str = ""
     is_demo: bool = False
     thresholds: dict | None = None
+    familiarity: dict | None = None  # {"distance", "threshold", "unfamiliar"}
+
+    @property
+    def unfamiliar(self) -> bool:
+        return bool(self.familiarity and self.familiarity.get("unfamiliar"))
+
+
+UNFAMILIAR_STATEMENT = (
+    "This photograph's patches are unlike the images the model was trained on, so its score here "
+    "is an extrapolation rather than evidence; that is why the verdict is inconclusive whatever "
+    "the score. A model trained on works closer to this one, or a photograph closer to those it "
+    "learned from, would be needed for a meaningful result."
+)
 
 
 @dataclass(frozen=True)
@@ -109,10 +123,16 @@ def _threshold_sentence(evidence: Evidence) -> str:
 
 def local_explanation(evidence: Evidence) -> str:
     """A hedged, templated explanation citing the same patches Claude would see."""
-    parts = [
-        f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
-        f"which it reads as {_verdict_words(evidence.verdict)}.{_threshold_sentence(evidence)}"
-    ]
+    if evidence.unfamiliar:
+        parts = [
+            f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
+            f"but the verdict is inconclusive. {UNFAMILIAR_STATEMENT}"
+        ]
+    else:
+        parts = [
+            f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
+            f"which it reads as {_verdict_words(evidence.verdict)}.{_threshold_sentence(evidence)}"
+        ]
     if evidence.most_suspicious:
         listed = "; ".join(_describe_patch(p) for p in evidence.most_suspicious)
         parts.append(f"The patches it found most suspicious are {listed}.")
@@ -181,6 +201,14 @@ def build_messages(evidence: Evidence) -> list[dict]:
         lines.append(
             "Verdict thresholds: likely authentic below {authentic_below}, likely forged above {forged_above} (probabilities).".format(
                 **evidence.thresholds
+            )
+        )
+    if evidence.familiarity:
+        lines.append(
+            "Familiarity: the patches' distance from the model's training patches is {distance:.2f} "
+            "(unfamiliar above {threshold:.2f}, the 99th percentile for held-out training images): {verdict}.".format(
+                distance=float(evidence.familiarity["distance"]), threshold=float(evidence.familiarity["threshold"]),
+                verdict="UNLIKE the training images; the verdict is inconclusive for that reason" if evidence.unfamiliar else "like the training images",
             )
         )
     lines.append("Most suspicious patches:")

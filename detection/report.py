@@ -90,6 +90,13 @@ def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
     pdf.set_font(pdf.family, "B", 14)
     verdict = VERDICT_LABELS.get(record.verdict or "", record.verdict or "")
     pdf.cell(0, 9, pdf.text_safe(f"Forgery score: {int(record.forgery_score)} / 100  ·  {verdict}"), new_x="LMARGIN", new_y="NEXT")
+    familiarity = record.familiarity.as_dict() if hasattr(record.familiarity, "as_dict") else (record.familiarity or {})
+    if familiarity.get("unfamiliar"):
+        pdf.set_font(pdf.family, "", 10)
+        pdf.multi_cell(
+            0, 5, "This photograph is unlike the images the model was trained on: the score is an extrapolation, "
+            "not evidence, and the verdict is inconclusive for that reason.", new_x="LMARGIN", new_y="NEXT",
+        )
     thresholds = record.thresholds.as_dict() if hasattr(record.thresholds, "as_dict") else (record.thresholds or {})
     if thresholds.get("authentic_below") is not None and thresholds.get("forged_above") is not None:
         pdf.set_font(pdf.family, "", 9)

@@ -408,6 +408,7 @@ def _process(record: InferenceRecord, serving) -> None:
             model_version=scores.model_version,
             is_demo=bool(scores.is_demo),
             thresholds=dict(scores.thresholds or {}),
+            familiarity=dict(scores.familiarity) if scores.familiarity else None,
         )
         explanation = explain_module.explain(evidence)
     try:
@@ -422,6 +423,7 @@ def _process(record: InferenceRecord, serving) -> None:
                 InferenceRecord.model_version.set(scores.model_version),
                 InferenceRecord.model_is_demo.set(bool(scores.is_demo)),
                 InferenceRecord.thresholds.set({k: float(v) for k, v in (scores.thresholds or {}).items()}),
+                *([InferenceRecord.familiarity.set(dict(scores.familiarity))] if scores.familiarity else []),
                 InferenceRecord.processed_path.set(processed_path),
                 InferenceRecord.display_path.set(display_path),
                 InferenceRecord.thumbnail_path.set(thumb_path),

@@ -27,7 +27,9 @@ class InferenceRecord(Model):
 
     Detection additions (docs/detection.md): display_path (display.jpg, ~1280 px),
     model_is_demo (the scoring model was the bootstrap demo model), thresholds (the
-    {authentic_below, forged_above} the verdict was cut with).
+    {authentic_below, forged_above} the verdict was cut with), familiarity ({distance,
+    threshold, unfamiliar}: how far the patches lie from the model's training patches,
+    training.ml.familiarity; absent for models without a reference).
 
     Pending markers: while a record is PENDING or PROCESSING, a second item
     `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
@@ -67,5 +69,6 @@ class InferenceRecord(Model):
     display_path = UnicodeAttribute(null=True)
     model_is_demo = BooleanAttribute(null=True)
     thresholds = MapAttribute(null=True)
+    familiarity = MapAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

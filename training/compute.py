@@ -1,7 +1,7 @@
 """Where training and scoring run: on Modal when settings.MODAL_ENABLED, else in this process.
 This module is the ONE place that choice is made; `_modal_function` is the one Modal lookup
 (tests replace it). Both paths run the same plain functions (training.services.run_execute,
-training.compute.local_patch_logits)."""
+training.compute.local_patch_scores)."""
 from __future__ import annotations
 
 import io
@@ -48,12 +48,16 @@ def run_training(*, run_id: str, progress: Callable[[str, float], None] | None =
     return services.run_execute(run_id=run_id, progress=progress)
 
 
-def patch_logits(*, model_version: str, images: list[Image.Image]) -> list[float]:
-    """Per-patch forgery logits from model `model_version` (Modal Scorer, or in-process)."""
+def patch_scores(*, model_version: str, images: list[Image.Image]) -> dict:
+    """{"logits": per-patch forgery logits, "familiarity": {"distance", "threshold", "unfamiliar"}
+    or None} from model `model_version` (Modal Scorer, or in-process)."""
     if settings.MODAL_ENABLED:
         payload = [_png(image) for image in images]
-        return list(_modal_function("Scorer.score").remote(model_version, payload))
-    return local_patch_logits(model_version=model_version, images=images)
+        answer = _modal_function("Scorer.score").remote(model_version, payload)
+        if isinstance(answer, dict):
+            return {"logits": list(answer["logits"]), "familiarity": answer.get("familiarity")}
+        return {"logits": list(answer), "familiarity": None}  # a Scorer deployed before familiarity existed
+    return local_patch_scores(model_version=model_version, images=images)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -81,7 +85,9 @@ def loaded_model(model_version: str, model_dir=None) -> artifact.LoadedModel:
         return _scorer["model"]
 
 
-def local_patch_logits(*, model_version: str, images: list[Image.Image], model_dir=None) -> list[float]:
+def local_patch_scores(*, model_version: str, images: list[Image.Image], model_dir=None) -> dict:
     model = loaded_model(model_version, model_dir)
     features = backbone_module.embed(images, backbone_name=model.backbone)
-    return head_module.predict_logits(model.head, features).astype(np.float64).tolist()
+    logits = head_module.predict_logits(model.head, features).astype(np.float64).tolist()
+    familiarity = model.familiarity.assess(features) if model.familiarity is not None else None
+    return {"logits": logits, "familiarity": familiarity}

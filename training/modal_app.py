@@ -3,7 +3,7 @@
     modal deploy training/modal_app.py
 
 Both functions run the same plain code as the in-process path (training.services.run_execute,
-training.compute.local_patch_logits) inside the project's own image, against the same DynamoDB
+training.compute.local_patch_scores) inside the project's own image, against the same DynamoDB
 tables and buckets (AWS credentials and ARTGUARD_* settings come from the Modal secret
 "artguard-<env>"), with settings.MODEL_DIR on the Modal Volume settings.MODAL_VOLUME_NAME.
 Django calls them through training.compute when settings.MODAL_ENABLED.
@@ -74,12 +74,12 @@ class Scorer:
             loaded_model(info["model_version"])
 
     @modal.method()
-    def score(self, model_version: str, patches_png: list[bytes]) -> list[float]:
-        """Per-patch logits from `model_version` (reloaded from the Volume only when it changes)."""
+    def score(self, model_version: str, patches_png: list[bytes]) -> dict:
+        """{"logits", "familiarity"} from `model_version` (reloaded from the Volume only when it changes)."""
         from training import compute
 
         try:
             compute.loaded_model(model_version)
         except FileNotFoundError:
             volume.reload()  # a model promoted after this container started
-        return compute.local_patch_logits(model_version=model_version, images=compute.decode_pngs(patches_png))
+        return compute.local_patch_scores(model_version=model_version, images=compute.decode_pngs(patches_png))

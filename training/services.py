@@ -22,7 +22,7 @@ from pynamodb.exceptions import UpdateError
 from artguard.dynamo import now_ms
 from training import data as training_data
 from training import pointer
-from training.ml import artifact, backbone as backbone_module, cv, head
+from training.ml import artifact, backbone as backbone_module, cv, familiarity, head
 from training.tables import ConfigRecord, RunRecord
 
 logger = logging.getLogger(__name__)
@@ -272,7 +272,11 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
             "n_images": len(loaded.data.image_ids),
             "n_patches": loaded.patch_count,
         }
-        path = artifact.save(settings.MODEL_DIR, model_version, final.head, meta)
+        report("measuring how the training patches spread (familiarity reference)", 0.95, force=True)
+        t = time.monotonic()
+        reference = familiarity.fit(loaded.data.features, loaded.data.patch_image, seed=int(run.outer_split_seed))
+        timings["familiarity_seconds"] = time.monotonic() - t
+        path = artifact.save(settings.MODEL_DIR, model_version, final.head, meta, familiarity=reference)
         (path / "evaluation.json").write_text(json.dumps(_plain(detail), indent=1))  # incl. every out-of-fold prediction
 
         final_config = cv.ConfigResult(result.final_index, {**final_hp, "epochs": result.final_epochs, "grid_index": result.final_index}, result.final_epochs, None, False, True)

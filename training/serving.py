@@ -31,6 +31,9 @@ class PatchScores:
     model_version: str
     thresholds: dict  # {"authentic_below": float, "forged_above": float}
     is_demo: bool  # True for the quick demo model
+    # {"distance", "threshold", "unfamiliar"} (training.ml.familiarity), None if the model has no
+    # reference. Unfamiliar patches make the verdict INCONCLUSIVE whatever the score.
+    familiarity: dict | None = None
 
 
 _INFO_KEYS = ("model_version", "run_id", "dataset_version", "metrics", "is_demo", "promoted_at")
@@ -53,14 +56,19 @@ def score_patches(images: list[Image.Image]) -> PatchScores:
     info = promoted_model_info()
     if info is None:
         raise NoPromotedModel("No model has been promoted yet: a staff member must promote a trained model version.")
-    logits = compute.patch_logits(model_version=info["model_version"], images=list(images))
+    scores = compute.patch_scores(model_version=info["model_version"], images=list(images))
+    logits, familiarity = scores["logits"], scores.get("familiarity")
     probability = aggregate.image_probability(logits)
     thresholds = {"authentic_below": float(info["thresholds"]["authentic_below"]), "forged_above": float(info["thresholds"]["forged_above"])}
+    verdict = aggregate.verdict(probability, thresholds)
+    if familiarity and familiarity.get("unfamiliar"):
+        verdict = aggregate.INCONCLUSIVE  # the score is an extrapolation beyond the training images
     return PatchScores(
         probabilities=[float(p) for p in aggregate.sigmoid(logits)],
         image_probability=probability,
-        verdict=aggregate.verdict(probability, thresholds),
+        verdict=verdict,
         model_version=info["model_version"],
         thresholds=thresholds,
         is_demo=bool(info.get("is_demo")),
+        familiarity=familiarity,
     )

@@ -126,7 +126,9 @@ def fake_model(monkeypatch):
         "thresholds": {"authentic_below": 0.3, "forged_above": 0.7},
         "backbone": "efficientnet-lite0",
     })
-    monkeypatch.setattr(compute, "local_patch_logits", lambda *, model_version, images, model_dir=None: [0.5] * len(images))
+    monkeypatch.setattr(
+        compute, "local_patch_scores", lambda *, model_version, images, model_dir=None: {"logits": [0.5] * len(images), "familiarity": None}
+    )
     yield SimpleNamespace(model_version="fault-test-model")
     pointer.clear_cache()
 

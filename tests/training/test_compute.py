@@ -24,7 +24,7 @@ class FakeRemote:
         if self.name == "Scorer.score":
             model_version, pngs = args
             assert all(isinstance(p, bytes) for p in pngs)  # what crosses the wire is PNG bytes
-            return compute.local_patch_logits(model_version=model_version, images=compute.decode_pngs(pngs))
+            return compute.local_patch_scores(model_version=model_version, images=compute.decode_pngs(pngs))
         raise AssertionError(f"unexpected Modal lookup {self.name}")
 
 

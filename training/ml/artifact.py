@@ -2,7 +2,9 @@
 
   head.pt     the head's state dict (standardization buffers included)
   model.json  backbone, hyperparameters, thresholds, aggregation rule, dataset version,
-              run id, metrics, embedding dimension, created_at
+              run id, metrics, embedding dimension, created_at, familiarity calibration
+  familiarity.npz  the training patches' reference (training.ml.familiarity); absent for
+              models trained on too few images, or before it existed
 
 The backbone is not copied: it is named in model.json and rebuilt from its installed weights.
 """
@@ -18,7 +20,9 @@ from pathlib import Path
 
 import torch
 
-from training.ml import head as head_module
+import numpy as np
+
+from training.ml import familiarity as familiarity_module, head as head_module
 
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 AGGREGATION = "mean of patch logits, then sigmoid"
@@ -33,6 +37,7 @@ class LoadedModel:
     model_version: str
     head: head_module.Head
     meta: dict
+    familiarity: familiarity_module.Reference | None = None
 
     @property
     def backbone(self) -> str:
@@ -49,14 +54,22 @@ def model_path(model_dir: Path | str, model_version: str) -> Path:
     return Path(model_dir) / model_version
 
 
-def save(model_dir: Path | str, model_version: str, trained_head: head_module.Head, meta: dict) -> Path:
+def save(
+    model_dir: Path | str, model_version: str, trained_head: head_module.Head, meta: dict,
+    familiarity: familiarity_module.Reference | None = None,
+) -> Path:
     """Write the model atomically (a folder renamed into place)."""
     target = model_path(model_dir, model_version)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{model_version}-"))
     try:
         torch.save(trained_head.state_dict(), staging / "head.pt")
-        full_meta = {**meta, "model_version": model_version, "aggregation": AGGREGATION, "format": 1}
+        if familiarity is not None:
+            np.savez(staging / "familiarity.npz", **familiarity.arrays())
+        full_meta = {
+            **meta, "model_version": model_version, "aggregation": AGGREGATION, "format": 1,
+            "familiarity": None if familiarity is None else {"threshold": familiarity.threshold, **familiarity.calibration},
+        }
         (staging / "model.json").write_text(json.dumps(full_meta, indent=2, sort_keys=True, default=float))
         if target.exists():
             shutil.rmtree(target)
@@ -80,4 +93,9 @@ def load(model_dir: Path | str, model_version: str) -> LoadedModel:
     state = torch.load(model_path(model_dir, model_version) / "head.pt", map_location="cpu", weights_only=True)
     trained.load_state_dict(state)
     trained.eval()
-    return LoadedModel(model_version, trained, meta)
+    reference = None
+    reference_path = model_path(model_dir, model_version) / "familiarity.npz"
+    if reference_path.exists():
+        with np.load(reference_path) as arrays:
+            reference = familiarity_module.Reference.from_arrays(arrays, (meta.get("familiarity") or {}))
+    return LoadedModel(model_version, trained, meta, reference)

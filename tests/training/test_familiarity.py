@@ -1,0 +1,55 @@
+"""training.ml.familiarity: the out-of-fold threshold, and what serving does with it."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from datasets import imaging
+from training import serving
+from training.ml import familiarity
+from training.ml.aggregate import INCONCLUSIVE
+
+
+def _images(rng, count: int, patches: int, dim: int, shift: float = 0.0):
+    centre = np.zeros(dim) + shift
+    features = np.concatenate([rng.normal(centre + rng.normal(0, 0.3, dim), 1.0, (patches, dim)) for _ in range(count)])
+    return features, np.repeat(np.arange(count), patches)
+
+
+def test_threshold_flags_about_one_in_a_hundred_like_images_and_every_unlike_one():
+    rng = np.random.default_rng(0)
+    features, patch_image = _images(rng, 60, 8, 32)
+    reference = familiarity.fit(features, patch_image, seed=1)
+    assert reference.calibration["images"] == 60 and reference.threshold > reference.calibration["in_sample_median"]
+
+    new_like = [reference.assess(_images(rng, 1, 8, 32)[0]) for _ in range(200)]
+    new_unlike = [reference.assess(_images(rng, 1, 8, 32, shift=1.5)[0]) for _ in range(50)]
+    flagged_like = sum(result["unfamiliar"] for result in new_like) / len(new_like)
+    assert flagged_like <= 0.05  # calibrated out of fold for ~1%; in-sample calibration would flag far more
+    assert all(result["unfamiliar"] for result in new_unlike)
+
+
+def test_too_few_images_give_no_reference():
+    rng = np.random.default_rng(0)
+    features, patch_image = _images(rng, familiarity.MIN_IMAGES - 1, 4, 8)
+    assert familiarity.fit(features, patch_image) is None
+
+
+def test_the_promoted_model_knows_its_training_images_and_flags_a_blank_wall(promoted_model):
+    model_meta = promoted_model.info
+    like = serving.score_patches([p.image for p in imaging.extract_patches(promoted_model.forged_image)])
+    assert like.familiarity is not None and not like.familiarity["unfamiliar"]
+
+    wall = Image.new("RGB", (896, 672), (214, 208, 196))  # a photograph of nothing painted
+    unlike = serving.score_patches([p.image for p in imaging.extract_patches(wall)])
+    assert unlike.familiarity["unfamiliar"] and unlike.familiarity["distance"] > unlike.familiarity["threshold"]
+    assert unlike.verdict == INCONCLUSIVE
+    assert model_meta["model_version"] == unlike.model_version
+
+
+def test_the_reference_survives_saving_and_loading(promoted_model, settings):
+    from training.ml import artifact
+
+    loaded = artifact.load(settings.MODEL_DIR, promoted_model.model_version)
+    assert loaded.familiarity is not None
+    assert loaded.meta["familiarity"]["threshold"] == pytest.approx(loaded.familiarity.threshold)
+    assert set(loaded.meta["familiarity"]["out_of_fold_percentiles"]) == {"50", "90", "99"}
