@@ -60,6 +60,21 @@ def test_local_explanation_flags_a_demo_model(evidence):
     assert "not meaningful for real artworks" in explain.local_explanation(replace(evidence, is_demo=True))
 
 
+def test_an_unfamiliar_photograph_is_explained_as_such_not_as_a_verdict(evidence):
+    from dataclasses import replace
+
+    unfamiliar = replace(evidence, verdict="INCONCLUSIVE", familiarity={"distance": 4.6, "threshold": 2.1, "unfamiliar": True})
+    text = explain.local_explanation(unfamiliar)
+    assert "81 out of 100, but the verdict is inconclusive" in text and explain.UNFAMILIAR_STATEMENT in text
+    assert "likely forged" not in text
+    prompt = explain.build_messages(unfamiliar)[0]["content"][2]["text"]
+    assert "distance from the model's training patches is 4.60 (unfamiliar above 2.10" in prompt and "UNLIKE the training images" in prompt
+
+    familiar = replace(evidence, familiarity={"distance": 1.2, "threshold": 2.1, "unfamiliar": False})
+    assert explain.UNFAMILIAR_STATEMENT not in explain.local_explanation(familiar)
+    assert "like the training images." in explain.build_messages(familiar)[0]["content"][2]["text"]
+
+
 def test_without_a_key_the_local_explanation_is_used_and_nothing_is_sent(settings, evidence, monkeypatch):
     settings.ANTHROPIC_API_KEY = ""
     monkeypatch.setattr(explain, "http_client", lambda: pytest.fail("no request may be made without a key"))

@@ -52,6 +52,15 @@ def test_failed_result_page_shows_the_reason(user_client, user):
     assert "took too long" in html and "fetch(url" not in html
 
 
+def test_result_page_and_api_say_when_the_photograph_is_unlike_the_training_images(user_client, user):
+    unfamiliar = make_record(user_id=user.user_id, familiarity={"distance": 4.59, "threshold": 2.11, "unfamiliar": True})
+    familiar = make_record(user_id=user.user_id, familiarity={"distance": 1.5, "threshold": 2.11, "unfamiliar": False})
+    assert 'id="unfamiliar"' in user_client.get(f"/detections/{unfamiliar.inference_id}/").content.decode()
+    assert 'id="unfamiliar"' not in user_client.get(f"/detections/{familiar.inference_id}/").content.decode()
+    api = user_client.get(f"/api/detections/{unfamiliar.inference_id}/").json()
+    assert api["familiarity"] == {"distance": 4.59, "threshold": 2.11, "unfamiliar": True}
+
+
 def test_other_users_pages_are_404(user_client, other_user):
     theirs = make_record(user_id=other_user.user_id, status="COMPLETED", thumbnail_path="t.jpg")
     for url in [f"/detections/{theirs.inference_id}/", f"/detections/{theirs.inference_id}/report.pdf",

@@ -58,7 +58,7 @@ class Reference:
 
 def _distances(features: np.ndarray, mean: np.ndarray, precision: np.ndarray) -> np.ndarray:
     centred = features - mean
-    squared = np.einsum("ij,jk,ik->i", centred, precision, centred)
+    squared = ((centred @ precision) * centred).sum(axis=1)
     return np.sqrt(np.maximum(squared, 0.0) / features.shape[1])
 
 
