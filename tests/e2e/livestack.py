@@ -85,16 +85,19 @@ def start_live_stack(data_dir: Path, *, extra_env: dict | None = None) -> LiveSt
             stack.processes.append(subprocess.Popen(
                 [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             ))
-        _wait_http(stack.base_url + "/", timeout=60)
+        wait_http(stack.base_url + "/", timeout=60)
     except Exception:
         stack.stop()
         raise
     return stack
 
 
-def _wait_http(url: str, *, timeout: float) -> None:
+def wait_http(url: str, *, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Until `url` answers at all (any HTTP status); fails early if `process` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode} before {url} answered")
         try:
             urllib.request.urlopen(url, timeout=2)
             return

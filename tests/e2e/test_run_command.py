@@ -8,14 +8,12 @@ import os
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from artguard import dynamodb_local
-from tests.e2e.livestack import ROOT
+from tests.e2e.livestack import ROOT, wait_http
 
 pytestmark = pytest.mark.browser  # the live-stack tier
 
@@ -34,20 +32,6 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
-def _serving(url: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"bin/artguard run exited with {process.returncode} before serving"
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer within {timeout:.0f}s")
-
-
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "service-stop"])
 def test_run_serves_and_a_stop_leaves_no_process_behind(tmp_path, stop_signal):
     data_dir = tmp_path / "var"
@@ -60,7 +44,7 @@ def test_run_serves_and_a_stop_leaves_no_process_behind(tmp_path, stop_signal):
     log = open(tmp_path / "run.log", "wb")
     process = subprocess.Popen([str(ROOT / "bin" / "artguard"), "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _serving(f"http://127.0.0.1:{web_port}/", process, timeout=180)
+        wait_http(f"http://127.0.0.1:{web_port}/", timeout=180, process=process)
         started = _processes_with(f"ARTGUARD_DATA_DIR={data_dir}")
         assert len(started) >= 4  # the script, DynamoDB Local (and its JVM), the worker, the web server
 
