@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import Figure, Timer, percentile, report  # noqa: E402
+from bench.common import Figure, Timer, local_stack, percentile, report  # noqa: E402
 
 
 def main() -> None:
@@ -26,40 +25,27 @@ def main() -> None:
         args.max, args.repeats = 10_000, 30
     counts = [n for n in (100, 1_000, 10_000, 100_000) if n <= args.max]
 
-    from artguard import dynamodb_local
+    with local_stack("history-growth"):
+        from artguard.dynamo import now_ms
+        from bench.bench_history import fill
+        from detection import selectors
 
-    with tempfile.TemporaryDirectory() as tmp:
-        port = dynamodb_local.free_port()
-        process = dynamodb_local.start(port=port, db_path=None)
-        try:
-            from bench.common import django_setup
-
-            django_setup(dynamodb_host=f"http://127.0.0.1:{port}", data_dir=Path(tmp))
-            from artguard.dynamo import now_ms
-            from artguard.provisioning import tables_provision
-            from bench.bench_history import fill
-            from detection import selectors
-
-            tables_provision()
-            rows = {}
-            for count in counts:
-                user_id = uuid.uuid4().hex
-                with Timer() as filling:
-                    for start in range(0, count, 5_000):
-                        fill(user_id, min(5_000, count - start), start_ms=now_ms() - 10 * (count - start) - 60_000, full_size=False)
-                print(f"[history-growth] {count} records written in {filling.seconds:.0f} s", flush=True)
-                for _ in range(10):
-                    selectors.inferences_page_for_user(user_id=user_id)
-                times = []
-                for _ in range(args.repeats):
-                    with Timer() as t:
-                        page = selectors.inferences_page_for_user(user_id=user_id)
-                    times.append(t.seconds * 1000)
-                assert len(page.records) == min(count, 20)
-                rows[count] = (percentile(times, 50), percentile(times, 95))
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+        rows = {}
+        for count in counts:
+            user_id = uuid.uuid4().hex
+            with Timer() as filling:
+                for start in range(0, count, 5_000):
+                    fill(user_id, min(5_000, count - start), start_ms=now_ms() - 10 * (count - start) - 60_000, full_size=False)
+            print(f"[history-growth] {count} records written in {filling.seconds:.0f} s", flush=True)
+            for _ in range(10):
+                selectors.inferences_page_for_user(user_id=user_id)
+            times = []
+            for _ in range(args.repeats):
+                with Timer() as t:
+                    page = selectors.inferences_page_for_user(user_id=user_id)
+                times.append(t.seconds * 1000)
+            assert len(page.records) == min(count, 20)
+            rows[count] = (percentile(times, 50), percentile(times, 95))
 
     smallest, largest = counts[0], counts[-1]
     figures = []

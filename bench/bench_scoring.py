@@ -23,9 +23,6 @@ from bench.common import Figure, report  # noqa: E402
 
 
 def patches(count: int):
-    import numpy as np
-    from PIL import Image
-
     from datasets.demo import make_image
     from datasets.imaging import extract_patches
 

@@ -13,14 +13,12 @@ final model. A second run with other seeds on the same version shows the embeddi
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import Figure, Timer, django_setup, report  # noqa: E402
+from bench.common import Figure, Timer, local_stack, report  # noqa: E402
 
 
 def main() -> None:
@@ -32,21 +30,13 @@ def main() -> None:
     if args.quick:
         args.count, args.k_folds = 40, 3
 
-    from artguard import dynamodb_local
-
-    scratch = Path(tempfile.mkdtemp(prefix="bench-training-"))
-    port = dynamodb_local.free_port()
-    process = dynamodb_local.start(port=port, db_path=None)
     stages: dict[str, float] = {}
-    try:
-        django_setup(dynamodb_host=f"http://127.0.0.1:{port}", data_dir=scratch / "data")
-        from artguard.provisioning import tables_provision
+    with local_stack("training") as scratch:
         from datasets import services as dataset_services
         from datasets.demo import demo_dataset_write
         from datasets.sources import entries_load
         from training import services
 
-        tables_provision()
         print(f"[bench] demo dataset: {args.count} images ...", flush=True)
         with Timer() as t:
             demo_dataset_write(out=scratch / "demo", count=args.count)
@@ -78,10 +68,6 @@ def main() -> None:
             again = services.run_execute(run_id=services.run_create(dataset_version="demo-v1", k_folds=args.k_folds, outer_split_seed=1, inner_split_seed=2).run_id)
         stages["second run, other seeds (embeddings cached)"] = t.seconds
         detail = run.metrics_detail.as_dict()
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        shutil.rmtree(scratch, ignore_errors=True)
 
     n_patches = detail["n_patches"]
     figures = [

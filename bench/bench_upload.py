@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import Figure, Timer, django_setup, report  # noqa: E402
+from bench.common import Figure, Timer, local_stack, report  # noqa: E402
 
 
 def make_photos(folder: Path, count: int, width: int, height: int) -> None:
@@ -71,18 +69,10 @@ def main() -> None:
     if args.quick:
         args.count, args.records = 20, 200
 
-    from artguard import dynamodb_local
-
-    scratch = Path(tempfile.mkdtemp(prefix="bench-upload-"))
-    port = dynamodb_local.free_port()
-    process = dynamodb_local.start(port=port, db_path=None)
-    try:
-        django_setup(dynamodb_host=f"http://127.0.0.1:{port}", data_dir=scratch / "data")
-        from artguard.provisioning import tables_provision
+    with local_stack("upload") as scratch:
         from datasets import services
         from datasets.sources import entries_load
 
-        tables_provision()
         print(f"[bench] making {args.count} photos of {args.width}x{args.height} ...", flush=True)
         make_photos(scratch / "photos", args.count, args.width, args.height)
         megabytes = sum(p.stat().st_size for p in (scratch / "photos").rglob("*.jpg")) / 1e6
@@ -107,10 +97,6 @@ def main() -> None:
         print("[bench] batch writes vs one put per item ...", flush=True)
         single_s = write_records(args.records, batch=False, tag="single")
         batch_s = write_records(args.records, batch=True, tag="batch")
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        shutil.rmtree(scratch, ignore_errors=True)
 
     n = args.count
     total = upload.seconds + processing.seconds

@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -49,6 +53,29 @@ def django_setup(*, dynamodb_host: str | None = None, data_dir: Path | None = No
     import django
 
     django.setup()
+
+
+@contextmanager
+def local_stack(name: str) -> Iterator[Path]:
+    """A throwaway ArtGuard for one benchmark: an in-memory DynamoDB Local, Django set up with
+    its data under a scratch folder, the six tables provisioned. Yields the scratch folder;
+    everything is stopped and removed afterwards."""
+    sys.path.insert(0, str(ROOT))
+    from artguard import dynamodb_local
+
+    scratch = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    port = dynamodb_local.free_port()
+    process = dynamodb_local.start(port=port, db_path=None)
+    try:
+        django_setup(dynamodb_host=f"http://127.0.0.1:{port}", data_dir=scratch / "data")
+        from artguard.provisioning import tables_provision
+
+        tables_provision()
+        yield scratch
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def percentile(values: list[float], q: float) -> float:
