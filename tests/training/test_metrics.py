@@ -34,27 +34,6 @@ def test_calibration_ece_by_hand():
     assert metrics.calibration([1], [1.0])["bins"][0]["hi"] == 1.0
 
 
-def test_thresholds_leave_the_gap_inconclusive_and_meet_the_target():
-    y = np.array([0] * 10 + [1] * 10)
-    p = np.concatenate([np.linspace(0.05, 0.3, 10), np.linspace(0.6, 0.95, 10)])
-    t = metrics.choose_thresholds(y, p, target=0.95)
-    assert t["source"] == "out-of-fold"
-    assert 0.3 < t["authentic_below"] < 0.31 and 0.59 < t["forged_above"] < 0.6
-    # A looser target lets the LIKELY bands reach into the other class (up to the 0.5 clamp).
-    loose = metrics.choose_thresholds(y, p, target=0.9)
-    assert loose["authentic_below"] == 0.5 == loose["forged_above"]
-    assert aggregate.verdict(0.45, t) == aggregate.INCONCLUSIVE
-    assert aggregate.verdict(0.1, t) == aggregate.LIKELY_AUTHENTIC and aggregate.verdict(0.9, t) == aggregate.LIKELY_FORGED
-    noisy_y = np.array([0] * 30 + [1] * 30)
-    noisy_p = np.clip(np.concatenate([np.linspace(0.0, 0.6, 30), np.linspace(0.35, 1.0, 30)]), 0, 1)
-    t = metrics.choose_thresholds(noisy_y, noisy_p, target=0.95)
-    for chosen, want in ((noisy_p < t["authentic_below"], 0), (noisy_p > t["forged_above"], 1)):
-        assert chosen.any() and (noisy_y[chosen] == want).mean() >= 0.95
-    t = metrics.choose_thresholds([0, 1], [0.2, 0.8])
-    assert t["source"] == "default"
-    assert (t["authentic_below"], t["forged_above"]) == (aggregate.DEFAULT_THRESHOLDS["authentic_below"], aggregate.DEFAULT_THRESHOLDS["forged_above"])
-
-
 def test_per_sublabel_auc_and_aggregation():
     y = np.array([0, 0, 1, 1, 1, 1])
     p = np.array([0.1, 0.2, 0.9, 0.8, 0.15, 0.3])

@@ -15,8 +15,6 @@ import numpy as np
 LIKELY_AUTHENTIC = "LIKELY_AUTHENTIC"
 INCONCLUSIVE = "INCONCLUSIVE"
 LIKELY_FORGED = "LIKELY_FORGED"
-# Used only when a run has too few out-of-fold predictions to choose its own.
-DEFAULT_THRESHOLDS = {"authentic_below": 0.35, "forged_above": 0.65}
 
 
 def sigmoid(values):
@@ -45,9 +43,12 @@ def forgery_score(probability: float) -> int:
 
 
 def verdict(probability: float, thresholds: dict) -> str:
-    if probability < thresholds["authentic_below"]:
+    """A threshold of None means the model never gives that verdict (its error-rate target
+    could not be met; training.ml.policy)."""
+    low, high = thresholds.get("authentic_below"), thresholds.get("forged_above")
+    if low is not None and probability < low:
         return LIKELY_AUTHENTIC
-    if probability > thresholds["forged_above"]:
+    if high is not None and probability > high:
         return LIKELY_FORGED
     return INCONCLUSIVE
 

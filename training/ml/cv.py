@@ -8,13 +8,17 @@ StratifiedGroupKFold over patches: per stratum, fold sizes differ by at most one
 Inner loop, inside each outer-training part only: one stratified hold-out (about a quarter of
 the outer-training images) drawn with `inner_split_seed`. Every configuration of the grid is
 trained on the inner-training images with early stopping on the hold-out; the configuration
-with the lowest validation loss (best_val) is the fold's best. It is then refit on the whole
-outer-training part for its best_epoch epochs and scored on the outer test fold, which no
-step of the selection has seen.
+with the lowest validation loss (best_val) is the fold's best, the linear BASELINE winning
+ties (training.ml.head). It is then refit on the whole outer-training part for its best_epoch
+epochs and scored on the outer test fold, which no step of the selection has seen.
 
-The final configuration is the one with the lowest mean best_val across folds (every
-configuration runs in every fold, so means compare like with like); the final model is fit
-on all images for the median of that configuration's best epochs.
+The final configuration is the best baseline (lowest mean best_val across folds; every
+configuration runs in every fold, so means compare like with like) unless another head's mean
+best_val is lower still: a head is served only when it beats the baseline on inner
+validation. The final model is fit on all images for the median of its best epochs.
+
+Out-of-fold image logits then give the calibration (training.ml.calibration) and the verdict
+policy (training.ml.policy); see `evaluate`.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from typing import Callable
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from training.ml import aggregate, head, metrics
+from training.ml import aggregate, calibration, head, metrics, policy as policy_module
 
 INNER_VALIDATION_SPLITS = 4  # hold-out = 1/4 of the outer-training images
 
@@ -81,11 +85,13 @@ class FoldResult:
 @dataclass
 class CVResult:
     folds: list[FoldResult]
-    oof_probabilities: np.ndarray  # per image
+    oof_probabilities: np.ndarray  # per image, uncalibrated: sigmoid(oof_logits)
     summary: dict  # mean_/std_ of each metric
     final_index: int
     final_epochs: int
-    detail: dict  # per-fold, per-sublabel, calibration, ROC, thresholds
+    detail: dict  # per-fold, per-sublabel, calibration, ROC, policy
+    oof_logits: np.ndarray | None = None  # per image: mean patch logit of the fold's model
+    calibrator: calibration.Calibrator = calibration.IDENTITY
 
 
 def strata_for(labels: np.ndarray, values: list[str | None]) -> list[str]:
@@ -134,10 +140,31 @@ def _seed(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
 
 
-def _image_probs(trained: head.TrainedHead, data: TrainingData, images: np.ndarray) -> np.ndarray:
+def _image_logits(trained: head.TrainedHead, data: TrainingData, images: np.ndarray) -> np.ndarray:
     rows = data.rows(images)
     logits = head.predict_logits(trained.head, data.features[rows])
-    return aggregate.image_probabilities(logits, data.patch_image[rows], list(images))
+    groups = data.patch_image[rows]
+    return np.array([aggregate.image_logit(logits[groups == image]) for image in images])
+
+
+def _image_probs(trained: head.TrainedHead, data: TrainingData, images: np.ndarray) -> np.ndarray:
+    return aggregate.sigmoid(_image_logits(trained, data, images))
+
+
+def _selection_key(config: ConfigResult, grid: list[dict]):
+    """Lowest validation loss; on a tie the baseline, then grid order."""
+    return (config.best_val, 0 if head.is_baseline(grid[config.index]) else 1, config.index)
+
+
+def final_choice(grid: list[dict], mean_val: list[float]) -> int:
+    """The best baseline, unless another configuration's mean validation loss beats it."""
+    baselines = [i for i, hp in enumerate(grid) if head.is_baseline(hp)]
+    best = min(range(len(grid)), key=lambda i: (mean_val[i], 0 if i in baselines else 1, i))
+    if baselines and not head.is_baseline(grid[best]):
+        best_baseline = min(baselines, key=lambda i: (mean_val[i], i))
+        if not mean_val[best] < mean_val[best_baseline]:
+            return best_baseline
+    return best
 
 
 def fit_config(data: TrainingData, train_images, val_images, hyperparameters: dict, seed: int) -> head.TrainedHead:
@@ -162,13 +189,14 @@ def nested_cv(
     inner_split_seed: int,
     progress: Progress | None = None,
     on_fold: Callable[[FoldResult], None] | None = None,
+    targets: dict | None = None,
 ) -> CVResult:
     """Run the nested cross-validation; `on_fold` is called as each fold completes."""
     if not grid:
         raise ValueError("The hyperparameter grid is empty.")
     report = progress or (lambda message, fraction: None)
     folds: list[FoldResult] = []
-    oof = np.full(len(data.image_ids), np.nan)
+    oof = np.full(len(data.image_ids), np.nan)  # image logits
     splits = outer_folds(data.labels, data.strata, k_folds, outer_split_seed)
     for fold_id, (train_images, test_images) in enumerate(splits):
         inner_train, inner_val = inner_split(train_images, data.labels, data.strata, inner_split_seed)
@@ -179,11 +207,12 @@ def nested_cv(
             val_probs = _image_probs(trained, data, inner_val)
             inner = metrics.binary_metrics(data.labels[inner_val], val_probs)
             configs.append(ConfigResult(index, trained.hyperparameters, trained.best_epoch, trained.best_val, trained.early_stopped, inner_metrics=inner))
-        best = min(configs, key=lambda c: (c.best_val, c.index))
+        best = min(configs, key=lambda c: _selection_key(c, grid))
         best.is_best_in_fold = True
         final = refit(data, train_images, grid[best.index], best.best_epoch, _seed(outer_split_seed, fold_id, 10_000))
-        probs = _image_probs(final, data, test_images)
-        oof[test_images] = probs
+        fold_logits = _image_logits(final, data, test_images)
+        oof[test_images] = fold_logits
+        probs = aggregate.sigmoid(fold_logits)
         fold = FoldResult(
             fold_id, train_images.tolist(), test_images.tolist(), inner_train.tolist(), inner_val.tolist(), configs,
             best.index, probs.tolist(), metrics.binary_metrics(data.labels[test_images], probs),
@@ -193,38 +222,82 @@ def nested_cv(
             on_fold(fold)
     report("evaluating out-of-fold predictions", 1.0)
     mean_val = [float(np.mean([f.configs[i].best_val for f in folds])) for i in range(len(grid))]
-    final_index = int(np.argmin(mean_val))
+    final_index = final_choice(grid, mean_val)
     final_epochs = int(round(float(np.median([f.configs[final_index].best_epoch for f in folds]))))
-    detail = evaluate(data, folds, oof)
+    detail, calibrator = evaluate(data, folds, oof, targets)
     detail["mean_inner_val"] = mean_val
     summary = metrics.mean_std([f.metrics for f in folds])
-    return CVResult(folds, oof, summary, final_index, max(1, final_epochs), detail)
+    return CVResult(folds, aggregate.sigmoid(oof), summary, final_index, max(1, final_epochs), detail, oof, calibrator)
 
 
-def evaluate(data: TrainingData, folds: list[FoldResult], oof: np.ndarray) -> dict:
-    """Out-of-fold evaluation: per-fold and per-sublabel metrics, calibration, ROC, and the
-    verdict thresholds (for fold f, chosen from the OTHER folds' predictions only; for the
-    final model, from all out-of-fold predictions)."""
+def evaluate(data: TrainingData, folds: list[FoldResult], oof_logits: np.ndarray, targets: dict | None = None) -> tuple[dict, calibration.Calibrator]:
+    """Out-of-fold evaluation and the served calibration and verdict policy.
+
+    - Calibration: Platt scaling fitted on all out-of-fold logits (the served calibrator); its
+      quality is measured cross-fitted (each fold calibrated by the other folds), before/after.
+    - Policy: thresholds chosen on the calibrated out-of-fold probabilities.
+    - Per fold, an honest check of the policy: calibration and thresholds chosen from the OTHER
+      folds only, then applied to this fold; `policy_check` pools those verdicts.
+    AUC and the other ranking metrics are unchanged by calibration (it is monotone)."""
     y = data.labels
+    raw = aggregate.sigmoid(oof_logits)
+    tests = [np.asarray(fold.test_images) for fold in folds]
+    calibrator = calibration.fit_platt(oof_logits, y)
+    if calibrator.method == "none":
+        calibrated, crossfit_reason = raw, calibrator.reason
+        cross_fitted = raw
+    else:
+        calibrated = calibrator.probability(oof_logits)
+        cross_fitted, crossfit_reason = calibration.cross_fitted(oof_logits, y, tests)
+    policy = policy_module.choose(y, calibrated, targets)
     per_fold = []
-    for fold in folds:
-        test = np.asarray(fold.test_images)
+    for fold, test in zip(folds, tests):
         others = np.setdiff1d(np.arange(len(y)), test)
-        thresholds = metrics.choose_thresholds(y[others], oof[others])
+        fold_calibrator = calibration.fit_platt(oof_logits[others], y[others])
+        if fold_calibrator.method == "none":
+            fold_calibrator = calibrator  # too few to refit: the (identity or global) calibrator
+        fold_policy = policy_module.choose(y[others], fold_calibrator.probability(oof_logits[others]), targets)
+        fold_probs = fold_calibrator.probability(oof_logits[test])
         per_fold.append({
             "fold_id": fold.fold_id,
             **{name: fold.metrics.get(name) for name in metrics.METRIC_NAMES},
             "n_test": len(test),
-            "per_sublabel": metrics.per_sublabel(y[test], oof[test], [data.sublabels[i] for i in test]),
-            "thresholds": thresholds,
-            "verdicts": metrics.verdict_counts(y[test], oof[test], thresholds),
+            "per_sublabel": metrics.per_sublabel(y[test], raw[test], [data.sublabels[i] for i in test]),
+            "thresholds": {key: fold_policy[key] for key in ("authentic_below", "forged_above")},
+            "verdicts": metrics.verdict_counts(y[test], fold_probs, fold_policy),
+            "rates": policy_module.measured_rates(y[test], fold_probs, fold_policy),
         })
-    return {
+    pooled_check = _pooled_check(per_fold)
+    detail = {
         "per_fold": per_fold,
-        "per_sublabel": metrics.per_sublabel(y, oof, data.sublabels),
-        "pooled": metrics.binary_metrics(y, oof),
-        "calibration": metrics.calibration(y, oof),
-        "roc": metrics.roc_points(y, oof),
-        "thresholds": metrics.choose_thresholds(y, oof),
-        "oof": [{"image_id": data.image_ids[i], "label": int(y[i]), "sublabel": data.sublabels[i], "probability": float(oof[i])} for i in range(len(y))],
+        "per_sublabel": metrics.per_sublabel(y, calibrated, data.sublabels),
+        "pooled": metrics.binary_metrics(y, calibrated),
+        "calibration": metrics.calibration(y, cross_fitted),
+        "calibration_before": metrics.calibration(y, raw),
+        "calibrator": {**calibrator.as_dict(), "crossfit_reason": crossfit_reason},
+        "roc": metrics.roc_points(y, raw),
+        "policy": policy,
+        "policy_check": pooled_check,
+        "thresholds": {key: policy[key] for key in ("authentic_below", "forged_above")},
+        "oof": [
+            {"image_id": data.image_ids[i], "label": int(y[i]), "sublabel": data.sublabels[i],
+             "logit": float(oof_logits[i]), "probability": float(calibrated[i])}
+            for i in range(len(y))
+        ],
     }
+    return detail, calibrator
+
+
+def _pooled_check(per_fold: list[dict]) -> dict:
+    """The per-fold policy checks pooled: each fold's images under thresholds that never saw them."""
+    totals: dict = {}
+    for fold in per_fold:
+        for key, value in fold["rates"].items():
+            bucket = totals.setdefault(key, {})
+            for name, number in value.items():
+                if name != "rate" and number is not None:
+                    bucket[name] = bucket.get(name, 0) + number
+    for key in ("forged_called_authentic", "authentic_called_forged", "decided"):
+        bucket = totals.get(key, {})
+        bucket["rate"] = bucket["count"] / bucket["of"] if bucket.get("of") else None
+    return totals

@@ -1,5 +1,14 @@
-"""The classifier head: logistic regression (hidden = 0) or a one-hidden-layer MLP on frozen
-backbone embeddings, trained with Adam on patch-level binary cross-entropy.
+"""The classifier head on frozen backbone embeddings, one of:
+
+- the BASELINE (kind "baseline"): scikit-learn's L2 logistic regression on standardized
+  features with balanced classes, its C chosen in the inner loop. Convex, well regularized and
+  hard to beat on a few hundred images; every run's grid contains it, and the nested CV picks
+  another head only when that head beats it on inner validation (training.ml.cv);
+- a torch head: logistic regression (hidden = 0) or a one-hidden-layer MLP, trained with Adam
+  on patch-level binary cross-entropy with early stopping.
+
+Both end as the same `Head` module (a baseline is copied into a hidden = 0 head), so a saved
+model is served the same way whichever won.
 
 Features are standardized with the training part's mean and (floored) standard deviation, which the
 head keeps as buffers so it is self-contained at scoring time. Classes are balanced with
@@ -8,16 +17,23 @@ of the best epoch are kept, and training stops after `patience` epochs without i
 """
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
 # The default search: small on purpose (embeddings are fixed, so heads differ mainly in capacity
 # and regularization). Each entry is completed with TRAINING_DEFAULTS.
+BASELINE = "baseline"
+TORCH = "torch"
 DEFAULT_GRID: list[dict] = [
+    {"kind": BASELINE, "C": 0.003},
+    {"kind": BASELINE, "C": 0.03},
+    {"kind": BASELINE, "C": 0.3},
     {"hidden": 0, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.0},
     {"hidden": 0, "lr": 0.001, "weight_decay": 0.01, "dropout": 0.0},
     {"hidden": 128, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.2},
@@ -26,9 +42,18 @@ DEFAULT_GRID: list[dict] = [
 TRAINING_DEFAULTS = {"max_epochs": 60, "patience": 8, "batch_size": 256}
 
 
+BASELINE_MAX_ITER = 500
+
+
+def is_baseline(hyperparameters: dict) -> bool:
+    return hyperparameters.get("kind") == BASELINE
+
+
 def complete(hyperparameters: dict) -> dict:
     """A configuration with every training default filled in (what ConfigRecords store)."""
-    return {**TRAINING_DEFAULTS, **hyperparameters}
+    if is_baseline(hyperparameters):
+        return {"kind": BASELINE, "C": float(hyperparameters.get("C", 0.03))}
+    return {"kind": TORCH, **TRAINING_DEFAULTS, **{k: v for k, v in hyperparameters.items() if k != "kind"}}
 
 
 class Head(nn.Module):
@@ -57,6 +82,8 @@ class TrainedHead:
 
 def build(dim: int, hyperparameters: dict) -> Head:
     hp = complete(hyperparameters)
+    if is_baseline(hp):
+        return Head(dim)
     return Head(dim, hidden=int(hp["hidden"]), dropout=float(hp["dropout"]))
 
 
@@ -101,8 +128,52 @@ def train(
 ) -> TrainedHead:
     """Train a head. With validation data: early stopping (best epoch kept). Without: exactly
     `epochs` epochs (default max_epochs), as when refitting with an epoch count chosen earlier."""
+    if is_baseline(hyperparameters):
+        return _train_baseline(train_x, train_y, hyperparameters, val_x=val_x, val_y=val_y)
     with _threads(len(train_x)):
         return _train(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs)
+
+
+def _standardization(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and floored std. A feature (nearly) constant on the training part must not be blown
+    up by a tiny std: ReLU6 embeddings have many such dimensions, and a test patch where one
+    fires would otherwise dominate the logit. Floor: a tenth of the mean std."""
+    std = x.std(0, unbiased=False)
+    return x.mean(0), std.clamp_min(max(float(std.mean()) * 0.1, 1e-6))
+
+
+def _pos_weight(y: torch.Tensor) -> torch.Tensor:
+    positives = float(y.sum())
+    return torch.tensor((len(y) - positives) / positives if 0 < positives < len(y) else 1.0)
+
+
+def _train_baseline(train_x, train_y, hyperparameters, *, val_x, val_y) -> TrainedHead:
+    """scikit-learn's lbfgs logistic regression, copied into a hidden = 0 Head."""
+    from sklearn.linear_model import LogisticRegression
+
+    hp = complete(hyperparameters)
+    x = torch.from_numpy(np.asarray(train_x, dtype=np.float32))
+    y = np.asarray(train_y, dtype=int)
+    head = Head(x.shape[1])
+    mean, std = _standardization(x)
+    head.mean.copy_(mean)
+    head.std.copy_(std)
+    standardized = ((x - mean) / std).numpy().astype(np.float64)
+    model = LogisticRegression(C=hp["C"], class_weight="balanced", max_iter=BASELINE_MAX_ITER, tol=1e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # close enough for ranking at this C
+        model.fit(standardized, y)
+    linear = head.net[-1]
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(model.coef_.astype(np.float32)))
+        linear.bias.copy_(torch.from_numpy(model.intercept_.astype(np.float32)))
+    head.eval()
+    best_val = None
+    if val_x is not None and len(val_x) > 0:
+        vx = torch.from_numpy(np.asarray(val_x, dtype=np.float32))
+        vy = torch.from_numpy(np.asarray(val_y, dtype=np.float32))
+        best_val = round(_loss(head, vx, vy, _pos_weight(torch.from_numpy(y.astype(np.float32)))), 6)
+    return TrainedHead(head, hp, 1, best_val, False, 1)
 
 
 def _train(train_x, train_y, hyperparameters, *, seed, val_x, val_y, epochs) -> TrainedHead:
@@ -112,14 +183,10 @@ def _train(train_x, train_y, hyperparameters, *, seed, val_x, val_y, epochs) -> 
     x = torch.from_numpy(np.asarray(train_x, dtype=np.float32))
     y = torch.from_numpy(np.asarray(train_y, dtype=np.float32))
     head = build(x.shape[1], hp)
-    head.mean.copy_(x.mean(0))
-    # A feature (nearly) constant on the training part must not be blown up by a tiny std:
-    # ReLU6 embeddings have many such dimensions, and a test patch where one fires would
-    # otherwise dominate the logit. Floor: a tenth of the mean std.
-    std = x.std(0, unbiased=False)
-    head.std.copy_(std.clamp_min(max(float(std.mean()) * 0.1, 1e-6)))
-    positives = float(y.sum())
-    pos_weight = torch.tensor((len(y) - positives) / positives if 0 < positives < len(y) else 1.0)
+    mean, std = _standardization(x)
+    head.mean.copy_(mean)
+    head.std.copy_(std)
+    pos_weight = _pos_weight(y)
     optimizer = torch.optim.Adam(head.parameters(), lr=float(hp["lr"]), weight_decay=float(hp["weight_decay"]))
     has_val = val_x is not None and len(val_x) > 0
     if has_val:

@@ -1,4 +1,4 @@
-"""Image-level metrics, per-sublabel results, calibration and verdict thresholds.
+"""Image-level metrics, per-sublabel results and the reliability curve (ECE).
 
 Computed here with numpy (tests check them against scikit-learn on fixed examples).
 Label 1 = forged (the positive class), 0 = authentic; the decision threshold for accuracy,
@@ -10,7 +10,6 @@ from typing import Sequence
 
 import numpy as np
 
-from training.ml.aggregate import DEFAULT_THRESHOLDS
 
 METRIC_NAMES = ("accuracy", "auc", "f1", "precision", "recall")
 
@@ -127,37 +126,6 @@ def roc_points(y_true, probabilities) -> list[list[float]]:
     if points[-1] != [1.0, 1.0]:
         points.append([1.0, 1.0])
     return points
-
-
-def choose_thresholds(y_true, probabilities, *, target: float = 0.95, min_images: int = 8) -> dict:
-    """Verdict thresholds from OUT-OF-FOLD image probabilities.
-
-    authentic_below is just above the largest out-of-fold probability t such that, of the
-    images with probability <= t, at least `target` are authentic; forged_above is just below
-    the smallest t such that, of the images with probability >= t, at least `target` are
-    forged. Only probabilities actually observed are candidates, so the gap between the
-    classes stays INCONCLUSIVE. Clamped so authentic_below <= 0.5 <= forged_above. No
-    qualifying t gives 0.0 (resp. 1.0): the model then never claims that side. Fewer than
-    `min_images` predictions: DEFAULT_THRESHOLDS, flagged as such."""
-    y = np.asarray(y_true, dtype=int)
-    p = np.asarray(probabilities, dtype=np.float64)
-    if len(p) < min_images:
-        return {**DEFAULT_THRESHOLDS, "source": "default", "target": target, "n": int(len(p))}
-    authentic_below, forged_above = 0.0, 1.0
-    for t in np.unique(p):
-        below = p <= t
-        if (y[below] == 0).mean() >= target:
-            authentic_below = max(authentic_below, float(t) + 1e-6)
-        above = p >= t
-        if (y[above] == 1).mean() >= target:
-            forged_above = min(forged_above, float(t) - 1e-6)
-    return {
-        "authentic_below": round(min(authentic_below, 0.5), 6),
-        "forged_above": round(max(forged_above, 0.5), 6),
-        "source": "out-of-fold",
-        "target": target,
-        "n": int(len(p)),
-    }
 
 
 def verdict_counts(y_true, probabilities, thresholds: dict) -> dict:
