@@ -35,11 +35,11 @@ def painting_jpeg(seed: int, size=(2048, 1536)) -> bytes:
 
 
 def promote_small_model(folder: Path) -> str:
-    from tests.training.fixtures import FIXTURE_GRID, fixture_dataset_create
+    from tests.training.fixtures import SMALL_TARGETS, FIXTURE_GRID, fixture_dataset_create
     from training import services
 
     snapshot = fixture_dataset_create(folder)
-    run = services.run_create(dataset_version=snapshot["name"], k_folds=2, grid=FIXTURE_GRID, started_by="bench@example.com")
+    run = services.run_create(targets=SMALL_TARGETS, dataset_version=snapshot["name"], k_folds=2, grid=FIXTURE_GRID, started_by="bench@example.com")
     run = services.run_execute(run_id=run.run_id)
     if run.status != services.COMPLETED:
         raise SystemExit(f"training the bench model failed: {run.error}")

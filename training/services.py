@@ -22,7 +22,7 @@ from pynamodb.exceptions import UpdateError
 from artguard.dynamo import now_ms
 from training import data as training_data
 from training import pointer
-from training.ml import artifact, backbone as backbone_module, cv, familiarity, head
+from training.ml import artifact, backbone as backbone_module, cv, familiarity, head, policy as policy_module
 from training.tables import ConfigRecord, RunRecord
 
 logger = logging.getLogger(__name__)
@@ -32,11 +32,20 @@ STATUSES = (RUNNING, COMPLETED, FAILED)
 FINAL_FOLD_ID = -1
 HEARTBEAT_EVERY_SECONDS = 2.0
 Progress = Callable[[str, float], None]
-HP_KEYS = {"hidden", "lr", "weight_decay", "dropout", "max_epochs", "patience", "batch_size"}
+HP_KEYS = {"kind", "C", "hidden", "lr", "weight_decay", "dropout", "max_epochs", "patience", "batch_size"}
+DEFAULT_AUC_FLOOR = 0.8  # promoting a run below it asks for a reason (staff may set another)
 
 
 class TrainingError(ValueError):
     """A request the training app cannot carry out; the message is meant for the person."""
+
+
+class PromotionNeedsConfirmation(TrainingError):
+    """Promoting this run needs a reason given on purpose; `concerns` says why, in plain words."""
+
+    def __init__(self, concerns: list[str]):
+        super().__init__(" ".join(concerns) + " Give a reason to promote it anyway.")
+        self.concerns = concerns
 
 
 class RunAborted(RuntimeError):
@@ -55,9 +64,21 @@ def _clean_grid(grid: list[dict] | None) -> list[dict]:
     for position, config in enumerate(grid, start=1):
         if not isinstance(config, dict) or set(config) - HP_KEYS:
             raise TrainingError(f"Configuration {position}: allowed keys are {', '.join(sorted(HP_KEYS))}.")
+        if head.is_baseline(config):
+            try:
+                c_value = float(config.get("C", 0.03))
+            except (TypeError, ValueError):
+                raise TrainingError(f"Configuration {position}: C is not a number.") from None
+            if set(config) - {"kind", "C"} or not 0 < c_value <= 1e4:
+                raise TrainingError(f"Configuration {position}: a baseline takes only C, above 0 and at most 10000.")
+            cleaned.append(head.complete({"kind": head.BASELINE, "C": c_value}))
+            continue
+        if config.get("kind", head.TORCH) != head.TORCH:
+            raise TrainingError(f"Configuration {position}: kind must be {head.BASELINE!r} or {head.TORCH!r}.")
         hp = head.complete(config)
         try:
             hp = {
+                "kind": head.TORCH,
                 "hidden": int(hp.get("hidden", 0)), "lr": float(hp.get("lr", 0.001)),
                 "weight_decay": float(hp.get("weight_decay", 0.0)), "dropout": float(hp.get("dropout", 0.0)),
                 "max_epochs": int(hp["max_epochs"]), "patience": int(hp["patience"]), "batch_size": int(hp["batch_size"]),
@@ -82,8 +103,10 @@ def run_create(
     backbone: str = backbone_module.DEFAULT_BACKBONE,
     started_by: str | None = None,
     is_demo: bool = False,
+    targets: dict | None = None,
 ) -> RunRecord:
-    """A RunRecord in status running (progress "queued"); checks everything checkable up front."""
+    """A RunRecord in status running (progress "queued"); checks everything checkable up front.
+    `targets`: the verdict policy's error-rate targets as fractions (training.ml.policy)."""
     if not 2 <= int(k_folds) <= 20:
         raise TrainingError("k_folds must be between 2 and 20.")
     if stratify_on not in training_data.STRATIFY_CHOICES:
@@ -92,13 +115,24 @@ def run_create(
         raise TrainingError(f"Unknown backbone {backbone!r}; known: {', '.join(sorted(backbone_module.REGISTRY))}.")
     cleaned = _clean_grid(grid)
     try:
+        targets = policy_module.clean_targets(targets)
+    except policy_module.InvalidTargets as error:
+        raise TrainingError(str(error)) from None
+    try:
         snapshot = training_data.dataset_version_snapshot(dataset_version)
     except training_data.TrainingDataError as error:
         raise TrainingError(str(error)) from None
     labels = [image.get("label") for image in snapshot.get("images", [])]
+    counts = f"it has {labels.count('authentic')} authentic and {labels.count('forged')} forged images"
     for name in ("authentic", "forged"):
         if labels.count(name) < k_folds:
-            raise TrainingError(f"{k_folds} folds need at least {k_folds} {name} images; dataset version {dataset_version!r} has {labels.count(name)}.")
+            raise TrainingError(f"{k_folds} folds need at least {k_folds} {name} images; dataset version {dataset_version!r}: {counts}.")
+    needed = policy_module.images_needed(targets)
+    for name, target_key in (("forged", "forged_called_authentic"), ("authentic", "authentic_called_forged")):
+        if labels.count(name) < needed[name]:
+            raise TrainingError(
+                f"A {policy_module.pct(targets[target_key])} target needs at least {needed[name]} {name} images to be measured "
+                f"(one error in {needed[name]}); dataset version {dataset_version!r}: {counts}. Add images or loosen the target.")
     now = now_ms()
     run = RunRecord(
         run_id=uuid.uuid4().hex,
@@ -116,6 +150,7 @@ def run_create(
         updated_at=now,
         started_by=started_by,
         is_demo=bool(is_demo),
+        verdict_targets=targets,
     )
     run.save(condition=RunRecord.run_id.does_not_exist())
     return run
@@ -243,6 +278,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         result = cv.nested_cv(
             loaded.data, grid, k_folds=int(run.k_folds), outer_split_seed=int(run.outer_split_seed),
             inner_split_seed=int(run.inner_split_seed), progress=_stage(report, 0.5, 0.9), on_fold=on_fold,
+            targets=run.verdict_targets.as_dict() if run.verdict_targets else None,
         )
         timings["nested_cv_seconds"] = time.monotonic() - t
 
@@ -254,7 +290,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         timings["final_model_seconds"] = time.monotonic() - t
 
         detail = result.detail
-        thresholds = {key: detail["thresholds"][key] for key in ("authentic_below", "forged_above")}
+        thresholds = dict(detail["thresholds"])
         model_version = model_version_for(run)
         summary = _plain(result.summary)
         meta = {
@@ -263,7 +299,8 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
             "hyperparameters": final_hp,
             "epochs": result.final_epochs,
             "thresholds": thresholds,
-            "threshold_rule": detail["thresholds"],
+            "calibration": result.calibrator.as_dict(),
+            "policy": _plain(detail["policy"]),
             "dataset_version": run.dataset_version,
             "run_id": run.run_id,
             "metrics": summary,
@@ -287,6 +324,8 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
 
         timings["total_seconds"] = time.monotonic() - started
         stored_detail = {key: value for key, value in detail.items() if key != "oof"}
+        # The policy's reference points live in model.json and the serving pointer, not the run.
+        stored_detail["policy"] = {key: value for key, value in detail["policy"].items() if key != "reference"}
         stored_detail["roc"] = _thin(detail["roc"], 200)
         stored_detail.update(
             final_index=result.final_index, final_epochs=result.final_epochs, timings=timings,
@@ -363,9 +402,26 @@ def runs_sweep_stale(*, now: int | None = None) -> list[str]:
     return failed
 
 
-def model_promote(*, run_id: str, promoted_by: str) -> dict:
+def promotion_concerns(run: RunRecord, *, auc_floor: float | None = None) -> list[str]:
+    """Why promoting this run deserves a second thought, in plain words ([] when none): a
+    policy that can decide neither side, or a cross-validated AUC below the floor."""
+    floor = DEFAULT_AUC_FLOOR if auc_floor is None else float(auc_floor)
+    detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
+    concerns = []
+    run_policy = detail.get("policy")
+    if run_policy is None or policy_module.cannot_decide_either(run_policy):
+        concerns.append("This model can decide neither side: at its error-rate targets it would call every work INCONCLUSIVE.")
+    if run.mean_auc is None or run.mean_auc < floor:
+        auc = "unknown" if run.mean_auc is None else f"{run.mean_auc:.3f}"
+        concerns.append(f"Its cross-validated AUC ({auc}) is below the floor of {floor:.2f}.")
+    return concerns
+
+
+def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = None, reason: str = "") -> dict:
     """Make this run's final model the one detection uses, and record who did it and when.
 
+    A run with promotion concerns (see promotion_concerns) is promoted only with a `reason`,
+    recorded on the run and the serving pointer; without one, PromotionNeedsConfirmation.
     The serving pointer (training.pointer) is one small JSON object in processed storage,
     shared by every web and worker host; the run keeps promoted_at / promoted_by as history."""
     try:
@@ -374,13 +430,21 @@ def model_promote(*, run_id: str, promoted_by: str) -> dict:
         raise TrainingError(f"There is no run {run_id}.") from None
     if run.status != COMPLETED or not run.model_version:
         raise TrainingError("Only a completed run with a saved model can be promoted.")
-    detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
-    thresholds = detail.get("thresholds") or {}
+    if auc_floor is not None and not 0 <= float(auc_floor) <= 1:
+        raise TrainingError("The AUC floor must be between 0 and 1.")
+    concerns = promotion_concerns(run, auc_floor=auc_floor)
+    reason = (reason or "").strip()
+    if concerns and not reason:
+        raise PromotionNeedsConfirmation(concerns)
+    meta = None
     if not settings.MODAL_ENABLED:
         try:
-            artifact.read_meta(settings.MODEL_DIR, run.model_version)
+            meta = artifact.read_meta(settings.MODEL_DIR, run.model_version)
         except artifact.ModelNotFound:
             raise TrainingError(f"Model {run.model_version} is not in {settings.MODEL_DIR}; it cannot be served from here.") from None
+    detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
+    served_policy = (meta or {}).get("policy") or detail.get("policy") or {}
+    thresholds = detail.get("thresholds") or {}
     now = now_ms()
     info = {
         "model_version": run.model_version,
@@ -388,13 +452,19 @@ def model_promote(*, run_id: str, promoted_by: str) -> dict:
         "dataset_version": run.dataset_version,
         "backbone": run.backbone or backbone_module.DEFAULT_BACKBONE,
         "metrics": {name: getattr(run, name) for name in (f"{s}_{m}" for s in ("mean", "std") for m in ("accuracy", "auc", "f1", "precision", "recall"))},
-        "thresholds": {"authentic_below": float(thresholds["authentic_below"]), "forged_above": float(thresholds["forged_above"])},
+        "thresholds": {key: (None if thresholds.get(key) is None else float(thresholds[key])) for key in ("authentic_below", "forged_above")},
+        "calibration": (meta or {}).get("calibration") or (detail.get("calibrator") or {}),
+        "policy": served_policy,
         "is_demo": bool(run.is_demo),
         "promoted_at": now,
         "promoted_by": promoted_by,
+        "promotion_concerns": concerns,
+        "promotion_reason": reason if concerns else "",
     }
-    run.update(actions=[RunRecord.promoted_at.set(now), RunRecord.promoted_by.set(promoted_by), RunRecord.updated_at.set(now)])
-    pointer.write(info)
+    actions = [RunRecord.promoted_at.set(now), RunRecord.promoted_by.set(promoted_by), RunRecord.updated_at.set(now)]
+    actions.append(RunRecord.promotion_reason.set(reason) if concerns else RunRecord.promotion_reason.remove())
+    run.update(actions=actions)
+    pointer.write(_plain(info))
     return info
 
 

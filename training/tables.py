@@ -32,7 +32,9 @@ class RunRecord(Model):
     thresholds), hyperparameter_grid, started_by.
     Added by training (docs/training.md): backbone (the run's frozen feature extractor),
     is_demo (the quick demo model), promoted_at / promoted_by (when and by whom this run's
-    model was last promoted to serve detection; kept as history after a later promotion).
+    model was last promoted to serve detection; kept as history after a later promotion),
+    promotion_reason (why staff promoted it despite promotion concerns), verdict_targets
+    (the verdict policy's error-rate targets, training.ml.policy).
     """
 
     Meta = table_meta("run-records")
@@ -71,6 +73,8 @@ class RunRecord(Model):
     is_demo = BooleanAttribute(null=True)
     promoted_at = NumberAttribute(null=True)
     promoted_by = UnicodeAttribute(null=True)
+    promotion_reason = UnicodeAttribute(null=True)
+    verdict_targets = MapAttribute(null=True)
 
     status_index = StatusIndex()
     dataset_version_index = DatasetVersionIndex()

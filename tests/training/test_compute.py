@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 
 from datasets import imaging
 from training import compute, serving, services, tasks
-from tests.training.fixtures import fixture_dataset_create
+from tests.training.fixtures import SMALL_TARGETS, fixture_dataset_create
 
 GRID = [{"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 20, "patience": 4}]
 
@@ -43,7 +43,7 @@ def dataset_version(settings, tmp_path, training_embedding_cache):
 
 
 def test_training_task_goes_to_modal_when_enabled(dataset_version, modal_calls):
-    run = services.run_create(dataset_version=dataset_version, k_folds=2, grid=GRID)
+    run = services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID)
     assert tasks.run_train_task(run.run_id) == services.COMPLETED
     assert modal_calls == ["train_run"]
 
@@ -62,13 +62,14 @@ def test_scoring_goes_to_the_modal_scorer_when_enabled_with_the_same_result(prom
 
 def test_in_process_path_runs_queued_runs_in_the_worker_and_never_touches_modal(dataset_version, monkeypatch, db):
     monkeypatch.setattr(compute, "_modal_function", lambda name: pytest.fail("Modal used while disabled"))
-    run = services.run_start(dataset_version=dataset_version, k_folds=2, grid=GRID)  # django-q2 sync mode in tests
+    run = services.run_start(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID)  # django-q2 sync mode in tests
     run.refresh()
     assert run.status == services.COMPLETED and run.model_version
 
 
 def test_start_training_run_command_prints_progress_and_reports_bad_input(dataset_version, capsys):
-    call_command("start_training_run", "--dataset-version", dataset_version, "--k-folds", "2", "--seeds", "3", "4", "--sync")
+    call_command("start_training_run", "--dataset-version", dataset_version, "--k-folds", "2", "--seeds", "3", "4", "--sync",
+                 "--max-forged-called-authentic", "20", "--max-authentic-called-forged", "20")  # 6 images per label
     out = capsys.readouterr().out
     assert "%] embedding patches" in out or "%] listing patches" in out
     assert "fold 2/2" in out

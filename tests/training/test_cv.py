@@ -100,7 +100,27 @@ def test_result_has_metrics_thresholds_and_final_choice():
     assert result.detail["mean_inner_val"][result.final_index] == min(result.detail["mean_inner_val"])
     assert set(result.detail["per_sublabel"]) == {"original", "copy", "pastiche", "synthetic"}
     t = result.detail["thresholds"]
-    assert t["authentic_below"] <= 0.5 <= t["forged_above"]
+    assert t["authentic_below"] is None or t["forged_above"] is None or t["authentic_below"] <= t["forged_above"]
+    assert result.detail["policy"]["statements"] and result.detail["calibration"]["ece"] is not None
     # Each fold's thresholds come from the other folds' out-of-fold predictions only.
     for fold, detail in zip(result.folds, result.detail["per_fold"]):
-        assert detail["thresholds"]["n"] == len(data.image_ids) - len(fold.test_images)
+        assert detail["policy_chosen_on"] == len(data.image_ids) - len(fold.test_images)
+
+
+def test_the_baseline_serves_unless_another_head_beats_it_on_inner_validation():
+    baseline = {"kind": "baseline", "C": 0.1}
+    grid = [GRID[0], baseline]
+    assert cv.final_choice(grid, [0.30, 0.30]) == 1  # a tie goes to the baseline
+    assert cv.final_choice(grid, [0.29, 0.30]) == 0  # beaten: the other head serves
+    assert cv.final_choice([GRID[0], GRID[0]], [0.5, 0.4]) == 1  # no baseline in the grid: plain minimum
+    data = make_data()
+    result = cv.nested_cv(data, [baseline, *GRID], k_folds=3, outer_split_seed=0, inner_split_seed=1)
+    mean_val = result.detail["mean_inner_val"]
+    if result.final_index != 0:
+        assert mean_val[result.final_index] < mean_val[0]
+    assert result.summary["mean_auc"] > 0.8
+    # the baseline's logits are served by the same Head module
+    from training.ml import head
+
+    trained = head.train(data.features, data.labels[data.patch_image], baseline, seed=0)
+    assert trained.head.net[-1].weight.shape == (1, data.features.shape[1]) and trained.best_val is None

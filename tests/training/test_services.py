@@ -5,7 +5,7 @@ import pytest
 from training import selectors, services, serving
 from training.ml import artifact, backbone, cv
 from training.tables import ConfigRecord, RunRecord
-from tests.training.fixtures import fixture_dataset_create
+from tests.training.fixtures import SMALL_TARGETS, fixture_dataset_create
 
 GRID = [
     {"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 20, "patience": 4},
@@ -21,7 +21,7 @@ def dataset_version(settings, tmp_path, training_embedding_cache):
 
 def test_a_run_records_nested_cv_as_the_tables_describe(dataset_version, settings):
     progress = []
-    run = services.run_create(dataset_version=dataset_version, k_folds=3, grid=GRID, outer_split_seed=4, inner_split_seed=2)
+    run = services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=3, grid=GRID, outer_split_seed=4, inner_split_seed=2)
     assert run.status == services.RUNNING
     run = services.run_execute(run_id=run.run_id, progress=lambda message, fraction: progress.append(fraction))
     assert run.status == services.COMPLETED, run.error
@@ -64,11 +64,11 @@ def test_each_patch_goes_through_the_backbone_once_and_same_seeds_repeat(dataset
     original = backbone._forward
     monkeypatch.setattr(backbone, "_forward", lambda bb, batch: forwarded.append(len(batch)) or original(bb, batch))
     options = {"dataset_version": dataset_version, "k_folds": 3, "grid": GRID, "outer_split_seed": 8, "inner_split_seed": 3}
-    first = services.run_execute(run_id=services.run_create(**options).run_id)
+    first = services.run_execute(run_id=services.run_create(targets=SMALL_TARGETS, **options).run_id)
     assert first.status == services.COMPLETED
     assert sum(forwarded) == 48  # 12 images x 4 patches, for 3 folds x 2 configs + refits + final
     assert first.metrics_detail["patches_embedded"] == 48
-    second = services.run_execute(run_id=services.run_create(**options).run_id)
+    second = services.run_execute(run_id=services.run_create(targets=SMALL_TARGETS, **options).run_id)
     assert second.status == services.COMPLETED
     assert sum(forwarded) == 48 and second.metrics_detail["patches_embedded"] == 0
     # Same seeds, same data: same folds, same choices, same metrics.
@@ -81,7 +81,7 @@ def test_a_failing_run_is_recorded_with_its_error(dataset_version, monkeypatch):
         raise RuntimeError("out of memory on purpose")
 
     monkeypatch.setattr(cv, "nested_cv", broken)
-    run = services.run_create(dataset_version=dataset_version, k_folds=2, grid=GRID)
+    run = services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID)
     with pytest.raises(RuntimeError):
         services.run_execute(run_id=run.run_id)
     run.refresh()
@@ -92,20 +92,20 @@ def test_a_failing_run_is_recorded_with_its_error(dataset_version, monkeypatch):
 
 def test_bad_requests_are_refused_before_anything_is_written(dataset_version):
     with pytest.raises(services.TrainingError, match="no dataset version"):
-        services.run_create(dataset_version="nope")
+        services.run_create(targets=SMALL_TARGETS, dataset_version="nope")
     with pytest.raises(services.TrainingError, match="at least 7 authentic"):
-        services.run_create(dataset_version=dataset_version, k_folds=7)
+        services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=7)
     with pytest.raises(services.TrainingError, match="allowed keys"):
-        services.run_create(dataset_version=dataset_version, grid=[{"layers": 3}])
+        services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, grid=[{"layers": 3}])
     with pytest.raises(services.TrainingError, match="Unknown backbone"):
-        services.run_create(dataset_version=dataset_version, backbone="resnet-9000")
+        services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, backbone="resnet-9000")
     assert list(RunRecord.status_index.query("running")) == []
 
 
 def test_a_run_whose_heartbeat_stopped_is_failed_by_the_sweep(dataset_version, settings):
     settings.TRAINING_HEARTBEAT_STALE_SECONDS = 600
-    dead = services.run_create(dataset_version=dataset_version, k_folds=2, grid=GRID)
-    alive = services.run_create(dataset_version=dataset_version, k_folds=2, grid=GRID)
+    dead = services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID)
+    alive = services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID)
     dead.update(actions=[RunRecord.heartbeat_at.set(dead.heartbeat_at - 3_600_000)])
     assert services.runs_sweep_stale() == [dead.run_id]
     dead.refresh()
@@ -121,11 +121,11 @@ def test_promotion_is_recorded_and_switches_serving(promoted_model):
     dataset_version = promoted_model.dataset_version
     run = RunRecord.get(promoted_model.run_id)
     assert run.promoted_by == "fixture@example.com" and run.promoted_at
-    other = services.run_execute(run_id=services.run_create(dataset_version=dataset_version, k_folds=2, grid=GRID[:1]).run_id)
+    other = services.run_execute(run_id=services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID[:1]).run_id)
     services.model_promote(run_id=other.run_id, promoted_by="staff@example.com")
     info = serving.promoted_model_info()
     assert info["run_id"] == other.run_id and info["promoted_by"] == "staff@example.com"
-    failed = services.run_create(dataset_version=dataset_version, k_folds=2, grid=GRID)
+    failed = services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID)
     services.run_fail(run_id=failed.run_id, error="test")
     with pytest.raises(services.TrainingError, match="completed"):
         services.model_promote(run_id=failed.run_id, promoted_by="x")

