@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from detection import selectors, services
+from detection.reading import reading_for
 from detection.tables import InferenceRecord
 
 
@@ -96,6 +97,8 @@ def detection_detail(record: InferenceRecord, request) -> dict:
             "is_demo_model": bool(record.model_is_demo) if record.model_is_demo is not None else None,
             "thresholds": _plain(record.thresholds),
             "familiarity": _plain(record.familiarity) if record.familiarity else None,
+            "verdict_basis": _plain(record.verdict_basis) if record.verdict_basis else None,
+            "reading": reading_for(record).lines() if completed else [],
             "failure_reason": record.failure_reason,
             "patch_scores": [_plain(p) for p in (record.patch_scores or [])],
             "steps": [_plain(s) for s in (record.steps or [])],
@@ -264,6 +267,33 @@ class FamiliaritySerializer(serializers.Serializer):
     unfamiliar = serializers.BooleanField()
 
 
+class ThresholdsSerializer(serializers.Serializer):
+    authentic_below = serializers.FloatField(allow_null=True, help_text="LIKELY_AUTHENTIC below this probability; null: the model never gives that verdict")
+    forged_above = serializers.FloatField(allow_null=True, help_text="LIKELY_FORGED above this probability; null: the model never gives that verdict")
+
+
+class OperatingPointSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="validation works scored most like this one")
+    forged = serializers.IntegerField(help_text="how many of them were forgeries")
+    share = serializers.FloatField(help_text="forged / n")
+    low = serializers.FloatField(help_text="lowest of their scores, 0..1")
+    high = serializers.FloatField(help_text="highest of their scores, 0..1")
+    text = serializers.CharField()
+
+
+class TargetsSerializer(serializers.Serializer):
+    forged_called_authentic = serializers.FloatField(help_text="most forgeries the model may call likely authentic, as a fraction")
+    authentic_called_forged = serializers.FloatField(help_text="most authentic works the model may call likely forged, as a fraction")
+
+
+class VerdictBasisSerializer(serializers.Serializer):
+    calibrated = serializers.BooleanField(help_text="whether the score is a probability calibrated on out-of-fold validation predictions")
+    calibration_note = serializers.CharField(allow_blank=True, help_text="why the score is not calibrated; empty when it is")
+    operating_point = OperatingPointSerializer(allow_null=True)
+    statements = serializers.ListField(child=serializers.CharField(), help_text="the verdict policy in plain words, including any verdict the model cannot give")
+    targets = TargetsSerializer(allow_null=True)
+
+
 class DetectionDetailApi(APIView):
     """One detection: its status while it runs, then score, verdict, explanation, heatmap and patch scores."""
 
@@ -275,10 +305,18 @@ class DetectionDetailApi(APIView):
         explanation_source = serializers.ChoiceField(choices=["claude", "local"], allow_null=True)
         model_version = serializers.CharField(allow_null=True)
         is_demo_model = serializers.BooleanField(allow_null=True)
-        thresholds = serializers.DictField(child=serializers.FloatField(), allow_null=True)
+        thresholds = ThresholdsSerializer(allow_null=True)
         familiarity = FamiliaritySerializer(
             allow_null=True,
             help_text="How far the photograph's patches lie from the model's training patches; unfamiliar ones get an inconclusive verdict.",
+        )
+        verdict_basis = VerdictBasisSerializer(
+            allow_null=True,
+            help_text="How to read the score: calibration, operating point, the verdict policy's statements and targets; null for detections made before it was recorded.",
+        )
+        reading = serializers.ListField(
+            child=serializers.CharField(),
+            help_text="How to read the score in plain words: the verdict's cut-offs, the operating point, what the model cannot decide, and whether the score is calibrated. Empty until COMPLETED.",
         )
         failure_reason = serializers.CharField(allow_null=True)
         patch_scores = PatchScoreSerializer(many=True)

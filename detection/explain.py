@@ -2,8 +2,10 @@
 any error or timeout, a local explanation is built from the same evidence.
 
 Evidence is what the model saw and said: the photograph (display JPEG), the score and verdict,
-the attributed artist and title, and the three most and three least suspicious patches with
-their location, scale, probability and a small crop. Nothing else is claimed.
+how to read them (detection.reading: the operating point, what the model cannot decide, whether
+the score is calibrated), the attributed artist and title, and the three most and three least
+suspicious patches with their location, scale, probability and a small crop. Nothing else is
+claimed.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+
+from detection.reading import Reading, reading_from
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +31,14 @@ LIMITS_STATEMENT = (
 
 SYSTEM_PROMPT = f"""You help collectors, dealers and conservators read the output of ArtGuard, a model that scores photographs of artworks for signs of forgery.
 
-You receive: the photograph; the model's forgery score (0-100) and verdict; the artist the work is attributed to and its title, when given; and, as evidence, the three most and three least suspicious image patches with their location, scale and forgery probability, each with a small crop.
+You receive: the photograph; the model's forgery score (0-100) and verdict; how to read them (the verdict's cut-offs, the operating point, what the model cannot decide, whether the score is calibrated); the artist the work is attributed to and its title, when given; and, as evidence, the three most and three least suspicious image patches with their location, scale and forgery probability, each with a small crop.
 
 Write a short explanation (120-220 words, plain prose, no headings) of why the model may have reached its verdict:
 - Cite the patches by their labels (S1-S3, L1-L3) and locations, and describe only what is visible in the crops and the photograph (brushwork, stroke direction, edges, texture, detail, tonal transitions, photographic effects such as glare, blur or compression).
 - Hedge: the score is a statistical signal from a model, not proof. Say what an expert might check next.
 - Never claim anything a photograph cannot show: nothing about pigments or paint chemistry, canvas, support or ground, age, materials, or provenance. Do not say whether the attributed artist did or did not paint it.
+- Say how to read the score, in the evidence's own numbers: the operating point (of the validation works scored most like this one, how many were forgeries), and any verdict the model cannot give at its error-rate targets. Do not invent error rates the evidence does not give.
+- If the evidence says the score is not calibrated, say so and do not present it as a probability or a percentage chance of forgery.
 - If the score comes from a demo model, say that the result is not meaningful for real artworks.
 - If the evidence says the photograph is unlike the model's training images, say so first: the score is then an extrapolation and the verdict is inconclusive for that reason, whatever the score.
 - If glare, blur, framing or low resolution may have affected the patches, say so."""
@@ -67,10 +73,15 @@ class Evidence:
     is_demo: bool = False
     thresholds: dict | None = None
     familiarity: dict | None = None  # {"distance", "threshold", "unfamiliar"}
+    basis: dict | None = None  # training.serving's PatchScores.basis
 
     @property
     def unfamiliar(self) -> bool:
         return bool(self.familiarity and self.familiarity.get("unfamiliar"))
+
+    @property
+    def reading(self) -> Reading:
+        return reading_from(thresholds=self.thresholds, basis=self.basis, unfamiliar=self.unfamiliar)
 
 
 UNFAMILIAR_STATEMENT = (
@@ -113,16 +124,14 @@ def _describe_patch(patch: PatchEvidence) -> str:
     return f"{patch.label} in the {patch.location} ({view}, {round(patch.p * 100)}%)"
 
 
-def _threshold_sentence(evidence: Evidence) -> str:
-    thresholds = evidence.thresholds or {}
-    low, high = thresholds.get("authentic_below"), thresholds.get("forged_above")
-    if low is None or high is None:
-        return ""
-    return f" Scores below {round(float(low) * 100)} read as likely authentic and above {round(float(high) * 100)} as likely forged."
+def _how_to_read(reading: Reading) -> list[str]:
+    """The operating point, the verdicts the model cannot give, and a missing calibration."""
+    return [line for line in (reading.operating_point, *reading.cannot, reading.calibration_note) if line]
 
 
 def local_explanation(evidence: Evidence) -> str:
     """A hedged, templated explanation citing the same patches Claude would see."""
+    reading = evidence.reading
     if evidence.unfamiliar:
         parts = [
             f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
@@ -131,8 +140,11 @@ def local_explanation(evidence: Evidence) -> str:
     else:
         parts = [
             f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
-            f"which it reads as {_verdict_words(evidence.verdict)}.{_threshold_sentence(evidence)}"
+            f"which it reads as {_verdict_words(evidence.verdict)}."
         ]
+        if reading.thresholds:
+            parts.append(reading.thresholds)
+    parts += _how_to_read(reading)
     if evidence.most_suspicious:
         listed = "; ".join(_describe_patch(p) for p in evidence.most_suspicious)
         parts.append(f"The patches it found most suspicious are {listed}.")
@@ -189,20 +201,23 @@ def _patch_line(patch: PatchEvidence) -> str:
 
 
 def build_messages(evidence: Evidence) -> list[dict]:
+    reading = evidence.reading
+    calibrated = reading.has_basis and not reading.calibration_note
     lines = [
-        f"Forgery score: {evidence.forgery_score}/100 (probability {evidence.score:.3f}).",
+        f"Forgery score: {evidence.forgery_score}/100 ({'probability' if calibrated else 'model output, not a calibrated probability:'} {evidence.score:.3f}).",
         f"Verdict: {evidence.verdict}.",
         f"Attributed artist: {evidence.attributed_artist or 'not given'}.",
         f"Title: {evidence.title or 'not given'}.",
         f"Image size analysed: {evidence.image_width}x{evidence.image_height} px (patch coordinates are in these pixels).",
         f"Model version: {evidence.model_version}{' (demo model trained on synthetic data)' if evidence.is_demo else ''}.",
     ]
-    if evidence.thresholds:
-        lines.append(
-            "Verdict thresholds: likely authentic below {authentic_below}, likely forged above {forged_above} (probabilities).".format(
-                **evidence.thresholds
-            )
-        )
+    if reading.thresholds:
+        lines.append(f"Verdict cut-offs on the 0-100 score: {reading.thresholds}")
+    if reading.has_basis:
+        lines.append(f"Operating point: {reading.operating_point or 'not available for this model.'}")
+        lines += [f"Verdict policy: {line}" for line in reading.statements]
+        lines.append(f"Calibration: NOT calibrated. {reading.calibration_note}" if reading.calibration_note
+                     else "Calibration: the score is a probability calibrated on held-out (out-of-fold) validation works.")
     if evidence.familiarity:
         lines.append(
             "Familiarity: the patches' distance from the model's training patches is {distance:.2f} "

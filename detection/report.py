@@ -13,6 +13,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from detection.explain import LIMITS_STATEMENT
+from detection.reading import reading_for
 
 VERDICT_LABELS = {
     "LIKELY_AUTHENTIC": "Likely authentic",
@@ -97,24 +98,24 @@ def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
             0, 5, "This photograph is unlike the images the model was trained on: the score is an extrapolation, "
             "not evidence, and the verdict is inconclusive for that reason.", new_x="LMARGIN", new_y="NEXT",
         )
-    thresholds = record.thresholds.as_dict() if hasattr(record.thresholds, "as_dict") else (record.thresholds or {})
-    if thresholds.get("authentic_below") is not None and thresholds.get("forged_above") is not None:
+    reading_lines = reading_for(record).lines()
+    if reading_lines:
+        pdf.ln(1)
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.cell(0, 6, "How to read this score", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(pdf.family, "", 9)
-        pdf.set_text_color(100, 100, 100)
-        pdf.cell(
-            0, 5,
-            f"Below {round(float(thresholds['authentic_below']) * 100)}: likely authentic; "
-            f"above {round(float(thresholds['forged_above']) * 100)}: likely forged; between: inconclusive.",
-            new_x="LMARGIN", new_y="NEXT",
-        )
-        pdf.set_text_color(20, 20, 20)
+        for line in reading_lines:
+            pdf.multi_cell(0, 4.5, pdf.text_safe(line), new_x="LMARGIN", new_y="NEXT")
 
     pdf.ln(2)
     column = (pdf.w - pdf.l_margin - pdf.r_margin - 6) / 2
+    if pdf.h - pdf.b_margin - pdf.get_y() < 80:
+        pdf.add_page()  # images placed at an explicit y do not break the page themselves
     top = pdf.get_y()
     left_h = _image_height(display_jpeg, column)
     right_h = _image_height(heatmap_png, column)
-    scale = min(1.0, 120 / max(left_h, right_h))
+    room = min(120, pdf.h - pdf.b_margin - top - 8)
+    scale = min(1.0, room / max(left_h, right_h))
     pdf.image(io.BytesIO(display_jpeg), x=pdf.l_margin, y=top, w=column * scale)
     pdf.image(io.BytesIO(heatmap_png), x=pdf.l_margin + column + 6, y=top, w=column * scale)
     pdf.set_y(top + max(left_h, right_h) * scale + 2)

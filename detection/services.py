@@ -409,6 +409,7 @@ def _process(record: InferenceRecord, serving) -> None:
             is_demo=bool(scores.is_demo),
             thresholds=dict(scores.thresholds or {}),
             familiarity=dict(scores.familiarity) if scores.familiarity else None,
+            basis=dict(scores.basis) if scores.basis else None,
         )
         explanation = explain_module.explain(evidence)
     try:
@@ -422,8 +423,9 @@ def _process(record: InferenceRecord, serving) -> None:
                 InferenceRecord.explanation_source.set(explanation.source),
                 InferenceRecord.model_version.set(scores.model_version),
                 InferenceRecord.model_is_demo.set(bool(scores.is_demo)),
-                InferenceRecord.thresholds.set({k: float(v) for k, v in (scores.thresholds or {}).items()}),
+                InferenceRecord.thresholds.set({k: None if v is None else float(v) for k, v in (scores.thresholds or {}).items()}),
                 *([InferenceRecord.familiarity.set(dict(scores.familiarity))] if scores.familiarity else []),
+                *([InferenceRecord.verdict_basis.set(dict(scores.basis))] if scores.basis else []),
                 InferenceRecord.processed_path.set(processed_path),
                 InferenceRecord.display_path.set(display_path),
                 InferenceRecord.thumbnail_path.set(thumb_path),

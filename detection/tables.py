@@ -27,9 +27,12 @@ class InferenceRecord(Model):
 
     Detection additions (docs/detection.md): display_path (display.jpg, ~1280 px),
     model_is_demo (the scoring model was the bootstrap demo model), thresholds (the
-    {authentic_below, forged_above} the verdict was cut with), familiarity ({distance,
-    threshold, unfamiliar}: how far the patches lie from the model's training patches,
-    training.ml.familiarity; absent for models without a reference).
+    {authentic_below, forged_above} the verdict was cut with; a side is null when the model
+    never gives that verdict), familiarity ({distance, threshold, unfamiliar}: how far the
+    patches lie from the model's training patches, training.ml.familiarity; absent for models
+    without a reference), verdict_basis (how to read the score, training.serving's
+    PatchScores.basis: {calibrated, calibration_note, operating_point, statements, targets};
+    absent on records made before it existed; detection.reading turns it into sentences).
 
     Pending markers: while a record is PENDING or PROCESSING, a second item
     `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
@@ -70,5 +73,6 @@ class InferenceRecord(Model):
     model_is_demo = BooleanAttribute(null=True)
     thresholds = MapAttribute(null=True)
     familiarity = MapAttribute(null=True)
+    verdict_basis = MapAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

@@ -19,6 +19,7 @@ from artguard.middleware import outage_message
 from artguard.storage import processed_storage, raw_storage
 from datasets.imaging import ALLOWED_FORMATS, EXTENSIONS
 from detection import selectors, services
+from detection.reading import reading_for
 from detection.report import VERDICT_LABELS
 
 # kind in the URL -> (record attribute, bucket)
@@ -113,13 +114,6 @@ def upload_view(request):
 def result_view(request, inference_id: str):
     record = _owned_record_or_404(request, inference_id)
     steps = [step.as_dict() if hasattr(step, "as_dict") else step for step in (record.steps or [])]
-    thresholds = record.thresholds.as_dict() if hasattr(record.thresholds, "as_dict") else (record.thresholds or {})
-    reading = ""
-    if thresholds.get("authentic_below") is not None and thresholds.get("forged_above") is not None:
-        reading = (
-            f"below {round(float(thresholds['authentic_below']) * 100)}: likely authentic; "
-            f"above {round(float(thresholds['forged_above']) * 100)}: likely forged; between: inconclusive"
-        )
     return render(
         request,
         "detection/result.html",
@@ -127,7 +121,7 @@ def result_view(request, inference_id: str):
             "record": record,
             "active": record.status in selectors.ACTIVE_STATUSES,
             "created": _created(record),
-            "reading": reading,
+            "reading": reading_for(record),
             "verdict_label": VERDICT_LABELS.get(record.verdict or "", ""),
             "steps": steps,
             "total_seconds": round(sum(float(step["seconds"]) for step in steps), 2),

@@ -42,3 +42,21 @@ def make_records(*, user_id: str, count: int, start_ms: int | None = None) -> li
             batch.save(record)
             records.append(record)
     return records
+
+
+# A model that cannot call a work likely authentic at its 5% target, scoring uncalibrated: how
+# training.serving describes such a result (PatchScores.basis).
+FORGED_ONLY_THRESHOLDS = {"authentic_below": None, "forged_above": 0.62}
+FORGED_ONLY_BASIS = {
+    "calibrated": False,
+    "calibration_note": "Scores are not calibrated: calibration needs at least 20 out-of-fold predictions with 5 of each label, and this run has 12 (6 authentic, 6 forged).",
+    "operating_point": {
+        "n": 20, "forged": 15, "share": 0.75, "low": 0.61, "high": 0.78,
+        "text": "Of the 20 validation works scored most like this one (scores 61–78), 15 (75%) were forgeries.",
+    },
+    "statements": [
+        "This model cannot call a work likely authentic at 5% risk: on its validation works, every score range that held authentic works also held more than 5% of the forgeries.",
+        "Likely forged above 62: on validation works, 1 of 30 authentic works (3%) scored there (target at most 5%).",
+    ],
+    "targets": {"forged_called_authentic": 0.05, "authentic_called_forged": 0.05},
+}

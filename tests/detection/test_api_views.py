@@ -11,7 +11,7 @@ from artguard.dynamo import now_ms
 from detection.selectors import PENDING_MARKER_USER
 from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
-from tests.detection.factories import make_record, make_records
+from tests.detection.factories import FORGED_ONLY_BASIS, FORGED_ONLY_THRESHOLDS, make_record, make_records
 from tests.detection.test_services import BAD_INPUTS
 from tests.images import image_bytes
 
@@ -98,6 +98,29 @@ def test_expired_detection_is_404(user_client, user):
     assert user_client.get(f"{URL}{old.inference_id}/").status_code == 404
 
 
+def test_a_detection_says_how_to_read_its_score_and_a_missing_threshold_is_null(user_client, user):
+    record = make_record(user_id=user.user_id, thresholds=FORGED_ONLY_THRESHOLDS, verdict_basis=FORGED_ONLY_BASIS)
+    detail = user_client.get(f"{URL}{record.inference_id}/").json()
+    assert detail["thresholds"] == {"authentic_below": None, "forged_above": 0.62}
+    assert detail["verdict_basis"] == FORGED_ONLY_BASIS
+    reading = " ".join(detail["reading"])
+    assert FORGED_ONLY_BASIS["operating_point"]["text"] in reading
+    assert "This model cannot call a work likely authentic at 5% risk" in reading and "Scores are not calibrated" in reading
+
+    older = user_client.get(f"{URL}{make_record(user_id=user.user_id).inference_id}/").json()
+    assert older["verdict_basis"] is None and older["thresholds"] is None
+    assert older["reading"] == ["This analysis predates ArtGuard's record of how to read a score: no operating point or error rates are stored with it."]
+
+
+def test_schema_says_thresholds_may_be_null_and_describes_the_basis(user_client):
+    schemas = user_client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    thresholds = schemas["Thresholds"]["properties"]
+    assert thresholds["authentic_below"]["nullable"] and thresholds["forged_above"]["nullable"]
+    basis = schemas["VerdictBasis"]["properties"]
+    assert {"calibrated", "calibration_note", "operating_point", "statements", "targets"} <= set(basis)
+    assert {"verdict_basis", "reading"} <= set(schemas["Detection"]["properties"])
+
+
 def test_schema_builds_with_the_detection_operations(user_client):
     response = user_client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
@@ -159,6 +182,10 @@ def test_upload_poll_list_images_report_delete(user_client, other_client, user, 
     assert detail["attributed_artist"] == "Artist" and detail["title"] == "Title"
     assert len(detail["patch_scores"]) >= 1 and {"x", "y", "w", "h", "scale", "p"} == set(detail["patch_scores"][0])
     assert [s["name"] for s in detail["steps"]][0] == "upload"
+    # The fixture model is trained on 12 images: too few to calibrate, and the answer says so.
+    assert detail["verdict_basis"]["calibrated"] is False and detail["verdict_basis"]["operating_point"]["n"] == 12
+    assert any(line.startswith("Of the 12 validation works scored most like this one") for line in detail["reading"])
+    assert any(line.startswith("Scores are not calibrated") for line in detail["reading"])
 
     listed = user_client.get(URL).json()["results"]
     assert [item["id"] for item in listed] == [body["id"]]

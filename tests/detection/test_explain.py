@@ -8,6 +8,7 @@ import httpx2
 import pytest
 
 from detection import explain
+from tests.detection.factories import FORGED_ONLY_BASIS, FORGED_ONLY_THRESHOLDS
 from tests.images import image_bytes
 
 
@@ -73,6 +74,29 @@ def test_an_unfamiliar_photograph_is_explained_as_such_not_as_a_verdict(evidence
     familiar = replace(evidence, familiarity={"distance": 1.2, "threshold": 2.1, "unfamiliar": False})
     assert explain.UNFAMILIAR_STATEMENT not in explain.local_explanation(familiar)
     assert "like the training images." in explain.build_messages(familiar)[0]["content"][2]["text"]
+
+
+def test_both_explanations_say_how_to_read_the_score_and_what_the_model_cannot_decide(evidence):
+    from dataclasses import replace
+
+    forged_only = replace(evidence, thresholds=FORGED_ONLY_THRESHOLDS, basis=FORGED_ONLY_BASIS)
+    text = explain.local_explanation(forged_only)
+    assert FORGED_ONLY_BASIS["operating_point"]["text"] in text
+    assert "This model cannot call a work likely authentic at 5% risk" in text
+    assert FORGED_ONLY_BASIS["calibration_note"] in text
+    assert "Scores above 62 read as likely forged and all others as inconclusive" in text and "None" not in text
+
+    prompt = explain.build_messages(forged_only)[0]["content"][2]["text"]
+    assert f"Operating point: {FORGED_ONLY_BASIS['operating_point']['text']}" in prompt
+    assert "Verdict policy: This model cannot call a work likely authentic at 5% risk" in prompt
+    assert "Verdict policy: Likely forged above 62: on validation works, 1 of 30 authentic works (3%)" in prompt
+    assert "Calibration: NOT calibrated. Scores are not calibrated" in prompt
+    assert "not a calibrated probability" in prompt and "None" not in prompt
+    assert "operating point" in explain.SYSTEM_PROMPT and "not calibrated" in explain.SYSTEM_PROMPT
+
+    calibrated = replace(forged_only, basis={**FORGED_ONLY_BASIS, "calibrated": True, "calibration_note": ""})
+    assert "Calibration: the score is a probability calibrated on held-out" in explain.build_messages(calibrated)[0]["content"][2]["text"]
+    assert "not calibrated" not in explain.local_explanation(calibrated)
 
 
 def test_without_a_key_the_local_explanation_is_used_and_nothing_is_sent(settings, evidence, monkeypatch):

@@ -110,6 +110,12 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
     assert record.attributed_artist == "Berthe Morisot" and record.title == "Harbour"
     assert record.explanation_source == "local"
     assert "Berthe Morisot" in record.explanation and "S1 in the" in record.explanation
+    # How to read the score is stored with it and told in the explanation (the 12-image fixture
+    # model is too small to calibrate).
+    basis = record.verdict_basis.as_dict()
+    assert basis["calibrated"] is False and basis["operating_point"]["n"] == 12
+    assert basis["operating_point"]["text"] in record.explanation and basis["calibration_note"] in record.explanation
+    assert basis["statements"] == promoted_model.info["policy"]["statements"]
     # EXIF orientation applied (400x300 rotated), so patches are on a 300x400 image.
     assert len(record.patch_scores) == len(patch_grid(300, 400))
     assert set(record.patch_scores[0]) == {"x", "y", "w", "h", "scale", "p"}

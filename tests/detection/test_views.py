@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
-from tests.detection.factories import make_record, make_records
+from tests.detection.factories import FORGED_ONLY_BASIS, FORGED_ONLY_THRESHOLDS, make_record, make_records
 from tests.images import image_bytes
 
 
@@ -59,6 +59,26 @@ def test_result_page_and_api_say_when_the_photograph_is_unlike_the_training_imag
     assert 'id="unfamiliar"' not in user_client.get(f"/detections/{familiar.inference_id}/").content.decode()
     api = user_client.get(f"/api/detections/{unfamiliar.inference_id}/").json()
     assert api["familiarity"] == {"distance": 4.59, "threshold": 2.11, "unfamiliar": True}
+
+
+def test_result_page_says_how_to_read_the_score_and_what_the_model_cannot_decide(user_client, user):
+    record = make_record(user_id=user.user_id, thresholds=FORGED_ONLY_THRESHOLDS, verdict_basis=FORGED_ONLY_BASIS,
+                         model_version="model-x", explanation="An explanation.")
+    html = user_client.get(f"/detections/{record.inference_id}/").content.decode()
+    assert "Of the 20 validation works scored most like this one (scores 61–78), 15 (75%) were forgeries." in html
+    assert "This model cannot call a work likely authentic at 5% risk" in html
+    assert 'id="calibration-note"' in html and "Scores are not calibrated" in html
+    assert "Scores above 62 read as likely forged and all others as inconclusive: this model never calls a work likely authentic." in html
+    assert "None" not in re.sub(r"<script.*?</script>", "", html, flags=re.S)
+
+
+def test_an_older_result_without_a_basis_still_renders_and_claims_no_error_rate(user_client, user):
+    record = make_record(user_id=user.user_id, thresholds={"authentic_below": 0.3, "forged_above": 0.7})
+    html = user_client.get(f"/detections/{record.inference_id}/").content.decode()
+    assert "Scores below 30 read as likely authentic, above 70 as likely forged" in html
+    assert 'id="no-basis"' in html and 'id="operating-point"' not in html and 'id="calibration-note"' not in html
+    bare = make_record(user_id=user.user_id)
+    assert 'id="no-basis"' in user_client.get(f"/detections/{bare.inference_id}/").content.decode()
 
 
 def test_other_users_pages_are_404(user_client, other_user):
