@@ -53,3 +53,22 @@ def test_the_reference_survives_saving_and_loading(promoted_model, settings):
     assert loaded.familiarity is not None
     assert loaded.meta["familiarity"]["threshold"] == pytest.approx(loaded.familiarity.threshold)
     assert set(loaded.meta["familiarity"]["out_of_fold_percentiles"]) == {"50", "90", "99"}
+
+
+def test_a_full_covariance_reference_saved_before_the_pca_form_still_loads():
+    rng = np.random.default_rng(2)
+    features = rng.normal(0, 1, (50, 6))
+    old = {"mean": np.zeros(6, np.float32), "precision": np.eye(6, dtype=np.float32), "threshold": np.float64(1.5)}
+    reference = familiarity.Reference.from_arrays(old)
+    assert reference.components is None
+    expected = np.sqrt((features ** 2).sum(axis=1) / 6)
+    assert np.allclose(reference.patch_distances(features), expected)
+
+
+def test_the_pca_form_scores_high_dimensional_patches_and_flags_a_shift():
+    rng = np.random.default_rng(3)
+    features, patch_image = _images(rng, 40, 8, 600)  # more dimensions than patches, as in training
+    reference = familiarity.fit(features, patch_image, seed=0)
+    assert reference.components.shape == (familiarity.COMPONENTS, 600)
+    assert not reference.assess(_images(rng, 1, 8, 600)[0])["unfamiliar"]
+    assert reference.assess(_images(rng, 1, 8, 600, shift=1.0)[0])["unfamiliar"]
