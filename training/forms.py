@@ -1,7 +1,17 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
+from training import targets
 from training.data import STRATIFY_CHOICES
 from training.ml.backbone import DEFAULT_BACKBONE, REGISTRY
+from training.services import DEFAULT_AUC_FLOOR
+
+
+def _target_percent(value: float) -> None:
+    try:
+        targets.percent_check(value)
+    except targets.BadPercent as error:
+        raise ValidationError(str(error)) from None
 
 
 class RunStartForm(forms.Form):
@@ -16,3 +26,25 @@ class RunStartForm(forms.Form):
         super().__init__(*args, **kwargs)
         if dataset_versions:
             self.fields["dataset_version"] = forms.ChoiceField(choices=[(v, v) for v in dataset_versions])
+        for field, (_, label) in targets.TARGET_FIELDS.items():
+            self.fields[field] = forms.FloatField(
+                label=label, initial=targets.default_percent(field), validators=[_target_percent],
+                help_text="Error-rate target of the verdict policy, measured on out-of-fold predictions. "
+                          "Each label needs at least 100 / target images to measure it (20 at 5%).",
+            )
+
+    def run_options(self) -> dict:
+        """The cleaned form as services.run_start's keyword arguments (targets as fractions)."""
+        options = {name: value for name, value in self.cleaned_data.items() if name not in targets.TARGET_FIELDS}
+        return {**options, "targets": targets.from_percents(self.cleaned_data)}
+
+
+class PromoteForm(forms.Form):
+    auc_floor = forms.FloatField(
+        label="AUC floor", required=False, min_value=0, max_value=1, initial=DEFAULT_AUC_FLOOR,
+        help_text="A run whose cross-validated AUC is below it is promoted only with a reason.",
+    )
+    reason = forms.CharField(
+        label="Reason", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed only when promoting the run raises a concern; recorded on the run and the serving pointer.",
+    )

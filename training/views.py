@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from artguard.pagination import BadCursor
-from training import plots, selectors, services
-from training.forms import RunStartForm
+from training import plots, run_review, selectors, services
+from training.forms import PromoteForm, RunStartForm
 from training.ml.metrics import METRIC_NAMES
 
 PAGE_SIZE = 25
@@ -82,7 +82,7 @@ def run_start_view(request):
     form = RunStartForm(request.POST, dataset_versions=_dataset_versions())
     if form.is_valid():
         try:
-            run = services.run_start(**form.cleaned_data, started_by=request.user.email)
+            run = services.run_start(**form.run_options(), started_by=request.user.email)
         except services.TrainingError as error:
             form.add_error(None, str(error))
         else:
@@ -98,7 +98,7 @@ def _run_or_404(run_id: str):
     return run
 
 
-def _run_context(run) -> dict:
+def _run_context(run, promote_form=None, concerns=None) -> dict:
     detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
     table = selectors.run_fold_table(run_id=run.run_id)
     serving = selectors.serving_info()
@@ -110,10 +110,16 @@ def _run_context(run) -> dict:
         "promoted": _when(run.promoted_at),
         "metrics": [{"name": name, "value": _pm(getattr(run, f"mean_{name}"), getattr(run, f"std_{name}"))} for name in METRIC_NAMES],
         "detail": detail,
-        "per_fold": detail.get("per_fold", []),
+        "per_fold": run_review.fold_rows(detail),
         "per_sublabel": detail.get("per_sublabel", {}),
         "thresholds": detail.get("thresholds"),
         "calibration": detail.get("calibration"),
+        "policy": run_review.policy_review(detail),
+        "calibration_review": run_review.calibration_review(detail),
+        "head": run_review.head_review(run, detail),
+        "promotion": run_review.promotion_review(run, serving),
+        "promote_form": promote_form or PromoteForm(),
+        "concerns": concerns or [],
         "timings": detail.get("timings", {}),
         "table": table,
         "grid": (run.hyperparameter_grid.as_dict() if run.hyperparameter_grid else {}).get("configs", []),
@@ -139,7 +145,8 @@ def run_plot_view(request, run_id, kind):
     if kind == "roc":
         body = plots.roc_png(detail["roc"], (detail.get("pooled") or {}).get("auc"))
     else:
-        body = plots.calibration_png(detail["calibration"])
+        after, before = run_review.reliability_curves(detail)
+        body = plots.calibration_png(after, before=before)
     response = HttpResponse(body, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -148,9 +155,18 @@ def run_plot_view(request, run_id, kind):
 @staff_member_required
 @require_POST
 def run_promote_view(request, run_id):
-    _run_or_404(run_id)
+    run = _run_or_404(run_id)
+    form = PromoteForm(request.POST)
+    if not form.is_valid():
+        return render(request, "training/run.html", _run_context(run, promote_form=form), status=400)
     try:
-        info = services.model_promote(run_id=run_id, promoted_by=request.user.email)
+        info = services.model_promote(
+            run_id=run_id, promoted_by=request.user.email,
+            auc_floor=form.cleaned_data["auc_floor"], reason=form.cleaned_data["reason"],
+        )
+    except services.PromotionNeedsConfirmation as error:
+        # Not refused: asked again, with the concerns and a reason to give on purpose.
+        return render(request, "training/run.html", _run_context(run, promote_form=form, concerns=error.concerns), status=400)
     except services.TrainingError as error:
         messages.error(request, str(error))
     else:

@@ -92,9 +92,9 @@ def test_run_started_from_the_form_keeps_its_targets_and_the_page_shows_the_poli
 
     body = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
     policy = run.metrics_detail.as_dict()["policy"]
-    for text in ('id="policy-sides"', "<td>20% forgeries called likely authentic</td>", "<td>25% authentic works called likely forged</td>",
+    for text in ('id="policy-sides"', "<td>forgeries called likely authentic</td><td>20%</td>", "<td>authentic works called likely forged</td><td>25%</td>",
                  f"{policy['rates']['decided']['count']} of 12", *policy["statements"], 'id="policy-check-decided"',
-                 'id="ece-before"', 'id="ece-after"', 'id="not-calibrated"', "calibration needs at least 20", 'id="final-head"'):
+                 'id="ece-before"', 'id="not-calibrated"', "calibration needs at least 20", 'id="final-head"'):
         assert text in body, text
     # The default grid holds the baseline; the final head is named, with the comparison that chose it.
     assert "best baseline" in body and ("<strong>baseline</strong>" in body or "<strong>torch</strong>" in body)
@@ -137,7 +137,7 @@ def test_promoting_a_run_that_cannot_decide_asks_for_a_reason_and_records_it(sta
     assert run.promotion_reason == "Demo for the board; verdicts stay inconclusive." and run.promoted_at > before
     assert serving.promoted_model_info()["promotion_reason"] == run.promotion_reason
     page = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
-    assert "promoted despite: This model can decide neither side" in page
+    assert "promoted despite: This model can decide neither side: at its error-rate targets it would call every work INCONCLUSIVE; reason:" in page
     assert "reason: Demo for the board; verdicts stay inconclusive." in page
 
     compare = staff_client.get(reverse("training:compare"), {"run": [run.run_id, run.run_id]})
@@ -151,3 +151,17 @@ def test_reliability_plot_draws_before_and_after_calibration():
     after = {"bins": [{"mean_probability": 0.35, "forged_share": 0.4, "n": 5}], "ece": 0.05}
     both, one = plots.calibration_png(after, before=before), plots.calibration_png(after)
     assert both.startswith(b"\x89PNG") and one.startswith(b"\x89PNG") and both != one
+
+
+def test_a_calibrated_run_shows_its_calibration_error_before_and_after(staff_client, promoted_model):
+    run = RunRecord.get(promoted_model.run_id)
+    detail = run.metrics_detail.as_dict()
+    detail["calibrator"] = {"method": "platt", "a": 1.7, "b": -0.2, "reason": "", "crossfit_reason": ""}
+    detail["calibration_before"] = {"bins": [{"lo": 0.6, "hi": 0.7, "n": 12, "mean_probability": 0.687, "forged_share": 0.5}], "ece": 0.187}
+    detail["calibration"] = {"bins": [{"lo": 0.5, "hi": 0.6, "n": 12, "mean_probability": 0.531, "forged_share": 0.5}], "ece": 0.031}
+    run.update(actions=[RunRecord.metrics_detail.set(detail)])
+    body = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
+    assert "Platt scaling, sigmoid(a × logit + b) with a = 1.700, b = -0.200" in body and 'id="not-calibrated"' not in body
+    assert '<strong id="ece-before">0.187</strong>' in body and '<strong id="ece-after">0.031</strong>' in body
+    plot = staff_client.get(reverse("training:run_plot", args=[run.run_id, "calibration"]))
+    assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")

@@ -1,7 +1,11 @@
 """Start a nested cross-validation run on a dataset version.
 
     manage.py start_training_run --dataset-version demo-v1 [--k-folds 5] [--seeds 0 1]
-                                 [--stratify-on sublabel] [--backbone efficientnet-lite0] [--sync]
+                                 [--stratify-on sublabel] [--backbone efficientnet-lite0]
+                                 [--max-forged-called-authentic PCT] [--max-authentic-called-forged PCT] [--sync]
+
+The two targets (percent, above 0 and at most 50, default 5) bound the verdict policy's error
+rates on out-of-fold predictions (training.ml.policy); each label needs at least 100 / PCT images.
 
 Without --sync the run is queued for the django-q2 workers (`manage.py qcluster`) and the
 command prints its id; with --sync it runs here and prints its progress.
@@ -12,7 +16,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from training import services
+from training import services, targets
 from training.data import STRATIFY_CHOICES
 from training.ml.backbone import DEFAULT_BACKBONE, REGISTRY
 
@@ -27,6 +31,9 @@ class Command(BaseCommand):
                             help="outer_split_seed and inner_split_seed (default 0 1)")
         parser.add_argument("--stratify-on", default="sublabel", choices=STRATIFY_CHOICES)
         parser.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=sorted(REGISTRY))
+        for field, (_, label) in targets.TARGET_FIELDS.items():
+            parser.add_argument(f"--{field.replace('_', '-')}", type=float, metavar="PCT", default=targets.default_percent(field),
+                                help=f"{label.replace('%', '%%')}, above 0 and at most 50 (default %(default)g)")
         parser.add_argument("--sync", action="store_true", help="run here instead of in a django-q2 worker")
 
     def handle(self, *args, **options):
@@ -39,11 +46,16 @@ class Command(BaseCommand):
                 sys.stdout.flush()
 
         try:
+            for field in targets.TARGET_FIELDS:
+                targets.percent_check(options[field])
+        except targets.BadPercent as error:
+            raise CommandError(str(error)) from None
+        try:
             run = services.run_start(
                 dataset_version=options["dataset_version"], k_folds=options["k_folds"],
                 outer_split_seed=options["seeds"][0], inner_split_seed=options["seeds"][1],
                 stratify_on=options["stratify_on"], backbone=options["backbone"],
-                started_by="manage.py", sync=options["sync"], progress=progress,
+                targets=targets.from_percents(options), started_by="manage.py", sync=options["sync"], progress=progress,
             )
         except services.TrainingError as error:
             raise CommandError(str(error)) from None
