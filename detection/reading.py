@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from training.ml.policy import score_cut
+
 CANNOT_PREFIX = "This model cannot"  # how training.ml.policy.statements opens a verdict it never gives
 NO_BASIS = (
     "This analysis predates ArtGuard's record of how to read a score: no operating point or "
@@ -49,17 +51,6 @@ def as_dict(value) -> dict:
     if value is None:
         return {}
     return value.as_dict() if hasattr(value, "as_dict") else dict(value)
-
-
-def score_cut(probability: float) -> str:
-    """A threshold on the 0-100 score scale, rounded no further than keeps it inside (0, 100):
-    a cut at probability 0.0009 reads "0.1", not a meaningless "below 0"."""
-    value = float(probability) * 100
-    for decimals in range(4):
-        text = f"{value:.{decimals}f}"
-        if 0 < float(text) < 100:
-            return text
-    return f"{value:g}"
 
 
 def thresholds_sentence(thresholds: dict) -> str:

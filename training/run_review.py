@@ -8,7 +8,6 @@ on a few dozen validation works a bare percentage hides how little was measured.
 """
 from __future__ import annotations
 
-from training import services
 from training.ml import head as head_module
 from training.ml.policy import pct
 
@@ -125,16 +124,13 @@ def head_review(run, detail: dict) -> dict | None:
     }
 
 
-def promotion_review(run, serving: dict | None) -> dict | None:
-    """Why the run was promoted despite concerns. The concerns are those the serving pointer
-    recorded while this run serves; afterwards they are measured again at the default floor."""
+def promotion_review(run) -> dict | None:
+    """Why the run was promoted despite concerns, as recorded on the run when it was promoted."""
     if not run.promotion_reason:
         return None
-    remeasured = not (serving and serving.get("run_id") == run.run_id and serving.get("promotion_concerns"))
-    concerns = services.promotion_concerns(run) if remeasured else list(serving["promotion_concerns"])
+    concerns = list(run.promotion_concerns or [])
     return {
         "concerns": concerns,
         "concerns_text": " ".join(concerns).rstrip("."),
         "reason": run.promotion_reason,
-        "remeasured": remeasured,
     }

@@ -462,7 +462,10 @@ def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = No
         "promotion_reason": reason if concerns else "",
     }
     actions = [RunRecord.promoted_at.set(now), RunRecord.promoted_by.set(promoted_by), RunRecord.updated_at.set(now)]
-    actions.append(RunRecord.promotion_reason.set(reason) if concerns else RunRecord.promotion_reason.remove())
+    if concerns:
+        actions += [RunRecord.promotion_reason.set(reason), RunRecord.promotion_concerns.set(concerns)]
+    else:
+        actions += [RunRecord.promotion_reason.remove(), RunRecord.promotion_concerns.remove()]
     run.update(actions=actions)
     pointer.write(_plain(info))
     return info

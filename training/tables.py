@@ -1,5 +1,5 @@
 """RunRecords and ConfigRecords tables (seed 000, tables 5 and 6)."""
-from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -33,7 +33,7 @@ class RunRecord(Model):
     Added by training (docs/training.md): backbone (the run's frozen feature extractor),
     is_demo (the quick demo model), promoted_at / promoted_by (when and by whom this run's
     model was last promoted to serve detection; kept as history after a later promotion),
-    promotion_reason (why staff promoted it despite promotion concerns), verdict_targets
+    promotion_reason / promotion_concerns (why staff promoted it despite the concerns listed), verdict_targets
     (the verdict policy's error-rate targets, training.ml.policy).
     """
 
@@ -74,6 +74,7 @@ class RunRecord(Model):
     promoted_at = NumberAttribute(null=True)
     promoted_by = UnicodeAttribute(null=True)
     promotion_reason = UnicodeAttribute(null=True)
+    promotion_concerns = ListAttribute(of=UnicodeAttribute, null=True)
     verdict_targets = MapAttribute(null=True)
 
     status_index = StatusIndex()

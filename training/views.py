@@ -117,7 +117,7 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
         "policy": run_review.policy_review(detail),
         "calibration_review": run_review.calibration_review(detail),
         "head": run_review.head_review(run, detail),
-        "promotion": run_review.promotion_review(run, serving),
+        "promotion": run_review.promotion_review(run),
         "promote_form": promote_form or PromoteForm(),
         "concerns": concerns or [],
         "timings": detail.get("timings", {}),

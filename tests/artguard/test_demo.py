@@ -10,7 +10,8 @@ from training.tables import RunRecord
 
 pytestmark = pytest.mark.slow
 
-TINY = DemoPlan(images=12, k_folds=2, grid=[{"hidden": 0, "lr": 0.003, "max_epochs": 20}], version="demo-test", width=448, height=336)
+TINY = DemoPlan(images=12, k_folds=2, grid=[{"kind": "baseline", "C": 0.03}], version="demo-test", width=448, height=336,
+                targets={"forged_called_authentic": 0.2, "authentic_called_forged": 0.2})
 
 
 def test_bootstrap_trains_and_promotes_a_labelled_demo_model_once():

@@ -70,6 +70,17 @@ def images_needed(targets: dict) -> dict:
     }
 
 
+def score_cut(probability: float) -> str:
+    """A threshold on the 0-100 score scale, rounded no further than keeps it inside (0, 100):
+    a cut at probability 0.0009 reads "0.1", not a meaningless "below 0"."""
+    value = float(probability) * 100
+    for decimals in range(4):
+        text = f"{value:.{decimals}f}"
+        if 0 < float(text) < 100:
+            return text
+    return f"{value:g}"
+
+
 def pct(value: float) -> str:
     return f"{value * 100:.0f}%" if abs(value * 100 - round(value * 100)) < 1e-9 else f"{value * 100:.1f}%"
 
@@ -137,14 +148,14 @@ def statements(policy: dict) -> list[str]:
                    f"every score range that held authentic works also held more than {pct(fa)} of the forgeries.")
     else:
         r = rates["forged_called_authentic"]
-        out.append(f"Likely authentic below {policy['authentic_below'] * 100:.0f}: on validation works, {r['count']} of "
+        out.append(f"Likely authentic below {score_cut(policy['authentic_below'])}: on validation works, {r['count']} of "
                    f"{r['of']} forgeries ({pct(r['rate'] or 0)}) scored there (target at most {pct(fa)}).")
     if policy["forged_above"] is None:
         out.append(f"This model cannot call a work likely forged at {pct(af)} risk: on its validation works, "
                    f"every score range that held forgeries also held more than {pct(af)} of the authentic works.")
     else:
         r = rates["authentic_called_forged"]
-        out.append(f"Likely forged above {policy['forged_above'] * 100:.0f}: on validation works, {r['count']} of "
+        out.append(f"Likely forged above {score_cut(policy['forged_above'])}: on validation works, {r['count']} of "
                    f"{r['of']} authentic works ({pct(r['rate'] or 0)}) scored there (target at most {pct(af)}).")
     return out
 
