@@ -51,7 +51,8 @@ FEATURE_SETS = ("pooled", "stats", "stats+flip")
 
 def _embed(folder: Path, patches: list, *, flip: bool) -> tuple[np.ndarray, float]:
     """Stage-statistics embeddings (cached in the set's folder) and seconds per patch."""
-    path = folder / f"{BACKBONE}{'-flip' if flip else ''}.npy"
+    manifest = (folder / "manifest.csv").stat()  # a regenerated set rewrites its manifest last
+    path = folder / f"{BACKBONE}{'-flip' if flip else ''}-{manifest.st_mtime_ns:x}.npy"
     timing = path.with_suffix(".seconds")
     if path.exists() and timing.exists():
         return np.load(path), float(timing.read_text())

@@ -217,7 +217,7 @@ def _config_record(run: RunRecord, fold_id: int, config: cv.ConfigResult, fold: 
         run_id=run.run_id,
         dataset_version=run.dataset_version,
         fold_id=fold_id,
-        hyperparameters={**config.hyperparameters, "backbone": run.backbone or backbone_module.DEFAULT_BACKBONE},
+        hyperparameters={**config.hyperparameters, "backbone": run.backbone or backbone_module.LEGACY_BACKBONE},
         best_epoch=config.best_epoch,
         best_val=config.best_val,
         early_stopped=config.early_stopped,
@@ -258,7 +258,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
     try:
         report("starting", 0.0, force=True)
         _delete_configs(run_id)
-        backbone = run.backbone or backbone_module.DEFAULT_BACKBONE
+        backbone = run.backbone or backbone_module.LEGACY_BACKBONE
         grid = list(run.hyperparameter_grid.as_dict()["configs"]) if run.hyperparameter_grid else head.DEFAULT_GRID
         grid = _clean_grid([{k: v for k, v in config.items() if k in HP_KEYS} for config in grid])
 
@@ -450,7 +450,7 @@ def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = No
         "model_version": run.model_version,
         "run_id": run.run_id,
         "dataset_version": run.dataset_version,
-        "backbone": run.backbone or backbone_module.DEFAULT_BACKBONE,
+        "backbone": run.backbone or backbone_module.LEGACY_BACKBONE,
         "metrics": {name: getattr(run, name) for name in (f"{s}_{m}" for s in ("mean", "std") for m in ("accuracy", "auc", "f1", "precision", "recall"))},
         "thresholds": {key: (None if thresholds.get(key) is None else float(thresholds[key])) for key in ("authentic_below", "forged_above")},
         "calibration": (meta or {}).get("calibration") or (detail.get("calibrator") or {}),

