@@ -18,6 +18,41 @@ one of two synthetic "hands" or generated another way:
 Every class then goes through the same "photograph": canvas weave, uneven lighting, white
 balance, sensor noise and JPEG, with per-image strengths, so no single global statistic (mean
 colour, brightness, sharpness) separates the classes; the differences are in local texture.
+
+Difficulty. `make_image(..., difficulty=...)` and `demo_dataset_write(..., difficulty=...)`:
+"standard" (the default) is the set above, byte for byte as it always was; the linear probe below
+separates it perfectly (image AUC 1.000 on seed 1), so it is a smoke test, not a yardstick.
+"hard" is for comparing models where a small change can show: a standardized logistic
+regression on the pooled patch embeddings reaches an image AUC of about 0.92 (mean of seeds
+1-3; bench/hard_set.py measures it, docs/datasets.md has the figures). Three principles, none
+aimed at a particular classifier: the forger is competent (every forged class is a modest shift
+from the authentic one, not a different style); the artist is not a machine (each painting
+draws its own stroke statistics around the hand's habits, so authentic works vary and the
+classes overlap); the camera does not help (one wider range of photographs for every class).
+The differences stay in local brushwork and print or generator texture, not in a global colour
+statistic. Per class:
+
+- every hand is a `Habits`: a typical `Hand`, a lognormal painting-to-painting drift (sd 0.12)
+  of each continuous statistic, bristle count +-1, and a light direction (+-0.15 rad per
+  painting) with a stroke-to-stroke scatter; Hand A is "standard"'s Hand A with its light
+  scattered by 0.15 rad;
+- "imitation", Hand B: length median 25 px (A: 30), width 5.9 px (5.0), angular scatter 0.27
+  rad (0.18), curvature 0.25 rad (0.15), impasto 0.17 (0.22), colour jitter 8.5 (7), its light
+  0.3 rad off Hand A's and scattered 0.45 rad (0.15); "standard"'s Hand B is much further away
+  (19 px, 7.5 px, 0.5, 0.4, light from anywhere);
+- "reproduction", a good print of a hard Hand A painting: resampled to 55-75 % and back (standard
+  40-65 %), a finer and weaker halftone (period 4-6.5 px, amplitude 7-14; standard 4.5-7.5 px,
+  10-22), 1-12 % desaturation, colour gain +-4 %, blur 0.2-0.5 px, JPEG quality 55-80 (30-60);
+- "synthetic", a less smooth look-alike: the colour field blurred 0.8-2.5 px (standard 3-8),
+  texture from 3-6 painted tiles picked, rotated and flipped at random per cell (no single
+  repeating tile), rendered at 65-90 % size and enlarged bicubically (standard: half size,
+  nearest neighbour), noise sd 1-3;
+- the photograph, the same for every class: canvas weave up to 4 %, uneven light up to 35 %,
+  a tone curve (gamma 0.85-1.2), exposure 0.8-1.2, white balance +-10 % per channel, offset
+  +-15, sensor noise sd 1-7, focus blur 0.3-1.3 px for half the shots, JPEG quality 70-95.
+
+Hard images draw from their own random stream ([seed, index, sublabel code, 1]), so nothing here
+changes "standard" output.
 """
 from __future__ import annotations
 
@@ -39,6 +74,8 @@ ACTUAL_CREATOR = {
 }
 FORGED_SUBLABELS = ("imitation", "reproduction", "synthetic")
 SUBJECTS = ("landscape", "seascape", "still_life", "portrait", "abstract")
+SUBLABEL_CODES = {"original": 0, "imitation": 1, "reproduction": 2, "synthetic": 3}
+DIFFICULTIES = ("standard", "hard")
 
 
 @dataclass(frozen=True)
@@ -142,8 +179,9 @@ def _flow_field(base: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(Image.fromarray(angle.astype(np.float32), mode="F").resize((base.shape[1], base.shape[0]), Image.Resampling.BILINEAR))
 
 
-def _paint(base: np.ndarray, hand: Hand, rng: np.random.Generator, *, vary: float = 0.15) -> Image.Image:
-    """Cover the underpainting with strokes in the hand's style (per-image variation `vary`)."""
+def _paint(base: np.ndarray, hand: Hand, rng: np.random.Generator, *, vary: float = 0.15, light: tuple[float, float] | None = None) -> Image.Image:
+    """Cover the underpainting with strokes in the hand's style (per-image variation `vary`).
+    `light` = (mean angle, scatter in radians) replaces the hand's fixed/random light (hard)."""
     height, width = base.shape[:2]
     angle_field = _flow_field(base, rng)
     scale = rng.uniform(1 - vary, 1 + vary)
@@ -158,7 +196,10 @@ def _paint(base: np.ndarray, hand: Hand, rng: np.random.Generator, *, vary: floa
     noise = rng.normal(0, hand.angle_noise, count)
     bends = rng.normal(0, hand.curvature, count)
     jitter = rng.normal(0, hand.colour_jitter, (count, 3))
-    lights = np.full(count, -3 * math.pi / 4) if hand.fixed_light else rng.uniform(-math.pi, math.pi, count)
+    if light is not None:
+        lights = light[0] + rng.normal(0, light[1], count)
+    else:
+        lights = np.full(count, -3 * math.pi / 4) if hand.fixed_light else rng.uniform(-math.pi, math.pi, count)
     bristle_offsets = rng.uniform(-0.35, 0.35, (count, max(1, hand.bristles)))
     bristle_tones = rng.normal(0, 14, (count, max(1, hand.bristles)))
     for i in range(count):
@@ -253,9 +294,144 @@ def _photograph(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return photo
 
 
-def make_image(*, sublabel: str, seed: int, index: int, width: int = 768, height: int = 576) -> tuple[Image.Image, int]:
+# --- difficulty "hard" ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Habits:
+    """A hand as the hard difficulty paints it: its typical stroke statistics (`typical`), how far
+    each continuous statistic drifts from one painting to the next (lognormal sd `drift`), and its
+    light: mean direction of the impasto highlight and the scatter of that direction between the
+    strokes of one painting."""
+
+    typical: Hand
+    drift: float
+    light_angle: float
+    light_scatter: float
+
+
+HARD_HANDS = {
+    "A": Habits(HANDS["A"], 0.12, -3 * math.pi / 4, 0.15),
+    "B": Habits(Hand(25, 0.42, 5.9, 1.4, 0.27, 0.25, 0.17, True, 8.5, 2, 1.5), 0.12, -3 * math.pi / 4 + 0.3, 0.45),
+}
+
+
+def _hand_for_painting(habits: Habits, rng: np.random.Generator) -> tuple[Hand, tuple[float, float]]:
+    """This painting's hand and light, drawn around the hand's habits."""
+    t = habits.typical
+
+    def drift(value: float) -> float:
+        return float(value * math.exp(rng.normal(0, habits.drift)))
+
+    hand = Hand(
+        drift(t.length_median), drift(t.length_sigma), drift(t.width_mean), drift(t.width_sd),
+        drift(t.angle_noise), drift(t.curvature), drift(t.impasto), True, drift(t.colour_jitter),
+        max(1, t.bristles + int(rng.integers(-1, 2))), drift(t.coverage),
+    )
+    light = (habits.light_angle + rng.normal(0, 0.15), habits.light_scatter * math.exp(rng.normal(0, habits.drift)))
+    return hand, light
+
+
+def _paint_hard(base: np.ndarray, habits: Habits, rng: np.random.Generator) -> Image.Image:
+    hand, light = _hand_for_painting(habits, rng)
+    return _paint(base, hand, rng, vary=0.0, light=light)
+
+
+def _reproduce_mild(painting: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A good print of a Hand A painting: slight resampling softness, a faint fine halftone,
+    a mild colour shift and a fairly high JPEG quality."""
+    width, height = painting.size
+    factor = rng.uniform(0.55, 0.75)
+    image = painting.resize((int(width * factor), int(height * factor)), Image.Resampling.LANCZOS).resize((width, height), Image.Resampling.BICUBIC)
+    pixels = np.asarray(image, dtype=np.float32)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    period = rng.uniform(4.0, 6.5)
+    amplitude = rng.uniform(7, 14)
+    for channel, angle in enumerate(np.radians([15, 75, 45]) + rng.uniform(0, 0.2)):
+        u = (xx * math.cos(angle) + yy * math.sin(angle)) * 2 * math.pi / period
+        v = (-xx * math.sin(angle) + yy * math.cos(angle)) * 2 * math.pi / period
+        ink = 1 - pixels[:, :, channel] / 255
+        pixels[:, :, channel] -= amplitude * np.cos(u) * np.cos(v) * (0.3 + ink)
+    grey = pixels.mean(axis=2, keepdims=True)
+    pixels = grey + (pixels - grey) * rng.uniform(0.88, 0.99)
+    pixels = pixels * rng.uniform(0.96, 1.04, 3) + rng.normal(0, 3, 3)
+    image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 0.5)))
+    return _jpeg_roundtrip(image, rng.integers(55, 81))
+
+
+def _synthesize_hard(base: np.ndarray, rng: np.random.Generator) -> Image.Image:
+    """A better generated look-alike: a lightly smoothed colour field under brushwork texture
+    assembled from several small painted tiles (flipped and rotated at random, so no single tile
+    repeats visibly), rendered at reduced size and enlarged, with mild noise."""
+    height, width = base.shape[:2]
+    smooth = np.asarray(Image.fromarray(base.clip(0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0.8, 2.5))), dtype=np.float32)
+    tile_size = int(rng.integers(64, 129))
+    tiles = []
+    for _ in range(int(rng.integers(3, 7))):
+        tile_base = np.full((tile_size, tile_size, 3), 128, dtype=np.float32) + rng.normal(0, 20, 3)
+        tile = np.asarray(_paint_hard(tile_base, HARD_HANDS["A"], rng), dtype=np.float32)
+        tiles.append(tile - tile.mean(axis=(0, 1)))
+    rows, cols = height // tile_size + 1, width // tile_size + 1
+    mosaic = np.zeros((rows * tile_size, cols * tile_size, 3), dtype=np.float32)
+    for r in range(rows):
+        for c in range(cols):
+            tile = np.rot90(tiles[int(rng.integers(len(tiles)))], int(rng.integers(4)))
+            if rng.random() < 0.5:
+                tile = tile[:, ::-1]
+            mosaic[r * tile_size:(r + 1) * tile_size, c * tile_size:(c + 1) * tile_size] = tile
+    pixels = smooth + mosaic[:height, :width] * rng.uniform(0.7, 1.1)
+    factor = rng.uniform(0.65, 0.9)
+    small = Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).resize((int(width * factor), int(height * factor)), Image.Resampling.BILINEAR)
+    pixels = np.asarray(small.resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32)
+    pixels += rng.normal(0, rng.uniform(1, 3), pixels.shape)
+    return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+
+
+def _photograph_varied(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A wider range of cameras and conditions, the same for every class: canvas weave, uneven
+    light, exposure and tone curve, white balance, sensor noise, and for some shots focus blur."""
+    pixels = np.asarray(image, dtype=np.float32)
+    height, width = pixels.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    weave_period = rng.uniform(3, 7)
+    weave = np.sin(xx * 2 * math.pi / weave_period) * np.sin(yy * 2 * math.pi / weave_period)
+    pixels *= (1 + rng.uniform(0.0, 0.04) * weave)[..., None]
+    cx, cy = rng.uniform(0.1, 0.9) * width, rng.uniform(0.1, 0.9) * height
+    falloff = 1 - rng.uniform(0.05, 0.35) * (((xx - cx) / width) ** 2 + ((yy - cy) / height) ** 2)
+    pixels *= falloff[..., None]
+    pixels = 255 * (pixels.clip(0, 255) / 255) ** rng.uniform(0.85, 1.2)  # tone curve
+    pixels = pixels * rng.uniform(0.8, 1.2) * rng.uniform(0.9, 1.1, 3) + rng.uniform(-15, 15)
+    pixels += rng.normal(0, rng.uniform(1, 7), pixels.shape)
+    photo = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+    if rng.random() < 0.5:  # out of focus or camera shake
+        photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.3)))
+    return photo
+
+
+def _make_hard_image(*, sublabel: str, seed: int, index: int, width: int, height: int) -> tuple[Image.Image, int]:
+    rng = np.random.default_rng([seed, index, SUBLABEL_CODES[sublabel], 1])  # its own stream, apart from "standard"
+    if rng.random() < 0.35:
+        width, height = height, width
+    palette = _palette(rng)
+    base = _composition(rng, width, height, palette, blur=rng.uniform(1.5, 3.5))
+    if sublabel == "original":
+        image = _paint_hard(base, HARD_HANDS["A"], rng)
+    elif sublabel == "imitation":
+        image = _paint_hard(base, HARD_HANDS["B"], rng)
+    elif sublabel == "reproduction":
+        image = _reproduce_mild(_paint_hard(base, HARD_HANDS["A"], rng), rng)
+    else:
+        image = _synthesize_hard(base, rng)
+    return _photograph_varied(image, rng), int(rng.integers(70, 96))
+
+
+def make_image(*, sublabel: str, seed: int, index: int, width: int = 768, height: int = 576, difficulty: str = "standard") -> tuple[Image.Image, int]:
     """One demo image for `sublabel` ("original" or a forged sublabel) and its JPEG quality."""
-    rng = np.random.default_rng([seed, index, {"original": 0, "imitation": 1, "reproduction": 2, "synthetic": 3}[sublabel]])
+    if difficulty == "hard":
+        return _make_hard_image(sublabel=sublabel, seed=seed, index=index, width=width, height=height)
+    if difficulty != "standard":
+        raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}, not {difficulty!r}")
+    rng = np.random.default_rng([seed, index, SUBLABEL_CODES[sublabel]])
     if rng.random() < 0.35:  # portrait or landscape format
         width, height = height, width
     palette = _palette(rng)
@@ -278,9 +454,11 @@ def class_counts(count: int) -> dict[str, int]:
     return {"original": count - sum(forged.values()), **forged}
 
 
-def demo_dataset_write(*, out: Path, seed: int = 7, count: int = 120, width: int = 768, height: int = 576, progress=None) -> list[dict]:
+def demo_dataset_write(*, out: Path, seed: int = 7, count: int = 120, width: int = 768, height: int = 576, progress=None, difficulty: str = "standard") -> list[dict]:
     """Write the images under out/authentic/ and out/forged/<sublabel>/ plus out/manifest.csv;
     return the manifest rows. One in five images of each class is marked split "test"."""
+    if difficulty not in DIFFICULTIES:
+        raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}, not {difficulty!r}")
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     counts = class_counts(count)
@@ -290,7 +468,7 @@ def demo_dataset_write(*, out: Path, seed: int = 7, count: int = 120, width: int
         folder = out / "authentic" if label == "authentic" else out / "forged" / sublabel
         folder.mkdir(parents=True, exist_ok=True)
         for index in range(n):
-            image, quality = make_image(sublabel=sublabel, seed=seed, index=index, width=width, height=height)
+            image, quality = make_image(sublabel=sublabel, seed=seed, index=index, width=width, height=height, difficulty=difficulty)
             name = f"{sublabel}_{index:03d}.jpg"
             image.save(folder / name, format="JPEG", quality=quality)
             rows.append({

@@ -1,6 +1,10 @@
 import csv
+import hashlib
+import io
 
 import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
 from PIL import Image
 
 from datasets import demo
@@ -44,3 +48,86 @@ def test_dataset_write_makes_folders_and_manifest(tmp_path):
             assert image.format == "JPEG"
         expected_folder = "authentic" if row["label"] == "authentic" else f"forged/{row['sublabel']}"
         assert row["file"].startswith(expected_folder + "/")
+
+
+# Pixels and JPEG qualities of make_image(sublabel=..., seed=3, index=1, width=256, height=224)
+# for the four sublabels, recorded from the generator before the "hard" difficulty was added:
+# the demo model and the other tests depend on "standard" staying exactly as it was.
+STANDARD_SEED3_HASH = "ac919f3e94b3b182b18fbbab7cf67194bd99b53d23713a535869703d9d1d9f48"
+
+
+def _standard_hash(**kwargs):
+    digest = hashlib.sha256()
+    for sublabel in ("original", *demo.FORGED_SUBLABELS):
+        image, quality = demo.make_image(sublabel=sublabel, seed=3, index=1, width=256, height=224, **kwargs)
+        digest.update(image.tobytes())
+        digest.update(bytes([quality]))
+    return digest.hexdigest()
+
+
+def test_standard_difficulty_is_unchanged():
+    assert _standard_hash() == STANDARD_SEED3_HASH
+    assert _standard_hash(difficulty="standard") == STANDARD_SEED3_HASH
+
+
+def test_hard_images_are_deterministic_per_seed_and_differ_from_standard():
+    for sublabel in ("original", *demo.FORGED_SUBLABELS):
+        first, q1 = demo.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224, difficulty="hard")
+        again, q2 = demo.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224, difficulty="hard")
+        other, _ = demo.make_image(sublabel=sublabel, seed=8, index=0, width=256, height=224, difficulty="hard")
+        standard, _ = demo.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224)
+        assert first.mode == "RGB" and sorted(first.size) == [224, 256]
+        assert q1 == q2 and np.array_equal(np.asarray(first), np.asarray(again))
+        assert not np.array_equal(np.asarray(first), np.asarray(other))
+        assert first.tobytes() != standard.tobytes()
+        assert np.asarray(first, dtype=np.float32).std() > 3
+
+
+def test_unknown_difficulty_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="difficulty"):
+        demo.make_image(sublabel="original", seed=1, index=0, width=256, height=224, difficulty="extreme")
+    with pytest.raises(ValueError, match="difficulty"):
+        demo.demo_dataset_write(out=tmp_path / "x", seed=1, count=4, width=256, height=224, difficulty="extreme")
+    assert not (tmp_path / "x").exists()
+
+
+def test_hard_dataset_write_makes_the_same_layout_and_manifest(tmp_path):
+    rows = demo.demo_dataset_write(out=tmp_path, seed=1, count=8, width=256, height=224, difficulty="hard")
+
+    with open(tmp_path / "manifest.csv") as handle:
+        manifest = list(csv.DictReader(handle))
+    assert manifest == rows and len(rows) == 8
+    assert list(manifest[0]) == ["file", "label", "sublabel", "attributed_creator", "actual_creator", "split"]
+    assert {row["sublabel"] for row in rows} == {"original", "imitation", "reproduction", "synthetic"}
+    assert {row["attributed_creator"] for row in rows} == {demo.HAND_A}
+    assert {row["actual_creator"] for row in rows} == set(demo.ACTUAL_CREATOR.values())
+    for row in rows:
+        expected_folder = "authentic" if row["label"] == "authentic" else f"forged/{row['sublabel']}"
+        assert row["file"].startswith(expected_folder + "/")
+        with Image.open(tmp_path / row["file"]) as image:
+            assert image.format == "JPEG"
+            index = int(row["file"].rsplit("_", 1)[1].split(".")[0])
+            expected, _ = demo.make_image(sublabel=row["sublabel"], seed=1, index=index, width=256, height=224, difficulty="hard")
+            assert image.size == expected.size
+
+
+def _command(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("make_demo_dataset", *args, "--no-progress", stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def test_command_takes_difficulty_hard_and_refuses_other_values(tmp_path):
+    out = _command("--out", str(tmp_path / "hard"), "--count", "4", "--width", "256", "--height", "224", "--seed", "2", "--difficulty", "hard")
+
+    assert "Wrote 4 synthetic images" in out
+    with open(tmp_path / "hard" / "manifest.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    image, quality = demo.make_image(sublabel="original", seed=2, index=0, width=256, height=224, difficulty="hard")
+    expected = io.BytesIO()
+    image.save(expected, format="JPEG", quality=quality)
+    assert (tmp_path / "hard" / "authentic" / "original_000.jpg").read_bytes() == expected.getvalue()
+    assert len(rows) == 4
+    with pytest.raises(CommandError, match="invalid choice"):
+        _command("--out", str(tmp_path / "bad"), "--count", "4", "--difficulty", "extreme")
+    assert not (tmp_path / "bad").exists()

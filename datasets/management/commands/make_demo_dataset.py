@@ -1,9 +1,10 @@
-"""`manage.py make_demo_dataset --out DIR [--seed 7] [--count 120]`: synthetic demo paintings."""
+"""`manage.py make_demo_dataset --out DIR [--seed 7] [--count 120] [--difficulty standard|hard]`:
+synthetic demo paintings."""
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from datasets.demo import demo_dataset_write
+from datasets.demo import DIFFICULTIES, demo_dataset_write
 from datasets.management.commands.upload_training_data import ProgressBar
 
 
@@ -19,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=120, help="images in total (about half authentic)")
         parser.add_argument("--width", type=int, default=768)
         parser.add_argument("--height", type=int, default=576)
+        parser.add_argument(
+            "--difficulty", choices=DIFFICULTIES, default="standard",
+            help="standard: the demo set (easy to separate); hard: a subtle imitator, mild prints, better look-alikes and more varied photographs, for comparing models on a set that is not saturated",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -30,7 +35,7 @@ class Command(BaseCommand):
         if out.exists() and any(out.iterdir()) and not (out / "manifest.csv").exists():
             raise CommandError(f"{out} exists and is not a demo dataset folder; choose an empty or new folder.")
         progress = None if options["no_progress"] else ProgressBar(self.stderr._out)
-        rows = demo_dataset_write(out=out, seed=options["seed"], count=options["count"], width=options["width"], height=options["height"], progress=progress)
+        rows = demo_dataset_write(out=out, seed=options["seed"], count=options["count"], width=options["width"], height=options["height"], progress=progress, difficulty=options["difficulty"])
         counts = {}
         for row in rows:
             counts[row["sublabel"]] = counts.get(row["sublabel"], 0) + 1
