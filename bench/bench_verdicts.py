@@ -21,7 +21,10 @@ served only when it beats the baseline on inner validation). Reported per seed a
 Feature sets (all from the frozen EfficientNet-lite0; one embedding per patch, cached):
   pooled       the final pooled embedding (1280), what the product used before;
   stats        pooled + per-channel mean and std of five intermediate stages (2176);
-  stats+flip   the same, averaged with the horizontally flipped patch (test-time augmentation).
+  style        stats + channel correlations of two early stages (3232): the default backbone;
+  style+flip   style averaged with the horizontally flipped patch (test-time augmentation).
+Heads: "baseline" is the binary linear baseline alone; "default grid" adds the by-type head and
+the torch heads, which serve only when they beat the baseline on inner validation.
 Figures only; nothing here is asserted.
 """
 from __future__ import annotations
@@ -43,10 +46,11 @@ from bench.hard_set import baseline_auc, hard_set, load_patches  # noqa: E402
 from training.ml import aggregate, backbone, calibration, cv, head, metrics, policy  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-BACKBONE = "efficientnet-lite0-stats"
+BACKBONE = "efficientnet-lite0-style"
 POOLED_DIM = 1280
 HELD_OUT_SEED_OFFSET = 1000
-FEATURE_SETS = ("pooled", "stats", "stats+flip")
+STATS_DIM = 2176
+FEATURE_SETS = ("pooled", "stats", "style", "style+flip")
 
 
 def _embed(folder: Path, patches: list, *, flip: bool) -> tuple[np.ndarray, float]:
@@ -66,13 +70,13 @@ def _embed(folder: Path, patches: list, *, flip: bool) -> tuple[np.ndarray, floa
 
 
 def feature_sets(folder: Path, loaded: dict, wanted: list[str]) -> tuple[dict, dict]:
-    stats, stats_seconds = _embed(folder, loaded["patches"], flip=False)
-    sets = {"pooled": stats[:, :POOLED_DIM], "stats": stats}
-    cost = {"stats": stats_seconds}
-    if "stats+flip" in wanted:
+    style, style_seconds = _embed(folder, loaded["patches"], flip=False)
+    sets = {"pooled": style[:, :POOLED_DIM], "stats": style[:, :STATS_DIM], "style": style}
+    cost = {"style": style_seconds}
+    if "style+flip" in wanted:
         flipped, flip_seconds = _embed(folder, loaded["patches"], flip=True)
-        sets["stats+flip"] = (stats + flipped) / 2
-        cost["stats+flip"] = stats_seconds + flip_seconds
+        sets["style+flip"] = (style + flipped) / 2
+        cost["style+flip"] = style_seconds + flip_seconds
     return sets, cost
 
 

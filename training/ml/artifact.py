@@ -89,8 +89,9 @@ def read_meta(model_dir: Path | str, model_version: str) -> dict:
 
 def load(model_dir: Path | str, model_version: str) -> LoadedModel:
     meta = read_meta(model_dir, model_version)
-    trained = head_module.build(int(meta["embedding_dim"]), meta["hyperparameters"])
     state = torch.load(model_path(model_dir, model_version) / "head.pt", map_location="cpu", weights_only=True)
+    outputs = state[[key for key in state if key.startswith("net.") and key.endswith(".weight")][-1]].shape[0]
+    trained = head_module.build(int(meta["embedding_dim"]), meta["hyperparameters"], classes=outputs)
     trained.load_state_dict(state)
     trained.eval()
     reference = None

@@ -1,9 +1,9 @@
 """Pretrained backbones as frozen feature extractors: one pooled embedding per 224 px patch.
 
-The backbone is a hyperparameter (`REGISTRY`). The default, "efficientnet-lite0-stats", is
+The backbone is a hyperparameter (`REGISTRY`). The default, "efficientnet-lite0-style", is
 EfficientNet-lite0 (the only ImageNet weights that install offline) read as brushwork
 statistics: the final pooled embedding plus the per-channel mean and std of five intermediate
-stages (StageStatistics). "efficientnet-lite0" is the pooled embedding alone, as models trained
+stages and the channel correlations of two early ones (StyleStatistics). "efficientnet-lite0" is the pooled embedding alone, as models trained
 before it used (LEGACY_BACKBONE). Others are registered when their packages
 are present (for example on Modal GPU images). A backbone is built once per process and kept
 in `_LOADED`; every forward pass goes through `_forward` so tests can count backbone calls.
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-DEFAULT_BACKBONE = "efficientnet-lite0-stats"  # bench/bench_verdicts.py measures it against the pooled one
+DEFAULT_BACKBONE = "efficientnet-lite0-style"  # bench/bench_verdicts.py measures it against the pooled one
 LEGACY_BACKBONE = "efficientnet-lite0"  # what a run that names no backbone was trained with
 INPUT_SIZE = 224
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -80,32 +80,55 @@ class PooledFeatures(torch.nn.Module):
         return self.net.extract_features(x).mean(dim=(2, 3))
 
 
-class StageStatistics(torch.nn.Module):
-    """Brushwork statistics as style-transfer and hand-attribution work uses them: the
-    per-channel mean and standard deviation of intermediate feature maps (the "style" of
-    Gatys et al. and AdaIN, at a fraction of a Gram matrix's size), here at the end of each
-    stage in `stages` (block indices), plus the final pooled embedding. Early stages see
-    stroke edges and bristle texture at 4-8 px; the pooled embedding alone averages them away."""
+class StyleStatistics(torch.nn.Module):
+    """Brushwork statistics as style-transfer and hand-attribution work uses them, after the
+    final pooled embedding:
 
-    def __init__(self, net, stages: tuple[int, ...]):
+    - the per-channel mean and standard deviation of the feature maps at the end of each stage
+      in `stages` (block indices): the "style" of AdaIN, at a fraction of a Gram matrix's size;
+    - the channel correlations (a normalized Gram matrix, upper triangle) at the end of each
+      stage in `gram_stages`: which oriented edge and texture detectors fire together, the
+      co-occurrence that stroke direction, length and curvature leave (Gatys et al.).
+
+    Early stages see stroke edges and bristle texture at 4-8 px; the pooled embedding alone
+    averages them away. Every operation exports to ONNX (the Gram's upper triangle is a gather
+    with fixed indices)."""
+
+    def __init__(self, net, stages: tuple[int, ...], gram_stages: tuple[int, ...] = ()):
         super().__init__()
-        self.net, self.stages = net, tuple(stages)
+        self.net, self.stages, self.gram_stages = net, tuple(stages), tuple(gram_stages)
+        for index in self.gram_stages:
+            channels = LITE0_STAGE_ENDS[index]
+            rows, cols = torch.triu_indices(channels, channels, offset=1)
+            self.register_buffer(f"upper_{index}", rows * channels + cols, persistent=False)
 
     def forward(self, x):
         net = self.net
         x = net._swish(net._bn0(net._conv_stem(x)))
-        parts = []
+        moments, grams = [], []
         for index, block in enumerate(net._blocks):
             x = block(x)
             if index in self.stages:
                 mean = x.mean(dim=(2, 3))
-                parts += [mean, ((x - mean[:, :, None, None]) ** 2).mean(dim=(2, 3)).clamp_min(1e-12).sqrt()]
+                moments += [mean, ((x - mean[:, :, None, None]) ** 2).mean(dim=(2, 3)).clamp_min(1e-12).sqrt()]
+            if index in self.gram_stages:
+                grams.append(self._correlations(x, getattr(self, f"upper_{index}")))
         x = net._swish(net._bn1(net._conv_head(x)))
-        return torch.cat([x.mean(dim=(2, 3)), *parts], dim=1)
+        return torch.cat([x.mean(dim=(2, 3)), *moments, *grams], dim=1)
+
+    @staticmethod
+    def _correlations(x, upper):
+        n, c = x.shape[0], x.shape[1]
+        flat = x.reshape(n, c, -1)
+        flat = flat - flat.mean(dim=2, keepdim=True)
+        gram = torch.bmm(flat, flat.transpose(1, 2)) / flat.shape[2]
+        scale = torch.diagonal(gram, dim1=1, dim2=2).clamp_min(1e-8).sqrt()
+        return (gram / (scale[:, :, None] * scale[:, None, :])).reshape(n, c * c)[:, upper]
 
 
 LITE0_STAGE_ENDS = {2: 24, 4: 40, 7: 80, 10: 112, 14: 192, 15: 320}  # block index: channels
-STATS_STAGES = (2, 4, 7, 10, 14)
+STYLE_STAGES = (2, 4, 7, 10, 14)
+GRAM_STAGES = (2, 4)  # 24 and 40 channels: 276 + 780 correlations
 
 
 def _efficientnet_lite(name: str) -> Backbone:
@@ -114,10 +137,11 @@ def _efficientnet_lite(name: str) -> Backbone:
     return Backbone(name=name, module=PooledFeatures(_lite0_weights()), dim=1280)
 
 
-def lite0_stage_statistics(stages: tuple[int, ...]) -> Callable[[str], Backbone]:
+def lite0_style_statistics(stages: tuple[int, ...], gram_stages: tuple[int, ...]) -> Callable[[str], Backbone]:
     def build(name: str) -> Backbone:
         dim = 1280 + 2 * sum(LITE0_STAGE_ENDS[i] for i in stages)
-        return Backbone(name=name, module=StageStatistics(_lite0_weights(), stages), dim=dim)
+        dim += sum(LITE0_STAGE_ENDS[i] * (LITE0_STAGE_ENDS[i] - 1) // 2 for i in gram_stages)
+        return Backbone(name=name, module=StyleStatistics(_lite0_weights(), stages, gram_stages), dim=dim)
 
     return build
 
@@ -176,7 +200,7 @@ def _timm(model_name: str) -> Callable[[str], Backbone]:  # pragma: no cover - n
 
 REGISTRY: dict[str, Callable[[str], Backbone]] = {
     "efficientnet-lite0": _efficientnet_lite,
-    "efficientnet-lite0-stats": lite0_stage_statistics(STATS_STAGES),
+    "efficientnet-lite0-style": lite0_style_statistics(STYLE_STAGES, GRAM_STAGES),
     # Larger backbones for GPU runs on Modal, where the image installs timm.
     "efficientnet-b3": _timm("efficientnet_b3"),
     "convnext-tiny": _timm("convnext_tiny"),
@@ -235,7 +259,7 @@ def _onnx_session(backbone: Backbone):
         import onnxruntime
     except ImportError:
         return None
-    path = _onnx_cache_dir() / f"{backbone.name}-torch{torch.__version__.replace('+', '_')}.onnx"
+    path = _onnx_cache_dir() / f"{backbone.name}-{backbone.dim}-torch{torch.__version__.replace('+', '_')}.onnx"
     probe = torch.randn(2, 3, INPUT_SIZE, INPUT_SIZE, generator=torch.Generator().manual_seed(0))
     try:
         if not path.exists():

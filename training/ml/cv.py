@@ -57,6 +57,10 @@ class TrainingData:
     def patch_labels(self, rows: np.ndarray) -> np.ndarray:
         return self.labels[self.patch_image[rows]]
 
+    def patch_types(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's image sublabel (the forgery type, for by-type heads)."""
+        return np.asarray([self.sublabels[i] or "" for i in self.patch_image[rows]], dtype=object)
+
 
 @dataclass
 class ConfigResult:
@@ -171,13 +175,14 @@ def fit_config(data: TrainingData, train_images, val_images, hyperparameters: di
     train_rows, val_rows = data.rows(train_images), data.rows(val_images)
     return head.train(
         data.features[train_rows], data.patch_labels(train_rows), hyperparameters, seed=seed,
-        val_x=data.features[val_rows], val_y=data.patch_labels(val_rows),
+        val_x=data.features[val_rows], val_y=data.patch_labels(val_rows), types=data.patch_types(train_rows),
     )
 
 
 def refit(data: TrainingData, train_images, hyperparameters: dict, epochs: int, seed: int) -> head.TrainedHead:
     rows = data.rows(train_images)
-    return head.train(data.features[rows], data.patch_labels(rows), hyperparameters, seed=seed, epochs=max(1, int(epochs)))
+    return head.train(data.features[rows], data.patch_labels(rows), hyperparameters, seed=seed, epochs=max(1, int(epochs)),
+                      types=data.patch_types(rows))
 
 
 def nested_cv(

@@ -4,6 +4,11 @@
   features with balanced classes, its C chosen in the inner loop. Convex, well regularized and
   hard to beat on a few hundred images; every run's grid contains it, and the nested CV picks
   another head only when that head beats it on inner validation (training.ml.cv);
+- the BY-TYPE head (kind "by_type"): the same regression over the forgery types, authentic
+  against each forged sublabel (imitation, reproduction, ...), scored as the log-odds of "any
+  forgery type" against authentic. Forgery types leave different traces, and one boundary
+  between authentic works and all of them at once is swamped by the easy ones; a head per
+  type is not. It is a challenger like any other: served only when it beats the baseline;
 - a torch head: logistic regression (hidden = 0) or a one-hidden-layer MLP, trained with Adam
   on patch-level binary cross-entropy with early stopping.
 
@@ -29,11 +34,15 @@ from torch import nn
 # The default search: small on purpose (embeddings are fixed, so heads differ mainly in capacity
 # and regularization). Each entry is completed with TRAINING_DEFAULTS.
 BASELINE = "baseline"
+BY_TYPE = "by_type"
 TORCH = "torch"
+LINEAR_KINDS = (BASELINE, BY_TYPE)  # scikit-learn, take only C
 DEFAULT_GRID: list[dict] = [
     {"kind": BASELINE, "C": 0.003},
     {"kind": BASELINE, "C": 0.03},
     {"kind": BASELINE, "C": 0.3},
+    {"kind": BY_TYPE, "C": 0.003},
+    {"kind": BY_TYPE, "C": 0.03},
     {"hidden": 0, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.0},
     {"hidden": 0, "lr": 0.001, "weight_decay": 0.01, "dropout": 0.0},
     {"hidden": 128, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.2},
@@ -49,25 +58,37 @@ def is_baseline(hyperparameters: dict) -> bool:
     return hyperparameters.get("kind") == BASELINE
 
 
+def is_linear(hyperparameters: dict) -> bool:
+    return hyperparameters.get("kind") in LINEAR_KINDS
+
+
 def complete(hyperparameters: dict) -> dict:
     """A configuration with every training default filled in (what ConfigRecords store)."""
-    if is_baseline(hyperparameters):
-        return {"kind": BASELINE, "C": float(hyperparameters.get("C", 0.03))}
+    if is_linear(hyperparameters):
+        return {"kind": hyperparameters["kind"], "C": float(hyperparameters.get("C", 0.03))}
     return {"kind": TORCH, **TRAINING_DEFAULTS, **{k: v for k, v in hyperparameters.items() if k != "kind"}}
 
 
 class Head(nn.Module):
-    def __init__(self, dim: int, hidden: int = 0, dropout: float = 0.0):
+    """Standardize, then a linear layer or an MLP. With `classes` > 1 (a by-type head) the
+    outputs are class scores, authentic first, and the head's logit is the log-odds of any
+    forged class: logsumexp(z[1:]) - z[0]."""
+
+    def __init__(self, dim: int, hidden: int = 0, dropout: float = 0.0, classes: int = 1):
         super().__init__()
+        self.classes = classes
         self.register_buffer("mean", torch.zeros(dim))
         self.register_buffer("std", torch.ones(dim))
         if hidden:
             self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
         else:
-            self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(dim, 1))
+            self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(dim, classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net((x - self.mean) / self.std).squeeze(-1)
+        z = self.net((x - self.mean) / self.std)
+        if self.classes > 1:
+            return torch.logsumexp(z[:, 1:], dim=1) - z[:, 0]
+        return z.squeeze(-1)
 
 
 @dataclass
@@ -80,10 +101,10 @@ class TrainedHead:
     epochs_run: int
 
 
-def build(dim: int, hyperparameters: dict) -> Head:
+def build(dim: int, hyperparameters: dict, classes: int = 1) -> Head:
     hp = complete(hyperparameters)
-    if is_baseline(hp):
-        return Head(dim)
+    if is_linear(hp):
+        return Head(dim, classes=classes)
     return Head(dim, hidden=int(hp["hidden"]), dropout=float(hp["dropout"]))
 
 
@@ -125,11 +146,12 @@ def train(
     val_x: np.ndarray | None = None,
     val_y: np.ndarray | None = None,
     epochs: int | None = None,
+    types: np.ndarray | None = None,
 ) -> TrainedHead:
     """Train a head. With validation data: early stopping (best epoch kept). Without: exactly
     `epochs` epochs (default max_epochs), as when refitting with an epoch count chosen earlier."""
-    if is_baseline(hyperparameters):
-        return _train_baseline(train_x, train_y, hyperparameters, val_x=val_x, val_y=val_y)
+    if is_linear(hyperparameters):
+        return _train_linear(train_x, train_y, hyperparameters, val_x=val_x, val_y=val_y, types=types)
     with _threads(len(train_x)):
         return _train(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs)
 
@@ -147,14 +169,27 @@ def _pos_weight(y: torch.Tensor) -> torch.Tensor:
     return torch.tensor((len(y) - positives) / positives if 0 < positives < len(y) else 1.0)
 
 
-def _train_baseline(train_x, train_y, hyperparameters, *, val_x, val_y) -> TrainedHead:
-    """scikit-learn's lbfgs logistic regression, copied into a hidden = 0 Head."""
+def type_codes(labels: np.ndarray, types) -> np.ndarray:
+    """Per row: 0 for authentic, else 1 + the index of its forgery type (sorted names)."""
+    labels = np.asarray(labels, dtype=int)
+    names = sorted({str(t or "") for t, label in zip(types, labels) if label == 1})
+    index = {name: position + 1 for position, name in enumerate(names)}
+    return np.array([index[str(t or "")] if label == 1 else 0 for t, label in zip(types, labels)])
+
+
+def _train_linear(train_x, train_y, hyperparameters, *, val_x, val_y, types=None) -> TrainedHead:
+    """scikit-learn's lbfgs logistic regression, copied into a linear Head: binary for the
+    baseline, over authentic + each forgery type in `types` (per row) for a by-type head."""
     from sklearn.linear_model import LogisticRegression
 
     hp = complete(hyperparameters)
     x = torch.from_numpy(np.asarray(train_x, dtype=np.float32))
     y = np.asarray(train_y, dtype=int)
-    head = Head(x.shape[1])
+    target = type_codes(y, types) if hp["kind"] == BY_TYPE and types is not None else y
+    classes = int(target.max()) + 1 if target.max() > 1 else 1  # one forgery type: plain binary
+    if classes == 1:
+        target = y
+    head = Head(x.shape[1], classes=classes)
     mean, std = _standardization(x)
     head.mean.copy_(mean)
     head.std.copy_(std)
@@ -162,7 +197,7 @@ def _train_baseline(train_x, train_y, hyperparameters, *, val_x, val_y) -> Train
     model = LogisticRegression(C=hp["C"], class_weight="balanced", max_iter=BASELINE_MAX_ITER, tol=1e-4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # close enough for ranking at this C
-        model.fit(standardized, y)
+        model.fit(standardized, target)
     linear = head.net[-1]
     with torch.no_grad():
         linear.weight.copy_(torch.from_numpy(model.coef_.astype(np.float32)))
