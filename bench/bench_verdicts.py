@@ -111,7 +111,10 @@ def evaluate(loaded: dict, held: dict, features: np.ndarray, held_features: np.n
     result = cv.nested_cv(data, grid, k_folds=5, outer_split_seed=0, inner_split_seed=1)
     detail = result.detail
     served = detail["policy"]
+    tests = [np.asarray(fold.test_images) for fold in result.folds]
+    after, _ = calibration.cross_fitted(result.oof_logits, data.labels, tests)
     return {
+        "oof": {"y": data.labels.tolist(), "before": result.oof_probabilities.tolist(), "after": after.tolist()},
         "cv_auc_mean": result.summary["mean_auc"],
         "cv_auc_std": result.summary["std_auc"],
         "oof_auc": metrics.auc_score(data.labels, result.oof_probabilities),
@@ -159,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary:
         print(_line(line))
     RESULTS.mkdir(parents=True, exist_ok=True)
+    reliability_plot(summary, rows, RESULTS / "verdicts_reliability.png")
+    for row in rows:
+        row.pop("oof", None)
     out = RESULTS / "verdicts.json"
     out.write_text(json.dumps({"seeds": args.seeds, "rows": rows, "means": summary,
                                "embedding_seconds_per_patch": {k: (statistics.mean(v) if isinstance(v, list) else v) for k, v in costs.items()}},
@@ -180,6 +186,15 @@ def _summary(rows: list[dict]) -> list[dict]:
                 line[key] = statistics.mean(values)
         seeds = [row["cv_auc_mean"] for row in group if row.get("cv_auc_mean") is not None]
         line["cv_auc_std"] = statistics.pstdev(seeds) if len(seeds) > 1 else None  # spread across seeds
+        pooled = [row["oof"] for row in group if "oof" in row]
+        if pooled:
+            y = np.concatenate([np.asarray(o["y"]) for o in pooled])
+            before = np.concatenate([np.asarray(o["before"]) for o in pooled])
+            after = np.concatenate([np.asarray(o["after"]) for o in pooled])
+            line["pooled_ece_before"] = metrics.calibration(y, before)["ece"]
+            line["pooled_ece_after"] = metrics.calibration(y, after)["ece"]
+            line["pooled_ece_noise_floor"] = noise_floor(after)
+            line["pooled_n"] = int(len(y))
         held = [row["held_out"] for row in group if "held_out" in row]
         if held:
             line["held_out"] = {
@@ -194,6 +209,27 @@ def _summary(rows: list[dict]) -> list[dict]:
     return out
 
 
+def noise_floor(probabilities: np.ndarray, draws: int = 200) -> float:
+    """The ECE a perfectly calibrated model would show on this many predictions: outcomes drawn
+    from the probabilities themselves. With a few hundred predictions it is not small."""
+    rng = np.random.default_rng(0)
+    p = np.asarray(probabilities)
+    return float(np.mean([metrics.calibration((rng.random(len(p)) < p).astype(int), p)["ece"] for _ in range(draws)]))
+
+
+def reliability_plot(summary: list[dict], rows: list[dict], path: Path) -> None:
+    """Pooled out-of-fold reliability before and after calibration, for the served setup."""
+    from training import plots
+
+    group = [row for row in rows if row["features"] == "style" and row["head"] == "default grid" and "oof" in row]
+    if not group:
+        return
+    y = np.concatenate([np.asarray(o["oof"]["y"]) for o in group])
+    before = metrics.calibration(y, np.concatenate([np.asarray(o["oof"]["before"]) for o in group]))
+    after = metrics.calibration(y, np.concatenate([np.asarray(o["oof"]["after"]) for o in group]))
+    path.write_bytes(plots.calibration_png(after, before=before))
+
+
 def _f(value, digits=3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -202,6 +238,8 @@ def _line(row: dict) -> str:
     text = f"seed {row['seed']!s:>4}  {row['features']:<10} {row['head']:<26} CV AUC {_f(row.get('cv_auc_mean'))} ± {_f(row.get('cv_auc_std'))}  OOF {_f(row.get('oof_auc'))}"
     if "ece_before" in row:
         text += f"  ECE {_f(row['ece_before'])}->{_f(row['ece_after'])}  decided OOF {_f(row.get('oof_decided'), 2)} check {_f(row.get('check_decided'), 2)}"
+    if "pooled_ece_after" in row:
+        text += f"  pooled ECE ({row['pooled_n']}) {_f(row['pooled_ece_before'])}->{_f(row['pooled_ece_after'])} (noise floor {_f(row['pooled_ece_noise_floor'])})"
     held = row.get("held_out")
     if held:
         fa, af = held["forged_called_authentic"], held["authentic_called_forged"]

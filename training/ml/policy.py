@@ -8,9 +8,11 @@ Targets (defaults 5% / 5%):
   (and so be called LIKELY_FORGED).
 
 Rule. A side is claimed only where works of that side were actually seen: authentic_below is
-just above an observed authentic score, forged_above just below an observed forged score. Of
-those, the thresholds meeting the targets with the widest decisive range are the highest
-authentic_below and the lowest forged_above. When the two cross (both claims would be within
+just above an observed authentic score, forged_above just below an observed forged score. A
+threshold meets its target when the error rate to expect from its validation counts,
+(errors + 1) / (n + 2), is within it (`expected_rate`). Of those, the thresholds meeting the
+targets with the widest decisive range are the highest authentic_below and the lowest
+forged_above. When the two cross (both claims would be within
 their targets over an overlap of scores), the overlap is left INCONCLUSIVE: the thresholds are
 swapped rather than one silently winning. When classes separate, the gap between them stays
 INCONCLUSIVE, so the band is never empty by construction.
@@ -94,12 +96,12 @@ def choose(y_true, probabilities, targets: dict | None = None) -> dict:
     authentic_below = forged_above = None
     if len(forged) and len(authentic):
         candidates = np.unique(authentic) + EPSILON
-        share = np.searchsorted(np.sort(forged), candidates, side="left") / len(forged)  # forged strictly below t
-        meeting = candidates[share <= targets["forged_called_authentic"] + 1e-12]
+        errors = np.searchsorted(np.sort(forged), candidates, side="left")  # forged strictly below t
+        meeting = candidates[expected_rate(errors, len(forged)) <= targets["forged_called_authentic"] + 1e-12]
         authentic_below = float(meeting.max()) if len(meeting) else None
         candidates = np.unique(forged) - EPSILON
-        share = 1 - np.searchsorted(np.sort(authentic), candidates, side="right") / len(authentic)  # authentic strictly above t
-        meeting = candidates[share <= targets["authentic_called_forged"] + 1e-12]
+        errors = len(authentic) - np.searchsorted(np.sort(authentic), candidates, side="right")  # authentic strictly above t
+        meeting = candidates[expected_rate(errors, len(authentic)) <= targets["authentic_called_forged"] + 1e-12]
         forged_above = float(meeting.min()) if len(meeting) else None
     if authentic_below is not None and forged_above is not None and authentic_below > forged_above:
         authentic_below, forged_above = forged_above, authentic_below  # the overlap stays INCONCLUSIVE
@@ -114,6 +116,14 @@ def choose(y_true, probabilities, targets: dict | None = None) -> dict:
     policy["statements"] = statements(policy)
     policy["reference"] = reference_points(y, p)
     return policy
+
+
+def expected_rate(errors, n: int):
+    """The error rate to expect on new works after `errors` of `n` validation works: the
+    posterior mean under a uniform prior, (errors + 1) / (n + 2). The raw share would read 0 of
+    20 as 0% and set thresholds right at the edge of the target; this keeps a small margin that
+    shrinks as validation data grows."""
+    return (np.asarray(errors, dtype=np.float64) + 1) / (n + 2)
 
 
 def verdict(probability: float, policy: dict) -> str:
