@@ -34,16 +34,18 @@ def painting_jpeg(seed: int, size=(2048, 1536)) -> bytes:
     return buffer.getvalue()
 
 
-def promote_small_model(folder: Path) -> str:
+def promote_small_model(folder: Path, backbone: str | None = None) -> str:
     from tests.training.fixtures import SMALL_TARGETS, FIXTURE_GRID, fixture_dataset_create
     from training import services
 
     snapshot = fixture_dataset_create(folder)
-    run = services.run_create(targets=SMALL_TARGETS, dataset_version=snapshot["name"], k_folds=2, grid=FIXTURE_GRID, started_by="bench@example.com")
+    options = {"backbone": backbone} if backbone else {}
+    run = services.run_create(targets=SMALL_TARGETS, dataset_version=snapshot["name"], k_folds=2, grid=FIXTURE_GRID,
+                              started_by="bench@example.com", **options)
     run = services.run_execute(run_id=run.run_id)
     if run.status != services.COMPLETED:
         raise SystemExit(f"training the bench model failed: {run.error}")
-    services.model_promote(run_id=run.run_id, promoted_by="bench@example.com")
+    services.model_promote(run_id=run.run_id, promoted_by="bench@example.com", reason="benchmark model")
     return run.model_version
 
 
@@ -115,6 +117,13 @@ def main() -> None:
             finally:
                 bb.session = session
 
+            # The pooled-only backbone models used before the style statistics, same run.
+            print("[detection] the legacy pooled backbone, for comparison ...", flush=True)
+            promote_small_model(Path(tmp) / "fixture-images", backbone=backbone.LEGACY_BACKBONE)
+            analyse(images[0], "legacy-warmup.jpg")
+            legacy_totals = [analyse(images[1 + i % args.runs], f"legacy{i}.jpg") for i in range(args.runs)]
+            promote_small_model(Path(tmp) / "fixture-images")
+
             # How cost grows with the image's size (4:3, long side given).
             growth = {}
             for side in args.sizes:
@@ -135,13 +144,15 @@ def main() -> None:
                note=f"{args.runs} runs after one warm-up, {patches} patches, local explanation, DynamoDB Local, sync django-q2; "
                     "naive = the same pipeline scoring with eager torch; issue 5 asked <= 3 s, issue 8 <= 1.5 s"),
         Figure("upload to COMPLETED p95", percentile(totals, 95), "s"),
+        Figure("  the same with the legacy pooled backbone (p50)", percentile(legacy_totals, 50), "s",
+               note=f"what the style statistics cost: {p50 / percentile(legacy_totals, 50):.2f}x the pooled-only p50, same run"),
         Figure("first analysis in a fresh process (loads the model)", first.seconds, "s"),
     ]
     figures.append(Figure("peak resident memory of the scoring process", peak_rss_mb, "MB", note="ru_maxrss after every run above, model loaded"))
     figures += [Figure(f"growth: long side {side} px, upload to COMPLETED (median of 3)", seconds, "s") for side, seconds in growth.items()]
     figures.append(Figure("load average during the run (2 cores)", os.getloadavg()[0], "", note="other work on the machine inflates every figure"))
     figures += [Figure(f"step: {name} (median)", statistics.median(values), "s") for name, values in steps.items()]
-    report("detection", figures, details={"runs": args.runs, "load_average": os.getloadavg(), "totals": totals, "naive_totals": naive_totals, "growth_seconds_by_long_side": growth, "peak_rss_mb": peak_rss_mb})
+    report("detection", figures, details={"runs": args.runs, "load_average": os.getloadavg(), "totals": totals, "naive_totals": naive_totals, "legacy_totals": legacy_totals, "growth_seconds_by_long_side": growth, "peak_rss_mb": peak_rss_mb})
 
 
 if __name__ == "__main__":
