@@ -34,10 +34,11 @@ class DemoPlan:
 
     @classmethod
     def standard(cls) -> "DemoPlan":
-        # The linear baseline at two strengths and the by-type challenger (served only if it wins);
-        # the demo set is easy, and the first run's time budget is 90 s.
-        grid = [{"kind": "baseline", "C": 0.003}, {"kind": "baseline", "C": 0.03}, {"kind": "by_type", "C": 0.03}]
-        return cls(images=120, k_folds=5, grid=grid, version=DEMO_VERSION)
+        # The linear baseline, C chosen in the inner loop. The demo set is easy (every head scores
+        # AUC 1.0 on it), so challengers would only spend the first run's 90 s budget
+        # (bench/bench_bootstrap.py); 100 images still measure the 5% targets (20+ per label).
+        grid = [{"kind": "baseline", "C": 0.003}, {"kind": "baseline", "C": 0.03}]
+        return cls(images=100, k_folds=5, grid=grid, version=DEMO_VERSION)
 
     @classmethod
     def quick(cls) -> "DemoPlan":

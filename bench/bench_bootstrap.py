@@ -47,7 +47,7 @@ def main() -> None:
     band = None if low is None or high is None else high - low
     figures = [
         Figure("demo bootstrap, whole", total, "s", target="<= 90 s (aim 60 s)", met=total <= 90),
-        Figure("  painting 120 images", stage("[1/4]"), "s"),
+        Figure("  painting the demo images", stage("[1/4]"), "s"),
         Figure("  upload + preprocess + patches", stage("[2/4]"), "s"),
         Figure("  training run", timings["total_seconds"], "s"),
         Figure("    load + embed", timings["load_and_embed_seconds"], "s", note=f"{detail['n_patches']} patches, {run.backbone}"),

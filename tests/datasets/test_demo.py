@@ -131,3 +131,28 @@ def test_command_takes_difficulty_hard_and_refuses_other_values(tmp_path):
     with pytest.raises(CommandError, match="invalid choice"):
         _command("--out", str(tmp_path / "bad"), "--count", "4", "--difficulty", "extreme")
     assert not (tmp_path / "bad").exists()
+
+
+def test_painting_in_worker_processes_writes_the_same_files(tmp_path):
+    """Run as the product runs it, in a process of its own (manage.py make_demo_dataset or the
+    first-run bootstrap): inside pytest's own process the worker pool is not exercised."""
+    import hashlib
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys; from pathlib import Path; from datasets import demo\n"
+        "out, parallel = Path(sys.argv[1]), sys.argv[2] == 'parallel'\n"
+        "demo.PARALLEL_FROM = demo.PARALLEL_FROM if parallel else 10**6\n"
+        "demo.demo_dataset_write(out=out, count=16, width=256, height=224)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    for mode in ("parallel", "serial"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / mode), mode], cwd=root, check=True, timeout=120)
+
+    def digests(folder):
+        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert digests(tmp_path / "parallel") == digests(tmp_path / "serial")
+    assert len([name for name in digests(tmp_path / "serial") if name.endswith(".jpg")]) == 16
