@@ -73,7 +73,7 @@ def score_patches(images: list[Image.Image]) -> PatchScores:
     served_policy = info.get("policy") or {}
     basis = {
         "calibrated": calibrator.method != "none",
-        "calibration_note": calibrator.reason,
+        "calibration_note": calibrator.reason if calibrator.method == "none" else "",  # identity: raw kept on purpose
         "operating_point": policy_module.operating_point(probability, served_policy.get("reference")),
         "statements": list(served_policy.get("statements") or []),
         "targets": served_policy.get("targets"),

@@ -99,3 +99,18 @@ def test_too_few_predictions_fall_back_to_uncalibrated_and_say_so():
     assert few.method == "none" and "not calibrated" in few.reason and "3" in few.reason
     assert few.probability([0.0])[0] == pytest.approx(0.5)
     assert calibration.Calibrator.from_dict(few.as_dict()) == few
+
+
+def test_platt_is_served_only_when_it_beats_the_raw_probabilities_out_of_fold():
+    y, logits = _overlapping(n=300, seed=4)
+    folds = [np.arange(i, len(y), 5) for i in range(5)]
+    true_scale = 2 * logits  # these raw probabilities are already calibrated (true log-odds)
+    raw = 1 / (1 + np.exp(-true_scale))
+    crossfit, _ = calibration.cross_fitted(true_scale, y, folds)
+    kept = calibration.choose(calibration.fit_platt(true_scale, y), y, raw, crossfit)
+    overconfident = 4 * true_scale
+    crossfit, _ = calibration.cross_fitted(overconfident, y, folds)
+    platt = calibration.choose(calibration.fit_platt(overconfident, y), y, 1 / (1 + np.exp(-overconfident)), crossfit)
+    assert platt.method == "platt"
+    if kept.method == calibration.IDENTITY_METHOD:
+        assert "log loss" in kept.reason and kept.probability([0.3])[0] == pytest.approx(1 / (1 + np.exp(-0.3)))

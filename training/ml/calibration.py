@@ -12,8 +12,14 @@ the OTHER folds' predictions is applied to this fold ("cross-fitted"), and the E
 predictions is reported beside the ECE of the raw ones. The served calibrator is fitted on all
 out-of-fold predictions.
 
+Platt is served only when it earns its place: when the cross-fitted calibrated predictions
+have a lower out-of-fold log loss than the raw ones. A linear head trained on balanced patches
+is often about as well calibrated at the image level already, and two more parameters fitted
+on a hundred predictions then add noise (bench/bench_verdicts.py measured this on the hard
+set); the raw probabilities are then served (method "identity"), and `reason` says why.
+
 Too few predictions (fewer than MIN_IMAGES, or fewer than MIN_PER_CLASS of a class) give no
-calibration: scores stay uncalibrated and `reason` says why.
+calibration: scores stay uncalibrated (method "none") and `reason` says why.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ import numpy as np
 MIN_IMAGES = 20
 MIN_PER_CLASS = 5
 METHOD = "platt"
+IDENTITY_METHOD = "identity"  # the raw probabilities, kept because Platt did not improve them
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,23 @@ def _loss(a: float, b: float, f: np.ndarray, target: np.ndarray) -> float:
     z = a * f + b
     # log(1 + e^z) - t z, computed stably
     return float(np.sum(np.logaddexp(0.0, z) - target * z))
+
+
+def log_loss(y, probabilities) -> float:
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-6, 1 - 1e-6)
+    y = np.asarray(y, dtype=np.float64)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def choose(platt: Calibrator, y, raw, cross_fitted_probabilities) -> Calibrator:
+    """`platt` when its cross-fitted predictions beat the raw ones on log loss, else the
+    identity with the two losses in its reason."""
+    raw_loss, platt_loss = log_loss(y, raw), log_loss(y, cross_fitted_probabilities)
+    if platt_loss < raw_loss:
+        return platt
+    return Calibrator(method=IDENTITY_METHOD, reason=(
+        f"The raw probabilities are served as they are: out of fold they were already as well calibrated "
+        f"(log loss {raw_loss:.3f}) as after Platt scaling ({platt_loss:.3f})."))
 
 
 def cross_fitted(logits, y, folds: list[np.ndarray]) -> tuple[np.ndarray, str]:

@@ -252,8 +252,11 @@ def evaluate(data: TrainingData, folds: list[FoldResult], oof_logits: np.ndarray
         calibrated, crossfit_reason = raw, calibrator.reason
         cross_fitted = raw
     else:
-        calibrated = calibrator.probability(oof_logits)
         cross_fitted, crossfit_reason = calibration.cross_fitted(oof_logits, y, tests)
+        calibrator = calibration.choose(calibrator, y, raw, cross_fitted)
+        calibrated = calibrator.probability(oof_logits)
+        if calibrator.method == calibration.IDENTITY_METHOD:
+            cross_fitted = raw
     policy = policy_module.choose(y, calibrated, targets)
     per_fold = []
     for fold, test in zip(folds, tests):
