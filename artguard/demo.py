@@ -64,7 +64,7 @@ def demo_model_ensure(*, plan: DemoPlan | None = None, say: Say = print, force: 
         return info
     plan = plan or DemoPlan.standard()
     started = time.monotonic()
-    say("No model is promoted yet: preparing the SYNTHETIC demo data and a quick demo model (one time, a few minutes).")
+    say("No model is promoted yet: preparing the SYNTHETIC demo data and a quick demo model (one time, about a minute).")
 
     folder = Path(settings.DATA_DIR) / "demo-dataset" / f"{plan.images}-{plan.width}x{plan.height}"
     say(f"[1/4] Painting {plan.images} synthetic demo images into {folder} ...")
