@@ -113,6 +113,8 @@ def evaluate(loaded: dict, held: dict, features: np.ndarray, held_features: np.n
     served = detail["policy"]
     tests = [np.asarray(fold.test_images) for fold in result.folds]
     after, _ = calibration.cross_fitted(result.oof_logits, data.labels, tests)
+    if result.calibrator.method != "platt":  # Platt did not earn its place: the raw ones are served
+        after = result.oof_probabilities
     return {
         "oof": {"y": data.labels.tolist(), "before": result.oof_probabilities.tolist(), "after": after.tolist()},
         "cv_auc_mean": result.summary["mean_auc"],
@@ -136,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", nargs="+", default=list(FEATURE_SETS), choices=FEATURE_SETS)
     parser.add_argument("--count", type=int, default=120)
     parser.add_argument("--held-out", type=int, default=60)
+    parser.add_argument("--out", default="verdicts", help="result name under bench/results/")
     args = parser.parse_args(argv)
     baseline_grid = [hp for hp in head.DEFAULT_GRID if head.is_baseline(hp)]
     grids = {"baseline": baseline_grid, "default grid": head.DEFAULT_GRID}
@@ -162,10 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary:
         print(_line(line))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    reliability_plot(summary, rows, RESULTS / "verdicts_reliability.png")
+    reliability_plot(summary, rows, RESULTS / f"{args.out}_reliability.png")
     for row in rows:
         row.pop("oof", None)
-    out = RESULTS / "verdicts.json"
+    out = RESULTS / f"{args.out}.json"
     out.write_text(json.dumps({"seeds": args.seeds, "rows": rows, "means": summary,
                                "embedding_seconds_per_patch": {k: (statistics.mean(v) if isinstance(v, list) else v) for k, v in costs.items()}},
                               indent=1, default=float))
