@@ -32,13 +32,16 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="pass --quick to each benchmark")
     parser.add_argument("--collect", action="store_true", help="run nothing; tabulate each benchmark's last saved result")
     args = parser.parse_args()
-    sections, failures = [], []
+    sections, failures, own_tables = [], [], []
     for script in discover(args.filters) if args.collect else []:
         path = RESULTS / f"{script.stem.removeprefix('bench_')}.json"
         if not path.exists():
             failures.append(f"{script.name} (never run)")
             continue
         payload = json.loads(path.read_text())
+        if "figures" not in payload:  # a benchmark with its own table (bench_verdicts): point to it
+            own_tables.append(f"- {path.stem}: see bench/results/{path.name} (rows per seed and means)")
+            continue
         sections.append((path.stem, payload, [Figure(**fig) for fig in payload["figures"]], None))
     for script in [] if args.collect else discover(args.filters):
         name = script.stem.removeprefix("bench_")
@@ -56,6 +59,9 @@ def main() -> int:
             failures.append(script.name)
             continue
         payload = json.loads(path.read_text())
+        if "figures" not in payload:
+            own_tables.append(f"- {name}: see bench/results/{path.name} (rows per seed and means)")
+            continue
         figures = [Figure(**fig) for fig in payload["figures"]]
         sections.append((name, payload, figures, elapsed))
     when = "Collected" if args.collect else "Run"
@@ -71,6 +77,7 @@ def main() -> int:
                   "```", format_table(figures), "```", ""]
         notes = [f"- {fig.name}: {fig.note}" for fig in figures if fig.note]
         lines += notes + ([""] if notes else [])
+    lines += (["## Benchmarks with their own tables", ""] + own_tables + [""]) if own_tables else []
     missed = [fig.name for _, _, figures, _ in sections for fig in figures if fig.met is False]
     lines.append(f"Targets missed: {', '.join(missed) or 'none'}. Benchmarks failed: {', '.join(failures) or 'none'}.")
     text = "\n".join(lines) + "\n"
