@@ -88,9 +88,7 @@ def _data(loaded: dict, features: np.ndarray) -> cv.TrainingData:
 
 def _held_out(train: cv.TrainingData, result: cv.CVResult, grid: list[dict], held: dict, features: np.ndarray) -> dict:
     final = cv.refit(train, np.arange(len(train.image_ids)), grid[result.final_index], result.final_epochs, seed=7919)
-    logits = head.predict_logits(final.head, features)
-    groups = held["patch_image"]
-    image_logits = np.array([aggregate.image_logit(logits[groups == i]) for i in range(len(held["labels"]))])
+    image_logits = aggregate.image_logits(head.predict_logits(final.head, features), held["patch_image"], range(len(held["labels"])))
     probabilities = result.calibrator.probability(image_logits)
     served = result.detail["policy"]
     rates = policy.measured_rates(held["labels"], probabilities, served)
@@ -165,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary:
         print(_line(line))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    reliability_plot(summary, rows, RESULTS / f"{args.out}_reliability.png")
+    reliability_plot(rows, RESULTS / f"{args.out}_reliability.png")
     for row in rows:
         row.pop("oof", None)
     out = RESULTS / f"{args.out}.json"
@@ -220,7 +218,7 @@ def noise_floor(probabilities: np.ndarray, draws: int = 200) -> float:
     return float(np.mean([metrics.calibration((rng.random(len(p)) < p).astype(int), p)["ece"] for _ in range(draws)]))
 
 
-def reliability_plot(summary: list[dict], rows: list[dict], path: Path) -> None:
+def reliability_plot(rows: list[dict], path: Path) -> None:
     """Pooled out-of-fold reliability before and after calibration, for the served setup."""
     from training import plots
 

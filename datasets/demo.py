@@ -76,7 +76,7 @@ ACTUAL_CREATOR = {
 FORGED_SUBLABELS = ("imitation", "reproduction", "synthetic")
 SUBJECTS = ("landscape", "seascape", "still_life", "portrait", "abstract")
 SUBLABEL_CODES = {"original": 0, "imitation": 1, "reproduction": 2, "synthetic": 3}
-DIFFICULTIES = ("standard", "hard")
+DIFFICULTIES = ("standard", "hard")  # keys of RECIPES below
 
 
 @dataclass(frozen=True)
@@ -409,43 +409,44 @@ def _photograph_varied(image: Image.Image, rng: np.random.Generator) -> Image.Im
     return photo
 
 
-def _make_hard_image(*, sublabel: str, seed: int, index: int, width: int, height: int) -> tuple[Image.Image, int]:
-    rng = np.random.default_rng([seed, index, SUBLABEL_CODES[sublabel], 1])  # its own stream, apart from "standard"
-    if rng.random() < 0.35:
-        width, height = height, width
-    palette = _palette(rng)
-    base = _composition(rng, width, height, palette, blur=rng.uniform(1.5, 3.5))
-    if sublabel == "original":
-        image = _paint_hard(base, HARD_HANDS["A"], rng)
-    elif sublabel == "imitation":
-        image = _paint_hard(base, HARD_HANDS["B"], rng)
-    elif sublabel == "reproduction":
-        image = _reproduce_mild(_paint_hard(base, HARD_HANDS["A"], rng), rng)
-    else:
-        image = _synthesize_hard(base, rng)
-    return _photograph_varied(image, rng), int(rng.integers(70, 96))
+@dataclass(frozen=True)
+class _Recipe:
+    """How one difficulty paints each class and photographs the result."""
+
+    hands: dict
+    paint: object  # (base, hand, rng) -> Image
+    reproduce: object  # (painting, rng) -> Image
+    synthesize: object  # (base, rng) -> Image
+    photograph: object  # (image, rng) -> Image
+    stream: tuple  # appended to the rng seed: "hard" has a stream of its own, so "standard" is unchanged
+    quality: tuple[int, int]  # JPEG quality range
+
+
+RECIPES = {
+    "standard": _Recipe(HANDS, _paint, _reproduce, _synthesize, _photograph, (), (82, 96)),
+    "hard": _Recipe(HARD_HANDS, _paint_hard, _reproduce_mild, _synthesize_hard, _photograph_varied, (1,), (70, 96)),
+}
 
 
 def make_image(*, sublabel: str, seed: int, index: int, width: int = 768, height: int = 576, difficulty: str = "standard") -> tuple[Image.Image, int]:
     """One demo image for `sublabel` ("original" or a forged sublabel) and its JPEG quality."""
-    if difficulty == "hard":
-        return _make_hard_image(sublabel=sublabel, seed=seed, index=index, width=width, height=height)
-    if difficulty != "standard":
+    if difficulty not in RECIPES:
         raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}, not {difficulty!r}")
-    rng = np.random.default_rng([seed, index, SUBLABEL_CODES[sublabel]])
+    recipe = RECIPES[difficulty]
+    rng = np.random.default_rng([seed, index, SUBLABEL_CODES[sublabel], *recipe.stream])
     if rng.random() < 0.35:  # portrait or landscape format
         width, height = height, width
     palette = _palette(rng)
     base = _composition(rng, width, height, palette, blur=rng.uniform(1.5, 3.5))
     if sublabel == "original":
-        image = _paint(base, HANDS["A"], rng)
+        image = recipe.paint(base, recipe.hands["A"], rng)
     elif sublabel == "imitation":
-        image = _paint(base, HANDS["B"], rng)
+        image = recipe.paint(base, recipe.hands["B"], rng)
     elif sublabel == "reproduction":
-        image = _reproduce(_paint(base, HANDS["A"], rng), rng)
+        image = recipe.reproduce(recipe.paint(base, recipe.hands["A"], rng), rng)
     else:
-        image = _synthesize(base, rng)
-    return _photograph(image, rng), int(rng.integers(82, 96))
+        image = recipe.synthesize(base, rng)
+    return recipe.photograph(image, rng), int(rng.integers(*recipe.quality))
 
 
 def class_counts(count: int) -> dict[str, int]:

@@ -32,10 +32,10 @@ def image_probability(patch_logits: Sequence[float]) -> float:
     return float(sigmoid(image_logit(patch_logits)))
 
 
-def image_probabilities(logits: np.ndarray, groups: Sequence[str], order: Sequence[str]) -> np.ndarray:
-    """Image probabilities for the images `order`, from patch `logits` with image ids `groups`."""
+def image_logits(logits: np.ndarray, groups: Sequence, order: Sequence) -> np.ndarray:
+    """Image logits for the images `order`, from patch `logits` whose images are `groups`."""
     groups = np.asarray(groups)
-    return np.array([image_probability(logits[groups == image_id]) for image_id in order])
+    return np.array([image_logit(logits[groups == image]) for image in order])
 
 
 def forgery_score(probability: float) -> int:

@@ -146,9 +146,7 @@ def _seed(*parts: int) -> int:
 
 def _image_logits(trained: head.TrainedHead, data: TrainingData, images: np.ndarray) -> np.ndarray:
     rows = data.rows(images)
-    logits = head.predict_logits(trained.head, data.features[rows])
-    groups = data.patch_image[rows]
-    return np.array([aggregate.image_logit(logits[groups == image]) for image in images])
+    return aggregate.image_logits(head.predict_logits(trained.head, data.features[rows]), data.patch_image[rows], images)
 
 
 def _image_probs(trained: head.TrainedHead, data: TrainingData, images: np.ndarray) -> np.ndarray:

@@ -148,25 +148,25 @@ def measured_rates(y, p, policy: dict) -> dict:
     }
 
 
+# Per verdict side: (threshold key, target/rate key, verdict words, "below"/"above", who errs, who is claimed)
+_SIDES = (
+    ("authentic_below", "forged_called_authentic", "authentic", "below", "forgeries", "authentic works"),
+    ("forged_above", "authentic_called_forged", "forged", "above", "authentic works", "forgeries"),
+)
+
+
 def statements(policy: dict) -> list[str]:
     """What the policy can and cannot say, in plain words (shown wherever the model is)."""
-    targets, rates = policy["targets"], policy["rates"]
     out = []
-    fa, af = targets["forged_called_authentic"], targets["authentic_called_forged"]
-    if policy["authentic_below"] is None:
-        out.append(f"This model cannot call a work likely authentic at {pct(fa)} risk: on its validation works, "
-                   f"every score range that held authentic works also held more than {pct(fa)} of the forgeries.")
-    else:
-        r = rates["forged_called_authentic"]
-        out.append(f"Likely authentic below {score_cut(policy['authentic_below'])}: on validation works, {r['count']} of "
-                   f"{r['of']} forgeries ({pct(r['rate'] or 0)}) scored there (target at most {pct(fa)}).")
-    if policy["forged_above"] is None:
-        out.append(f"This model cannot call a work likely forged at {pct(af)} risk: on its validation works, "
-                   f"every score range that held forgeries also held more than {pct(af)} of the authentic works.")
-    else:
-        r = rates["authentic_called_forged"]
-        out.append(f"Likely forged above {score_cut(policy['forged_above'])}: on validation works, {r['count']} of "
-                   f"{r['of']} authentic works ({pct(r['rate'] or 0)}) scored there (target at most {pct(af)}).")
+    for threshold_key, rate_key, verdict_word, side, erring, claimed in _SIDES:
+        target = pct(policy["targets"][rate_key])
+        if policy[threshold_key] is None:
+            out.append(f"This model cannot call a work likely {verdict_word} at {target} risk: on its validation works, "
+                       f"every score range that held {claimed} also held more than {target} of the {erring}.")
+        else:
+            r = policy["rates"][rate_key]
+            out.append(f"Likely {verdict_word} {side} {score_cut(policy[threshold_key])}: on validation works, {r['count']} of "
+                       f"{r['of']} {erring} ({pct(r['rate'] or 0)}) scored there (target at most {target}).")
     return out
 
 
