@@ -167,6 +167,8 @@ STORAGES = {
 
 # Trained model versions: local folder by default, a Modal Volume when training runs on Modal.
 MODEL_DIR = Path(env_str("ARTGUARD_MODEL_DIR", str(DATA_DIR / "models"))).resolve()
+# Heads (one per artist's model version) a web or worker process keeps loaded, least recently used out.
+MODEL_CACHE_SIZE = env_int("ARTGUARD_MODEL_CACHE_SIZE", 16)
 
 # --- Background work: django-q2 ----------------------------------------------------------------
 # ORM broker on the local database by default; Redis or SQS for workers on many hosts.
@@ -235,7 +237,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"DetectionStatusEnum": "detection.selectors.DETECTION_STATUSES"},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "artguard.schema.document_outages"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "artguard.schema.document_outages",
+                            "training.schema.list_served_artists"],
 }
 
 # --- Security (production) ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("detections/", include("detection.urls")),
     path("datasets/", include("datasets.urls")),
     path("training/", include("training.urls")),
+    path("models/", include("training.card_urls")),
     path("api/", include("artguard.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -18,6 +18,7 @@ from datasets.layout import (
     DatasetError,
     version_item_id,
 )
+from datasets.artists import ARTIST_ID_PREFIX, ARTIST_LABEL, ARTIST_SPLIT, Artist, Resolver, artist_item_id
 from datasets.sources import LABELS
 from datasets.tables import ImageRecord, PatchRecord
 
@@ -27,7 +28,7 @@ _SUMMARY_ATTRIBUTES = ["image_id", "dataset_name", "label", "sublabel", "split",
 
 def image_get(*, image_id: str) -> ImageRecord | None:
     """A training image's record (never a dataset-version registry item)."""
-    if not image_id or image_id.startswith(VERSION_ID_PREFIX):
+    if not image_id or image_id.startswith((VERSION_ID_PREFIX, ARTIST_ID_PREFIX)):
         return None
     try:
         return ImageRecord.get(image_id)
@@ -116,3 +117,32 @@ def dataset_version_get(*, name: str) -> dict | None:
     if hashlib.sha256(body).hexdigest() != record.content_hash:
         raise DatasetError(f"Dataset version {name!r}: the snapshot file {record.image_path} does not match its registered hash.")
     return json.loads(body)
+
+
+def _as_dict(value) -> dict:
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value)
+
+
+def _artist_from(record: ImageRecord) -> Artist:
+    serving = _as_dict(record.serving) if record.serving else None
+    history = tuple(_as_dict(entry) for entry in (record.serving_history or []))
+    return Artist(slug=record.image_id[len(ARTIST_ID_PREFIX):], name=record.image_name, aliases=tuple(record.aliases or ()),
+                  serving=serving or None, history=history)
+
+
+def artists_list() -> list[Artist]:
+    """Every registered artist, by name (one query of the "_artist" partition of LabelSplitIndex)."""
+    records = ImageRecord.label_split_index.query(ARTIST_LABEL, ImageRecord.split == ARTIST_SPLIT)
+    return Resolver([_artist_from(record) for record in records]).artists
+
+
+def artist_get(*, slug: str) -> Artist | None:
+    try:
+        record = ImageRecord.get(artist_item_id(slug))
+    except ImageRecord.DoesNotExist:
+        return None
+    return _artist_from(record)
+
+
+def artists_resolver() -> Resolver:
+    return Resolver(artists_list())

@@ -1,5 +1,5 @@
 """ImageRecords and PatchRecords tables (seed 000, tables 3 and 4)."""
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -26,6 +26,9 @@ class ImageRecord(Model):
 
     Dataset versions live in this table too: image_id "dataset-version#<name>", label
     "_dataset_version", split "_version" (listed through LabelSplitIndex; see docs/datasets.md).
+    So do artists (docs/artists.md): image_id "artist#<slug>", label and split "_artist",
+    image_name the canonical name, plus aliases, serving (the model that serves the artist, set
+    by training's promotion) and serving_history (promotions and withdrawals).
     """
 
     Meta = table_meta("image-records")
@@ -49,6 +52,9 @@ class ImageRecord(Model):
     status_reason = UnicodeAttribute(null=True)
     patch_count = NumberAttribute(null=True)
     image_count = NumberAttribute(null=True)
+    aliases = ListAttribute(of=UnicodeAttribute, null=True)
+    serving = MapAttribute(null=True)
+    serving_history = ListAttribute(of=MapAttribute, null=True)
 
     label_split_index = LabelSplitIndex()
 

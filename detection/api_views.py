@@ -62,6 +62,12 @@ def _url(request, key: str, inference_id: str) -> str:
     return _url_templates(request)[key].replace(_PLACEHOLDER, inference_id, 1)
 
 
+def _card_url(record: InferenceRecord, request) -> str | None:
+    if not (record.artist and record.model_version):
+        return None  # made before models were per artist
+    return request.build_absolute_uri(reverse("models:card_version", args=[record.artist, record.model_version]))
+
+
 def detection_summary(record: InferenceRecord, request) -> dict:
     inference_id = record.inference_id
     return {
@@ -70,6 +76,9 @@ def detection_summary(record: InferenceRecord, request) -> dict:
         "created_at": _iso(record.created_at),
         "image_name": record.image_name,
         "attributed_artist": record.attributed_artist,
+        "artist": record.artist,
+        "model_version": record.model_version,
+        "model_card_url": _card_url(record, request),
         "title": record.title,
         "score": record.score,
         "forgery_score": int(record.forgery_score) if record.forgery_score is not None else None,
@@ -93,7 +102,6 @@ def detection_detail(record: InferenceRecord, request) -> dict:
         {
             "explanation": record.explanation,
             "explanation_source": record.explanation_source,
-            "model_version": record.model_version,
             "is_demo_model": bool(record.model_is_demo) if record.model_is_demo is not None else None,
             "thresholds": _plain(record.thresholds),
             "familiarity": _plain(record.familiarity) if record.familiarity else None,
@@ -134,7 +142,10 @@ class SummarySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=selectors.DETECTION_STATUSES)
     created_at = serializers.DateTimeField()
     image_name = serializers.CharField(allow_null=True)
-    attributed_artist = serializers.CharField(allow_null=True)
+    attributed_artist = serializers.CharField(allow_null=True, help_text="canonical name of the artist whose model scored the work")
+    artist = serializers.CharField(allow_null=True, help_text="the artist's id (GET /api/artists/)")
+    model_version = serializers.CharField(allow_null=True, help_text="the model that scores (or scored) the work, fixed at upload")
+    model_card_url = serializers.URLField(allow_null=True, help_text="that model's card")
     title = serializers.CharField(allow_null=True)
     score = serializers.FloatField(allow_null=True, help_text="forgery probability 0..1")
     forgery_score = serializers.IntegerField(allow_null=True, help_text="0-100")
@@ -155,7 +166,9 @@ class DetectionCreateApi(APIView):
             ref_name = "DetectionUpload"
 
         file = serializers.FileField(help_text="JPEG, PNG, WebP or TIFF, at most ARTGUARD_UPLOAD_MAX_MB")
-        attributed_artist = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD)
+        # Checked by the service against the served artists, so that a missing one is answered with their names.
+        attributed_artist = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD,
+                                                  help_text="Required.")
         title = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD)
 
     class OutputSerializer(serializers.Serializer):
@@ -177,7 +190,8 @@ class DetectionCreateApi(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         responses={
             202: OutputSerializer,
-            400: OpenApiResponse(description="not an acceptable image, or a missing field"),
+            400: OpenApiResponse(description="not an acceptable image, a missing field, or an attributed artist no model serves "
+                                             "(empty, unknown or matching several; the answer lists `served_artists`)"),
             429: OpenApiResponse(description="upload rate limit reached"),
             503: OpenApiResponse(description="no model is promoted yet"),
         },
@@ -199,6 +213,8 @@ class DetectionCreateApi(APIView):
             )
         except services.ImageRejected as error:
             raise ValidationError({"file": [str(error)]}) from None
+        except services.ArtistNotServed as error:
+            raise ValidationError({"attributed_artist": [str(error)], "served_artists": error.served}) from None
         except services.InvalidSubmission as error:
             raise ValidationError({"detail": str(error)}) from None
         except services.RateLimited as error:

@@ -167,9 +167,10 @@ def local_explanation(evidence: Evidence) -> str:
             )
     if evidence.attributed_artist:
         parts.append(
-            f"The work is attributed to {evidence.attributed_artist}. The model does not recognise "
-            "individual artists: the score says how the photographed surface compares with the authentic "
-            "works and forgeries it learned from, not whether this artist made it."
+            f"The work is attributed to {evidence.attributed_artist}, and it was scored by the model trained for "
+            f"{evidence.attributed_artist}: on that artist's authentic works and on known imitations, forgeries and "
+            "copies of them. The score says how the photographed brushwork compares with those examples; it "
+            "cannot prove who made the work."
         )
     if evidence.is_demo:
         parts.append(

@@ -77,6 +77,7 @@ def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
         ("Title", record.title or "not given"),
         ("Analysed", created.strftime("%Y-%m-%d %H:%M UTC")),
         ("Model version", f"{record.model_version}{' (demo model, synthetic training data)' if record.model_is_demo else ''}"),
+        *([("Model", f"{record.attributed_artist}'s model; its card: /models/{record.artist}/{record.model_version}/")] if record.artist else []),
         ("Explanation by", "Claude (Anthropic)" if record.explanation_source == "claude" else "ArtGuard (local template)"),
         ("Reference", record.inference_id),
     ]

@@ -105,7 +105,7 @@ def cursor_decode(cursor: str, *, user_id: str) -> dict:
 # record's patch scores, steps and explanation (bench/bench_history.py measures the difference).
 SUMMARY_ATTRIBUTES = [
     "inference_id", "user_id", "created_at", "status", "image_name", "attributed_artist", "title",
-    "score", "forgery_score", "verdict", "thumbnail_path", "ttl",
+    "score", "forgery_score", "verdict", "thumbnail_path", "ttl", "artist", "model_version",
 ]
 
 

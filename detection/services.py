@@ -73,6 +73,14 @@ class InvalidSubmission(ValueError):
     """A field other than the file is unusable; the message is for the person who sent it."""
 
 
+class ArtistNotServed(InvalidSubmission):
+    """The attribution is empty, names no served artist, or several; `served` lists their names."""
+
+    def __init__(self, message: str, served: list[str]):
+        super().__init__(message)
+        self.served = served
+
+
 @dataclass(frozen=True)
 class Submission:
     record: InferenceRecord
@@ -86,8 +94,26 @@ def _serving():
 
 
 def serving_model_info() -> dict | None:
-    """The promoted model's info (training.serving), or None when nothing can score yet."""
+    """The info of a served model (training.serving), or None when nothing can score yet."""
     return _serving().promoted_model_info()
+
+
+def served_artists() -> list:
+    """The artists a model serves (datasets.artists.Artist), by name; cached a few seconds."""
+    return _serving().served_artists()
+
+
+def served_artist_for(attribution: str | None):
+    """The served artist the attribution names. NoModelAvailable when no artist is served;
+    InvalidSubmission (empty, unknown or ambiguous, naming the served artists) otherwise."""
+    from datasets.artists import ArtistError
+
+    if not served_artists():
+        raise NoModelAvailable(NO_MODEL_MESSAGE)
+    try:
+        return _serving().served_artist_for(attribution)
+    except ArtistError as error:
+        raise ArtistNotServed(str(error), [artist.name for artist in served_artists()]) from None
 
 
 def inference_prefix(*, user_id: str, inference_id: str) -> str:
@@ -173,9 +199,8 @@ def inference_submit(
         if existing is not None:
             return Submission(record=existing, created=False)
         _forget_expired(user_id=user_id, inference_id=inference_id)
+    artist = served_artist_for(attributed_artist)
     rate_limit_check(user_id=user_id)
-    if serving_model_info() is None:
-        raise NoModelAvailable(NO_MODEL_MESSAGE)
 
     created_at = now_ms()
     prefix = inference_prefix(user_id=user_id, inference_id=inference_id)
@@ -187,7 +212,10 @@ def inference_submit(
         image_name=(filename or "")[:MAX_TEXT_FIELD] or None,
         image_path=f"{prefix}/original{EXTENSION_FOR_FORMAT[check.format]}",
         status="PENDING",
-        attributed_artist=attributed_artist or None,
+        attributed_artist=artist.name,
+        artist=artist.slug,
+        model_version=artist.serving["model_version"],  # pinned: a later promotion does not change it
+        model_is_demo=bool(artist.serving.get("is_demo")),
         title=title or None,
         content_type=check.content_type,
         size_bytes=len(data),
@@ -376,7 +404,9 @@ def _process(record: InferenceRecord, serving) -> None:
     with steps.step("patches"):
         patches = extract_patches(image)
     with steps.step("score"):
-        scores = serving.score_patches([patch.image for patch in patches])
+        if not record.model_version:  # submitted before models were pinned per artist
+            raise serving.NoPromotedModel(NO_MODEL_MESSAGE)
+        scores = serving.score_patches([patch.image for patch in patches], model_version=record.model_version)
     if len(scores.probabilities) != len(patches):
         raise RuntimeError(f"the model returned {len(scores.probabilities)} scores for {len(patches)} patches")
     patch_scores = [

@@ -33,6 +33,10 @@ class InferenceRecord(Model):
     without a reference), verdict_basis (how to read the score, training.serving's
     PatchScores.basis: {calibrated, calibration_note, operating_point, statements, targets};
     absent on records made before it existed; detection.reading turns it into sentences).
+    Per-artist models (docs/artists.md): artist (the slug of the served artist the attribution
+    named; attributed_artist then holds its canonical name). model_version is pinned when the
+    record is submitted, so the record is scored by that model even if the artist's model
+    changes while it waits.
 
     Pending markers: while a record is PENDING or PROCESSING, a second item
     `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
@@ -74,5 +78,6 @@ class InferenceRecord(Model):
     thresholds = MapAttribute(null=True)
     familiarity = MapAttribute(null=True)
     verdict_basis = MapAttribute(null=True)
+    artist = UnicodeAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

@@ -45,8 +45,10 @@ def _created(record) -> datetime:
 
 
 def _upload_context(**extra) -> dict:
+    artists = services.served_artists()
     return {
-        "model_info": services.serving_model_info(),
+        "model_info": services.serving_model_info() if artists else None,
+        "artists": artists,
         "nonce": uuid.uuid4().hex,
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         "accept": ",".join([*EXTENSIONS, *ALLOWED_FORMATS.values()]),
@@ -64,7 +66,13 @@ def upload_view(request):
     nonce = (request.POST.get("nonce") or "")[:64] or uuid.uuid4().hex
     artist, title = request.POST.get("attributed_artist", ""), request.POST.get("title", "")
     if not files:
-        return render(request, "detection/upload.html", _upload_context(errors=["Choose at least one image to analyse."]), status=400)
+        return render(request, "detection/upload.html", _upload_context(errors=["Choose at least one image to analyse."], artist=artist, title=title), status=400)
+    try:  # once for every file: an attribution no model serves creates nothing
+        services.served_artist_for(artist)
+    except services.InvalidSubmission as error:
+        return render(request, "detection/upload.html", _upload_context(errors=[str(error)], artist=artist, title=title), status=400)
+    except services.NoModelAvailable as error:
+        return render(request, "detection/upload.html", _upload_context(errors=[str(error)], artist=artist, title=title), status=503)
     created, errors, status = [], [], 400
     for index, upload in enumerate(files):
         name = upload.name or f"file {index + 1}"

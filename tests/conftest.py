@@ -72,7 +72,10 @@ def dynamodb_local_host():
 def _clear_cache():
     from django.core.cache import cache
 
+    from training import pointer
+
     cache.clear()
+    pointer.clear_cache()  # the served-artist catalogue belongs to this test's tables
     yield
 
 

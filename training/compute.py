@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
@@ -18,7 +19,10 @@ from training.ml import artifact, backbone as backbone_module, head as head_modu
 logger = logging.getLogger(__name__)
 
 _scorer_lock = threading.Lock()
-_scorer: dict = {"model": None, "model_dir": None}
+# Loaded heads (+ familiarity reference) by (model_dir, version), most recently used last. The
+# backbone is shared (training.ml.backbone builds each one once per process); a head is small, so
+# a worker keeps the heads of the artists it served lately (bench/bench_routing.py measures them).
+_heads: OrderedDict = OrderedDict()
 
 
 def _modal_function(name: str):
@@ -70,19 +74,31 @@ def decode_pngs(payload: list[bytes]) -> list[Image.Image]:
     return [Image.open(io.BytesIO(data)).convert("RGB") for data in payload]
 
 
+def head_cache_size() -> int:
+    return max(1, int(getattr(settings, "MODEL_CACHE_SIZE", 16)))
+
+
 def loaded_model(model_version: str, model_dir=None) -> artifact.LoadedModel:
-    """The process's model: loaded once, reloaded only when another version is asked for."""
-    model_dir = model_dir or settings.MODEL_DIR
-    current = _scorer["model"]
-    if current is not None and current.model_version == model_version and _scorer["model_dir"] == str(model_dir):
-        return current
+    """Model `model_version`, loaded once and kept in a bounded LRU with the other recently used ones."""
+    key = (str(model_dir or settings.MODEL_DIR), model_version)
     with _scorer_lock:
-        current = _scorer["model"]
-        if current is None or current.model_version != model_version or _scorer["model_dir"] != str(model_dir):
-            model = artifact.load(model_dir, model_version)
-            backbone_module.get_backbone(model.backbone)  # build the backbone now, not on first patch
-            _scorer.update(model=model, model_dir=str(model_dir))
-        return _scorer["model"]
+        model = _heads.get(key)
+        if model is not None:
+            _heads.move_to_end(key)
+            return model
+    model = artifact.load(key[0], model_version)  # outside the lock: other versions keep scoring meanwhile
+    backbone_module.get_backbone(model.backbone)  # build the backbone now, not on first patch
+    with _scorer_lock:
+        _heads[key] = model
+        _heads.move_to_end(key)
+        while len(_heads) > head_cache_size():
+            _heads.popitem(last=False)
+    return model
+
+
+def loaded_versions() -> list[str]:
+    with _scorer_lock:
+        return [version for _, version in _heads]
 
 
 def local_patch_scores(*, model_version: str, images: list[Image.Image], model_dir=None) -> dict:

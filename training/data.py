@@ -43,6 +43,57 @@ def dataset_version_snapshot(name: str) -> dict:
     return snapshot
 
 
+PROXY_SUBLABEL = "proxy"
+
+
+def version_artists(snapshot: dict) -> list:
+    """The registered artists (datasets.artists.Artist) the version's images are attributed to."""
+    from datasets.selectors import artists_resolver
+
+    resolver = artists_resolver()
+    found = {}
+    for image in snapshot.get("images", []):
+        artist = resolver.find(image.get("attributed_creator")) if image.get("attributed_creator") else None
+        if artist is not None:
+            found[artist.slug] = artist
+    return sorted(found.values(), key=lambda artist: artist.name)
+
+
+def resolve_artist(name: str):
+    """The registered artist `name` (a canonical name, an alias or a slug) names;
+    TrainingDataError when none or several."""
+    from datasets.artists import ArtistError
+    from datasets.selectors import artist_get, artists_resolver
+
+    by_slug = artist_get(slug=name.strip()) if name and name.strip() else None
+    if by_slug is not None:
+        return by_slug
+    try:
+        return artists_resolver().resolve(name, what="artists in the training data")
+    except ArtistError as error:
+        raise TrainingDataError(str(error)) from None
+
+
+def artist_images(snapshot: dict, *, artist_slug: str | None, proxies: bool = False) -> list[dict]:
+    """The images a run for this artist trains on: works attributed to the artist, authentic
+    (their own) and forged (imitations, forgeries, reproductions, synthetic); with `proxies`,
+    authentic works of other artists join as forged, sublabel "proxy". No artist: every image."""
+    images = snapshot.get("images", [])
+    if artist_slug is None:
+        return list(images)
+    from datasets.selectors import artists_resolver
+
+    resolver = artists_resolver()
+    chosen = []
+    for image in images:
+        artist = resolver.find(image.get("attributed_creator")) if image.get("attributed_creator") else None
+        if artist is not None and artist.slug == artist_slug:
+            chosen.append(image)
+        elif proxies and artist is not None and image.get("label") == "authentic":
+            chosen.append({**image, "label": "forged", "sublabel": PROXY_SUBLABEL})
+    return chosen
+
+
 def _patches(image_id: str) -> list:
     from datasets.selectors import patches_for_image
 
@@ -74,14 +125,17 @@ def training_data_load(
     backbone: str,
     progress: Callable[[str, float], None] | None = None,
     cache: EmbeddingCache | None = None,
+    artist: str | None = None,
+    proxies: bool = False,
 ) -> LoadedData:
     if stratify_on not in STRATIFY_CHOICES:
         raise TrainingDataError(f"stratify_on must be one of {', '.join(STRATIFY_CHOICES)}, not {stratify_on!r}.")
     report = progress or (lambda message, fraction: None)
     snapshot = dataset_version_snapshot(dataset_version)
-    images = sorted(snapshot.get("images", []), key=lambda item: item["image_id"])
+    images = sorted(artist_images(snapshot, artist_slug=artist, proxies=proxies), key=lambda item: item["image_id"])
     if not images:
-        raise TrainingDataError(f"Dataset version {dataset_version!r} has no images.")
+        whose = f" attributed to {artist}" if artist else ""
+        raise TrainingDataError(f"Dataset version {dataset_version!r} has no images{whose}.")
     image_ids, labels, values, sublabels, keys, paths, owners = [], [], [], [], [], {}, []
     for position, image in enumerate(images):
         report(f"listing patches ({position + 1}/{len(images)} images)", position / len(images))

@@ -16,6 +16,12 @@ def _target_percent(value: float) -> None:
 
 class RunStartForm(forms.Form):
     dataset_version = forms.CharField(max_length=64)
+    artist = forms.CharField(
+        max_length=200, required=False,
+        help_text="Whose model to train (name or alias). May be left empty when the version has works of one artist only.")
+    proxies = forms.BooleanField(
+        required=False, label="Other artists' authentic works as negatives",
+        help_text="Authentic works of the version's other artists join the forged side as sublabel 'proxy'.")
     k_folds = forms.IntegerField(min_value=2, max_value=20, initial=5)
     stratify_on = forms.ChoiceField(choices=[(c, c) for c in STRATIFY_CHOICES], initial="sublabel")
     outer_split_seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=0)

@@ -64,14 +64,13 @@ def train_run(run_id: str) -> str:
 class Scorer:
     @modal.enter()
     def load(self) -> None:
-        """Django, the backbone and the promoted model, once per container."""
+        """Django, the backbone and the served artists' models, once per container."""
         _django()
         from training import serving
-        from training.compute import loaded_model
+        from training.compute import head_cache_size, loaded_model
 
-        info = serving.promoted_model_info()
-        if info:
-            loaded_model(info["model_version"])
+        for artist in serving.served_artists()[: head_cache_size()]:
+            loaded_model(artist.serving["model_version"])
 
     @modal.method()
     def score(self, model_version: str, patches_png: list[bytes]) -> dict:

@@ -21,16 +21,23 @@ def run_get(*, run_id: str) -> RunRecord | None:
         return None
 
 
-def runs_by_status(*, status: str, cursor: str | None = None, limit: int = 25) -> Page:
-    """Newest first. BadCursor for a cursor this query did not make."""
+def _artist_filter(artist: str | None):
+    return (RunRecord.artist == artist) if artist else None
+
+
+def runs_by_status(*, status: str, cursor: str | None = None, limit: int = 25, artist: str | None = None) -> Page:
+    """Newest first, of one artist (slug) when given (a filter on the index query: a page may
+    hold fewer than `limit`). BadCursor for a cursor this query did not make."""
     start = cursor_decode(cursor, allowed_keys=_STATUS_CURSOR_KEYS)
-    query = RunRecord.status_index.query(status, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    query = RunRecord.status_index.query(status, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                                         filter_condition=_artist_filter(artist))
     return page_from_query(query, limit=limit)
 
 
-def runs_for_dataset_version(*, dataset_version: str, cursor: str | None = None, limit: int = 25) -> Page:
+def runs_for_dataset_version(*, dataset_version: str, cursor: str | None = None, limit: int = 25, artist: str | None = None) -> Page:
     start = cursor_decode(cursor, allowed_keys=_VERSION_CURSOR_KEYS)
-    query = RunRecord.dataset_version_index.query(dataset_version, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    query = RunRecord.dataset_version_index.query(dataset_version, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                                                  filter_condition=_artist_filter(artist))
     return page_from_query(query, limit=limit)
 
 
@@ -63,6 +70,14 @@ def config_key(hyperparameters: dict) -> str:
     return ", ".join(f"{name}={value}" for name, value in sorted(hyperparameters.items()) if name != "backbone")
 
 
-def serving_info() -> dict | None:
-    """The serving pointer (which model version detection uses), or None."""
-    return pointer.read()
+def served_artists() -> list:
+    """The artists a model serves (datasets.artists.Artist, .serving names the model)."""
+    return pointer.catalogue()
+
+
+def serving_for_artist(*, artist: str | None) -> dict | None:
+    """The `serving` entry of an artist (slug): {"model_version", "run_id", ...}, or None."""
+    from datasets.selectors import artist_get
+
+    found = artist_get(slug=artist) if artist else None
+    return found.serving if found and found.served else None

@@ -104,9 +104,13 @@ def run_create(
     started_by: str | None = None,
     is_demo: bool = False,
     targets: dict | None = None,
+    artist: str | None = None,
+    proxies: bool = False,
 ) -> RunRecord:
     """A RunRecord in status running (progress "queued"); checks everything checkable up front.
-    `targets`: the verdict policy's error-rate targets as fractions (training.ml.policy)."""
+    `targets`: the verdict policy's error-rate targets as fractions (training.ml.policy).
+    `artist`: whose model this is (a name, alias or slug); may be left out when the version
+    names one artist only. `proxies`: other artists' authentic works join as negatives."""
     if not 2 <= int(k_folds) <= 20:
         raise TrainingError("k_folds must be between 2 and 20.")
     if stratify_on not in training_data.STRATIFY_CHOICES:
@@ -122,8 +126,11 @@ def run_create(
         snapshot = training_data.dataset_version_snapshot(dataset_version)
     except training_data.TrainingDataError as error:
         raise TrainingError(str(error)) from None
-    labels = [image.get("label") for image in snapshot.get("images", [])]
-    counts = f"it has {labels.count('authentic')} authentic and {labels.count('forged')} forged images"
+    chosen = _run_artist(snapshot, dataset_version, artist)
+    images = training_data.artist_images(snapshot, artist_slug=chosen.slug, proxies=proxies)
+    labels = [image.get("label") for image in images]
+    counts = (f"it has {labels.count('authentic')} authentic and {labels.count('forged')} forged images of {chosen.name} "
+              f"({_sublabel_counts(images)})")
     for name in ("authentic", "forged"):
         if labels.count(name) < k_folds:
             raise TrainingError(f"{k_folds} folds need at least {k_folds} {name} images; dataset version {dataset_version!r}: {counts}.")
@@ -151,9 +158,40 @@ def run_create(
         started_by=started_by,
         is_demo=bool(is_demo),
         verdict_targets=targets,
+        artist=chosen.slug,
+        artist_name=chosen.name,
+        proxy_negatives=bool(proxies),
     )
     run.save(condition=RunRecord.run_id.does_not_exist())
     return run
+
+
+def _run_artist(snapshot: dict, dataset_version: str, artist: str | None):
+    """The artist a run is for: the one named, or the version's only artist."""
+    present = training_data.version_artists(snapshot)
+    names = ", ".join(item.name for item in present)
+    if artist is None or not artist.strip():
+        if len(present) == 1:
+            return present[0]
+        if not present:
+            raise TrainingError(f"Dataset version {dataset_version!r} names no artist (its images have no attributed_creator); "
+                                "a model is trained per artist, so upload the images with the artist they are attributed to.")
+        raise TrainingError(f"Dataset version {dataset_version!r} has works of several artists ({names}); name the artist to train for.")
+    try:
+        chosen = training_data.resolve_artist(artist)
+    except training_data.TrainingDataError as error:
+        raise TrainingError(str(error)) from None
+    if chosen.slug not in {item.slug for item in present}:
+        raise TrainingError(f"Dataset version {dataset_version!r} has no works attributed to {chosen.name}; its artists: {names or 'none'}.")
+    return chosen
+
+
+def _sublabel_counts(images: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for image in images:
+        key = f"{image.get('label')}/{image.get('sublabel') or '-'}"
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{key}: {n}" for key, n in sorted(counts.items()))
 
 
 def run_start(*, sync: bool = False, progress: Progress | None = None, **options) -> RunRecord:
@@ -265,6 +303,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         t = time.monotonic()
         loaded = training_data.training_data_load(
             dataset_version=run.dataset_version, stratify_on=run.stratify_on, backbone=backbone, progress=_stage(report, 0.0, 0.5),
+            artist=run.artist, proxies=bool(run.proxy_negatives),
         )
         timings["load_and_embed_seconds"] = time.monotonic() - t
 
@@ -418,18 +457,20 @@ def promotion_concerns(run: RunRecord, *, auc_floor: float | None = None) -> lis
 
 
 def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = None, reason: str = "") -> dict:
-    """Make this run's final model the one detection uses, and record who did it and when.
+    """Make this run's final model the one that serves its artist, and record who did it and when.
 
     A run with promotion concerns (see promotion_concerns) is promoted only with a `reason`,
-    recorded on the run and the serving pointer; without one, PromotionNeedsConfirmation.
-    The serving pointer (training.pointer) is one small JSON object in processed storage,
-    shared by every web and worker host; the run keeps promoted_at / promoted_by as history."""
+    recorded on the run and in the artist's serving history; without one,
+    PromotionNeedsConfirmation. The model's served info (training.pointer) is written first,
+    the artist's serving entry last, so a reader never finds an artist without its info."""
     try:
         run = RunRecord.get(run_id)
     except RunRecord.DoesNotExist:
         raise TrainingError(f"There is no run {run_id}.") from None
     if run.status != COMPLETED or not run.model_version:
         raise TrainingError("Only a completed run with a saved model can be promoted.")
+    if not run.artist:
+        raise TrainingError("This run was trained before models were made per artist and serves no artist; train the artist again.")
     if auc_floor is not None and not 0 <= float(auc_floor) <= 1:
         raise TrainingError("The AUC floor must be between 0 and 1.")
     concerns = promotion_concerns(run, auc_floor=auc_floor)
@@ -449,6 +490,8 @@ def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = No
     info = {
         "model_version": run.model_version,
         "run_id": run.run_id,
+        "artist": run.artist,
+        "artist_name": run.artist_name,
         "dataset_version": run.dataset_version,
         "backbone": run.backbone or backbone_module.LEGACY_BACKBONE,
         "metrics": {name: getattr(run, name) for name in (f"{s}_{m}" for s in ("mean", "std") for m in ("accuracy", "auc", "f1", "precision", "recall"))},
@@ -467,8 +510,40 @@ def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = No
     else:
         actions += [RunRecord.promotion_reason.remove(), RunRecord.promotion_concerns.remove()]
     run.update(actions=actions)
-    pointer.write(_plain(info))
+    pointer.served_info_write(_plain(info))
+    serving = {"model_version": run.model_version, "run_id": run.run_id, "promoted_at": now, "promoted_by": promoted_by,
+               "is_demo": bool(run.is_demo), "dataset_version": run.dataset_version}
+    event = {"action": "promoted", "model_version": run.model_version, "run_id": run.run_id, "by": promoted_by,
+             "reason": info["promotion_reason"]}
+    _artist_serving_set(run.artist, serving, event)
     return info
+
+
+def model_unpromote(*, artist: str, by: str, reason: str = "") -> dict:
+    """Stop serving `artist` (a name, alias or slug): uploads attributed to it are refused from
+    now on; those already submitted finish with the model they were pinned to."""
+    try:
+        chosen = training_data.resolve_artist(artist)
+    except training_data.TrainingDataError as error:
+        raise TrainingError(str(error)) from None
+    if not chosen.served:
+        raise TrainingError(f"No model serves {chosen.name}.")
+    event = {"action": "withdrawn", "model_version": chosen.serving["model_version"], "run_id": chosen.serving.get("run_id"),
+             "by": by, "reason": (reason or "").strip()}
+    _artist_serving_set(chosen.slug, None, event)
+    return event
+
+
+def catalogue_changed() -> None:
+    """This process sees an artist's new names or model at once (other hosts within seconds)."""
+    pointer.clear_cache()
+
+
+def _artist_serving_set(slug: str, serving: dict | None, event: dict) -> None:
+    from datasets.services import artist_serving_set
+
+    artist_serving_set(slug=slug, serving=serving, event=event)
+    catalogue_changed()
 
 
 def model_dir_for(model_version: str) -> Path:

@@ -1,15 +1,17 @@
-"""The serving API detection calls: the promoted model's info, and patch scoring.
+"""The serving API detection calls: which artists are served, and patch scoring.
 
-    info = promoted_model_info()          # None when no model is promoted
-    scores = score_patches(patches)       # raises NoPromotedModel
+    artists = served_artists()                     # datasets.artists.Artist with .serving
+    artist = served_artist_for("Gogh, Vincent van")  # ArtistError (empty/unknown/ambiguous) lists those served
+    info = model_info(artist.serving["model_version"])
+    scores = score_patches(patches, model_version=...)   # raises NoPromotedModel
 
-The promoted version is read from the serving pointer (training.pointer: one small object in
-shared storage, cached a few seconds per process). The model runs where training.compute
-says: in this process (backbone + head loaded once, reloaded only when the promoted version
-changes) or in the Modal Scorer class. Aggregation: training.ml.aggregate (image logit = mean
-of the patch logits); the promoted run's calibration (training.ml.calibration) maps it to the
-probability shown, and its verdict policy (training.ml.policy) gives the verdict, the
-operating point and what the model cannot say.
+One model per artist (docs/artists.md). training.pointer keeps the catalogue (one cached query)
+and each version's served info (one small object in shared storage, cached). The model runs
+where training.compute says: in this process (backbone loaded once, heads of recently used
+versions in a bounded LRU) or in the Modal Scorer class. Aggregation: training.ml.aggregate
+(image logit = mean of the patch logits); the version's calibration (training.ml.calibration)
+maps it to the probability shown, and its verdict policy (training.ml.policy) gives the
+verdict, the operating point and what the model cannot say.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from training.ml import aggregate, calibration, policy as policy_module
 
 
 class NoPromotedModel(Exception):
-    """No model version has been promoted yet (staff promote one on the run page)."""
+    """No model serves (staff promote one on the run page), or the version asked for was never promoted."""
 
 
 @dataclass
@@ -41,26 +43,45 @@ class PatchScores:
     basis: dict | None = None
 
 
-_INFO_KEYS = ("model_version", "run_id", "dataset_version", "metrics", "is_demo", "promoted_at")
+def served_artists(*, fresh: bool = False) -> list:
+    """The artists a model serves, by name (cached a few seconds per process)."""
+    return pointer.catalogue(fresh=fresh)
 
 
-def promoted_model_info() -> dict | None:
-    """{"model_version", "run_id", "dataset_version", "metrics", "is_demo", "promoted_at"} of
-    the promoted model (plus "promoted_by", "thresholds", "backbone"), or None. Cheap."""
-    info = pointer.read()
-    if not info:
-        return None
-    return {**{key: info.get(key) for key in _INFO_KEYS}, **{k: v for k, v in info.items() if k not in _INFO_KEYS}}
+def served_artist_for(attribution: str | None):
+    """The served artist an attribution names (canonical name or alias, any case or accents).
+    Raises datasets.artists.ArtistError (EmptyArtist, UnknownArtist, AmbiguousArtist) with a
+    message that names the artists served."""
+    from datasets.artists import Resolver
+
+    return Resolver(served_artists()).resolve(attribution, what="artists with a model")
 
 
-def score_patches(images: list[Image.Image]) -> PatchScores:
-    """Score RGB patches (224 px, as datasets.imaging.extract_patches cuts them) with the
-    promoted model. Raises NoPromotedModel, or ValueError for an empty list."""
+def model_info(model_version: str) -> dict | None:
+    """What `model_version` was promoted with: {"model_version", "run_id", "artist",
+    "artist_name", "dataset_version", "metrics", "thresholds", "calibration", "policy",
+    "is_demo", "promoted_at", "promoted_by", "backbone", ...}, or None."""
+    return pointer.served_info_read(model_version) if model_version else None
+
+
+def promoted_model_info(artist: str | None = None) -> dict | None:
+    """The info of the model serving `artist` (a slug), or of the first served artist when
+    none is named; None when nothing serves."""
+    for candidate in served_artists():
+        if artist is None or candidate.slug == artist:
+            return model_info(candidate.serving["model_version"])
+    return None
+
+
+def score_patches(images: list[Image.Image], *, model_version: str) -> PatchScores:
+    """Score RGB patches (224 px, as datasets.imaging.extract_patches cuts them) with model
+    `model_version` (pinned when the detection was submitted). Raises NoPromotedModel, or
+    ValueError for an empty list."""
     if not images:
         raise ValueError("score_patches needs at least one patch.")
-    info = promoted_model_info()
+    info = model_info(model_version)
     if info is None:
-        raise NoPromotedModel("No model has been promoted yet: a staff member must promote a trained model version.")
+        raise NoPromotedModel(f"Model {model_version} was never promoted to serve detection.")
     scores = compute.patch_scores(model_version=info["model_version"], images=list(images))
     logits, familiarity = scores["logits"], scores.get("familiarity")
     calibrator = calibration.Calibrator.from_dict(info.get("calibration"))

@@ -35,6 +35,9 @@ class RunRecord(Model):
     model was last promoted to serve detection; kept as history after a later promotion),
     promotion_reason / promotion_concerns (why staff promoted it despite the concerns listed), verdict_targets
     (the verdict policy's error-rate targets, training.ml.policy).
+    Added by per-artist training (docs/artists.md): artist (the slug of the artist the run is
+    for), artist_name (its canonical name when the run was made), proxy_negatives (authentic
+    works of other artists in the version joined as forged, sublabel "proxy").
     """
 
     Meta = table_meta("run-records")
@@ -76,6 +79,9 @@ class RunRecord(Model):
     promotion_reason = UnicodeAttribute(null=True)
     promotion_concerns = ListAttribute(of=UnicodeAttribute, null=True)
     verdict_targets = MapAttribute(null=True)
+    artist = UnicodeAttribute(null=True)
+    artist_name = UnicodeAttribute(null=True)
+    proxy_negatives = BooleanAttribute(null=True)
 
     status_index = StatusIndex()
     dataset_version_index = DatasetVersionIndex()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training import views
+from training import artist_views, views
 
 app_name = "training"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("runs/<str:run_id>/", views.run_view, name="run"),
     path("runs/<str:run_id>/plots/<str:kind>.png", views.run_plot_view, name="run_plot"),
     path("runs/<str:run_id>/promote/", views.run_promote_view, name="run_promote"),
+    path("artists/", artist_views.artists_view, name="artists"),
+    path("artists/<str:slug>/", artist_views.artist_view, name="artist"),
+    path("artists/<str:slug>/update/", artist_views.artist_update_view, name="artist_update"),
+    path("artists/<str:slug>/withdraw/", artist_views.artist_withdraw_view, name="artist_withdraw"),
 ]

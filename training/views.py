@@ -47,14 +47,15 @@ def _pm(mean, std) -> str:
 
 def _runs_context(request, form=None) -> dict:
     dataset_version = (request.GET.get("dataset_version") or "").strip()
+    artist = (request.GET.get("artist") or "").strip()
     status = request.GET.get("status") or services.COMPLETED
     if status not in services.STATUSES:
         status = services.COMPLETED
     try:
         if dataset_version:
-            page = selectors.runs_for_dataset_version(dataset_version=dataset_version, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+            page = selectors.runs_for_dataset_version(dataset_version=dataset_version, cursor=request.GET.get("cursor"), limit=PAGE_SIZE, artist=artist or None)
         else:
-            page = selectors.runs_by_status(status=status, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+            page = selectors.runs_by_status(status=status, cursor=request.GET.get("cursor"), limit=PAGE_SIZE, artist=artist or None)
     except BadCursor:
         raise Http404("Bad page cursor.") from None
     versions = _dataset_versions()
@@ -66,8 +67,16 @@ def _runs_context(request, form=None) -> dict:
         "dataset_version": dataset_version,
         "versions": versions,
         "form": form or RunStartForm(dataset_versions=versions),
-        "serving": selectors.serving_info(),
+        "served": selectors.served_artists(),
+        "artist": artist,
+        "artists": _artists(),
     }
+
+
+def _artists() -> list:
+    from datasets.selectors import artists_list
+
+    return artists_list()
 
 
 @staff_member_required
@@ -101,7 +110,7 @@ def _run_or_404(run_id: str):
 def _run_context(run, promote_form=None, concerns=None) -> dict:
     detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
     table = selectors.run_fold_table(run_id=run.run_id)
-    serving = selectors.serving_info()
+    serving = selectors.serving_for_artist(artist=run.artist)
     return {
         "run": run,
         "created": _when(run.created_at),
@@ -170,7 +179,7 @@ def run_promote_view(request, run_id):
     except services.TrainingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Model {info['model_version']} now serves detection.")
+        messages.success(request, f"Model {info['model_version']} now serves {info['artist_name']}.")
     return redirect("training:run", run_id=run_id)
 
 

@@ -19,6 +19,8 @@ FIXTURE_GRID = [{"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0
 FIXTURE_SIZE = 240
 # 6 images per label can measure a 20% error-rate target, not the default 5% (training.ml.policy).
 SMALL_TARGETS = {"forged_called_authentic": 0.2, "authentic_called_forged": 0.2}
+# Every fixture image is attributed to this artist, so the promoted model serves it.
+FIXTURE_ARTIST = "Fixture Hand"
 
 
 @dataclass
@@ -27,6 +29,7 @@ class PromotedModel:
     model_version: str
     dataset_version: str
     info: dict
+    artist: str  # the served artist's canonical name: what uploads are attributed to
     authentic_image: Image.Image  # one of the training images, full size
     forged_image: Image.Image
 
@@ -47,7 +50,7 @@ def synthetic_painting(index: int, *, forged: bool, size: int = FIXTURE_SIZE) ->
     return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
 
 
-def fixture_dataset_create(folder, *, name: str = "fixture", version: str = "fixture-v1", per_label: int = 6) -> dict:
+def fixture_dataset_create(folder, *, name: str = "fixture", version: str = "fixture-v1", per_label: int = 6, artist: str | None = FIXTURE_ARTIST) -> dict:
     """Upload, process and version the synthetic images through the datasets services."""
     from datasets.selectors import dataset_version_get
     from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
@@ -64,7 +67,8 @@ def fixture_dataset_create(folder, *, name: str = "fixture", version: str = "fix
             path = folder / f"{'forged' if forged else 'authentic'}_{i:02d}.png"
             synthetic_painting(i, forged=forged).save(path)
             sublabel = ("copy" if i % 2 else "pastiche") if forged else "original"
-            entries.append(UploadEntry(path=path, name=path.name, label="forged" if forged else "authentic", sublabel=sublabel))
+            entries.append(UploadEntry(path=path, name=path.name, label="forged" if forged else "authentic", sublabel=sublabel,
+                                       attributed_creator=artist))
     summary = training_upload(dataset_name=name, entries=entries, process=PROCESS_INLINE)
     assert summary.ok and summary.processed == len(entries), summary
     return dataset_version_create(name=version, dataset_names=[name])
@@ -91,6 +95,7 @@ def promoted_model(settings, tmp_path, training_embedding_cache) -> PromotedMode
         model_version=run.model_version,
         dataset_version=snapshot["name"],
         info=promoted_model_info(),
+        artist=FIXTURE_ARTIST,
         authentic_image=synthetic_painting(0, forged=False),
         forged_image=synthetic_painting(0, forged=True),
     )

@@ -9,9 +9,9 @@ from tests.training.fixtures import synthetic_painting
 def test_without_a_promoted_model_scoring_says_so():
     assert serving.promoted_model_info() is None
     with pytest.raises(serving.NoPromotedModel):
-        serving.score_patches([imaging.extract_patches(synthetic_painting(0, forged=False))[0].image])
+        serving.score_patches([imaging.extract_patches(synthetic_painting(0, forged=False))[0].image], model_version="model-never-promoted")
     with pytest.raises(ValueError):
-        serving.score_patches([])
+        serving.score_patches([], model_version="model-never-promoted")
 
 
 def test_promoted_model_scores_forged_above_authentic_and_loads_once(promoted_model, monkeypatch):
@@ -19,16 +19,18 @@ def test_promoted_model_scores_forged_above_authentic_and_loads_once(promoted_mo
     assert info["model_version"] == promoted_model.model_version
     assert info["run_id"] == promoted_model.run_id
     assert info["dataset_version"] == "fixture-v1"
+    assert info["artist_name"] == promoted_model.artist
+    assert [artist.name for artist in serving.served_artists()] == [promoted_model.artist]
     assert info["is_demo"] is False and info["promoted_at"] > 0
     assert set(info["metrics"]) >= {"mean_auc", "std_auc", "mean_accuracy"}
 
     authentic = [p.image for p in imaging.extract_patches(promoted_model.authentic_image)]
     forged = [p.image for p in imaging.extract_patches(promoted_model.forged_image)]
-    a = serving.score_patches(authentic)
+    a = serving.score_patches(authentic, model_version=promoted_model.model_version)
     loads = []
     original = compute.artifact.load
     monkeypatch.setattr(compute.artifact, "load", lambda *args, **kw: loads.append(args) or original(*args, **kw))
-    f = serving.score_patches(forged)
+    f = serving.score_patches(forged, model_version=promoted_model.model_version)
     assert loads == []  # the model stays loaded while the promoted version is unchanged
 
     assert len(a.probabilities) == len(authentic)
@@ -40,3 +42,23 @@ def test_promoted_model_scores_forged_above_authentic_and_loads_once(promoted_mo
     # The image probability is the sigmoid of the mean patch logit.
     logits = [aggregate.probability_to_logit(p) for p in f.probabilities]
     assert f.image_probability == pytest.approx(float(aggregate.sigmoid(sum(logits) / len(logits))), abs=1e-6)
+
+
+def test_heads_of_recent_versions_stay_loaded_in_a_bounded_lru(promoted_model, settings, monkeypatch):
+    settings.MODEL_CACHE_SIZE = 2
+    compute._heads.clear()
+    loads = []
+    original = compute.artifact.load
+    monkeypatch.setattr(compute.artifact, "load", lambda *args, **kw: loads.append(args[1]) or original(*args, **kw))
+    real = promoted_model.model_version
+    compute.loaded_model(real)
+    # Two other "versions" (copies of the same artifact under other names) push it out.
+    import shutil
+    for name in ("copy-a", "copy-b"):
+        shutil.copytree(compute.artifact.model_path(settings.MODEL_DIR, real), compute.artifact.model_path(settings.MODEL_DIR, name))
+        compute.loaded_model(name)
+    assert compute.loaded_versions() == ["copy-a", "copy-b"]
+    compute.loaded_model("copy-b")
+    compute.loaded_model(real)
+    assert loads == [real, "copy-a", "copy-b", real]  # copy-b was a hit; the real one had been evicted
+    assert compute.loaded_versions() == ["copy-b", real]

@@ -1,0 +1,105 @@
+"""Staff pages for artists: the registry (names and aliases, made from the training data's
+attributions), each artist's models and runs, its promotion history, and withdrawing its model."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from training import selectors, services
+
+RUNS_SHOWN = 25
+
+
+class ArtistForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Canonical name")
+    aliases = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Aliases",
+        help_text="One per line. Letter case, accents and 'Last, First' order never need an alias.")
+
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()]
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _when(ms) -> str:
+    return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ms else ""
+
+
+def _artist_or_404(slug: str):
+    from datasets.selectors import artist_get
+
+    artist = artist_get(slug=slug) if slug and len(slug) <= 120 else None
+    if artist is None:
+        raise Http404("No such artist.")
+    return artist
+
+
+@staff_member_required
+@require_GET
+def artists_view(request):
+    from datasets.selectors import artists_list
+
+    return render(request, "training/artists.html", {"artists": artists_list()})
+
+
+def _artist_context(artist, form=None) -> dict:
+    runs = selectors.runs_by_status(status=services.COMPLETED, limit=RUNS_SHOWN, artist=artist.slug).items
+    history = [{**event, "when": _when(event.get("at"))} for event in reversed(artist.history)]
+    return {
+        "artist": artist,
+        "form": form or ArtistForm(initial={"name": artist.name, "aliases": "\n".join(artist.aliases)}),
+        "withdraw_form": WithdrawForm(),
+        "runs": [{"run": run, "finished": _when(run.finished_at)} for run in runs],
+        "history": history,
+        "promoted": _when((artist.serving or {}).get("promoted_at")),
+    }
+
+
+@staff_member_required
+@require_GET
+def artist_view(request, slug):
+    return render(request, "training/artist.html", _artist_context(_artist_or_404(slug)))
+
+
+@staff_member_required
+@require_POST
+def artist_update_view(request, slug):
+    from datasets.artists import ArtistError
+    from datasets.services import artist_update
+
+    artist = _artist_or_404(slug)
+    form = ArtistForm(request.POST)
+    if form.is_valid():
+        try:
+            artist_update(slug=slug, name=form.cleaned_data["name"], aliases=form.alias_list())
+        except ArtistError as error:
+            form.add_error(None, str(error))
+        else:
+            services.catalogue_changed()
+            messages.success(request, "Saved. Uploads accept the new spellings within a few seconds.")
+            return redirect("training:artist", slug=slug)
+    return render(request, "training/artist.html", _artist_context(artist, form), status=400)
+
+
+@staff_member_required
+@require_POST
+def artist_withdraw_view(request, slug):
+    artist = _artist_or_404(slug)
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    try:
+        services.model_unpromote(artist=artist.slug, by=request.user.email, reason=form.cleaned_data.get("reason", ""))
+    except services.TrainingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{artist.name} has no model now: uploads attributed to {artist.name} are refused; those already submitted finish.")
+    return redirect("training:artist", slug=slug)
