@@ -67,12 +67,24 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 HAND_A = "Demo Hand A"
+HAND_C = "Demo Hand C"
+# The demo's painters, each with its own imitator: canonical name -> (its hand, its imitator's hand)
+# (keys of HANDS / HARD_HANDS). The first is the one-artist demo of old, unchanged byte for byte.
+DEMO_ARTISTS = {HAND_A: ("A", "B"), HAND_C: ("C", "D")}
 ACTUAL_CREATOR = {
     "original": HAND_A,
     "imitation": "Demo Hand B",
     "reproduction": "Demo print workshop",
     "synthetic": "Demo image generator",
 }
+
+
+def actual_creator(sublabel: str, artist: str = HAND_A) -> str:
+    if sublabel == "original":
+        return artist
+    if sublabel == "imitation":
+        return f"Demo Hand {DEMO_ARTISTS[artist][1]}"
+    return ACTUAL_CREATOR[sublabel]
 FORGED_SUBLABELS = ("imitation", "reproduction", "synthetic")
 SUBJECTS = ("landscape", "seascape", "still_life", "portrait", "abstract")
 SUBLABEL_CODES = {"original": 0, "imitation": 1, "reproduction": 2, "synthetic": 3}
@@ -97,6 +109,10 @@ class Hand:
 HANDS = {
     "A": Hand(30, 0.35, 5.0, 1.1, 0.18, 0.15, 0.22, True, 7, 2, 1.5),
     "B": Hand(19, 0.55, 7.5, 2.4, 0.50, 0.40, 0.12, False, 11, 1, 1.4),
+    # Hand C: short broad dabs in scattered directions, strong impasto lit from one side; its
+    # imitator D: longer, slimmer, more curved dabs, weaker impasto, light from anywhere.
+    "C": Hand(13, 0.30, 7.0, 1.2, 0.90, 0.05, 0.30, True, 5, 3, 1.8),
+    "D": Hand(18, 0.45, 5.5, 1.8, 0.70, 0.25, 0.16, False, 9, 1, 1.6),
 }
 
 
@@ -258,13 +274,13 @@ def _reproduce(painting: Image.Image, rng: np.random.Generator) -> Image.Image:
     return _jpeg_roundtrip(image, rng.integers(30, 60))
 
 
-def _synthesize(base: np.ndarray, rng: np.random.Generator) -> Image.Image:
-    """A generated look-alike: smooth colour field, one brushwork tile repeated, noise."""
+def _synthesize(base: np.ndarray, rng: np.random.Generator, hand: Hand = HANDS["A"]) -> Image.Image:
+    """A generated look-alike: smooth colour field, one brushwork tile (in `hand`) repeated, noise."""
     height, width = base.shape[:2]
     smooth = np.asarray(Image.fromarray(base.clip(0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(3, 8))), dtype=np.float32)
     tile_size = int(rng.integers(48, 112))
     tile_base = np.full((tile_size, tile_size, 3), 128, dtype=np.float32) + rng.normal(0, 20, 3)
-    tile = np.asarray(_paint(tile_base, HANDS["A"], rng), dtype=np.float32)
+    tile = np.asarray(_paint(tile_base, hand, rng), dtype=np.float32)
     texture = tile - tile.mean(axis=(0, 1))
     reps = (height // tile_size + 1, width // tile_size + 1, 1)
     tiled = np.tile(texture, reps)[:height, :width]
@@ -314,6 +330,8 @@ class Habits:
 HARD_HANDS = {
     "A": Habits(HANDS["A"], 0.12, -3 * math.pi / 4, 0.15),
     "B": Habits(Hand(25, 0.42, 5.9, 1.4, 0.27, 0.25, 0.17, True, 8.5, 2, 1.5), 0.12, -3 * math.pi / 4 + 0.3, 0.45),
+    "C": Habits(HANDS["C"], 0.12, math.pi / 4, 0.15),
+    "D": Habits(Hand(15, 0.38, 6.3, 1.5, 0.80, 0.15, 0.22, True, 7, 2, 1.7), 0.12, math.pi / 4 + 0.3, 0.45),
 }
 
 
@@ -360,7 +378,7 @@ def _reproduce_mild(painting: Image.Image, rng: np.random.Generator) -> Image.Im
     return _jpeg_roundtrip(image, rng.integers(55, 81))
 
 
-def _synthesize_hard(base: np.ndarray, rng: np.random.Generator) -> Image.Image:
+def _synthesize_hard(base: np.ndarray, rng: np.random.Generator, habits: Habits = HARD_HANDS["A"]) -> Image.Image:
     """A better generated look-alike: a lightly smoothed colour field under brushwork texture
     assembled from several small painted tiles (flipped and rotated at random, so no single tile
     repeats visibly), rendered at reduced size and enlarged, with mild noise."""
@@ -370,7 +388,7 @@ def _synthesize_hard(base: np.ndarray, rng: np.random.Generator) -> Image.Image:
     tiles = []
     for _ in range(int(rng.integers(3, 7))):
         tile_base = np.full((tile_size, tile_size, 3), 128, dtype=np.float32) + rng.normal(0, 20, 3)
-        tile = np.asarray(_paint_hard(tile_base, HARD_HANDS["A"], rng), dtype=np.float32)
+        tile = np.asarray(_paint_hard(tile_base, habits, rng), dtype=np.float32)
         tiles.append(tile - tile.mean(axis=(0, 1)))
     rows, cols = height // tile_size + 1, width // tile_size + 1
     mosaic = np.zeros((rows * tile_size, cols * tile_size, 3), dtype=np.float32)
@@ -416,7 +434,7 @@ class _Recipe:
     hands: dict
     paint: object  # (base, hand, rng) -> Image
     reproduce: object  # (painting, rng) -> Image
-    synthesize: object  # (base, rng) -> Image
+    synthesize: object  # (base, rng, hand) -> Image
     photograph: object  # (image, rng) -> Image
     stream: tuple  # appended to the rng seed: "hard" has a stream of its own, so "standard" is unchanged
     quality: tuple[int, int]  # JPEG quality range
@@ -428,24 +446,31 @@ RECIPES = {
 }
 
 
-def make_image(*, sublabel: str, seed: int, index: int, width: int = 768, height: int = 576, difficulty: str = "standard") -> tuple[Image.Image, int]:
-    """One demo image for `sublabel` ("original" or a forged sublabel) and its JPEG quality."""
+def make_image(*, sublabel: str, seed: int, index: int, width: int = 768, height: int = 576, difficulty: str = "standard",
+               artist: str = HAND_A) -> tuple[Image.Image, int]:
+    """One demo image for `sublabel` ("original" or a forged sublabel) of `artist` (a key of
+    DEMO_ARTISTS: its own work, its imitator's, a print of its work, or a look-alike) and its
+    JPEG quality."""
     if difficulty not in RECIPES:
         raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}, not {difficulty!r}")
+    if artist not in DEMO_ARTISTS:
+        raise ValueError(f"artist must be one of {', '.join(DEMO_ARTISTS)}, not {artist!r}")
     recipe = RECIPES[difficulty]
-    rng = np.random.default_rng([seed, index, SUBLABEL_CODES[sublabel], *recipe.stream])
+    own, imitator = DEMO_ARTISTS[artist]
+    artist_stream = () if artist == HAND_A else (list(DEMO_ARTISTS).index(artist) + 10,)  # Hand A's stream as it always was
+    rng = np.random.default_rng([seed, index, SUBLABEL_CODES[sublabel], *recipe.stream, *artist_stream])
     if rng.random() < 0.35:  # portrait or landscape format
         width, height = height, width
     palette = _palette(rng)
     base = _composition(rng, width, height, palette, blur=rng.uniform(1.5, 3.5))
     if sublabel == "original":
-        image = recipe.paint(base, recipe.hands["A"], rng)
+        image = recipe.paint(base, recipe.hands[own], rng)
     elif sublabel == "imitation":
-        image = recipe.paint(base, recipe.hands["B"], rng)
+        image = recipe.paint(base, recipe.hands[imitator], rng)
     elif sublabel == "reproduction":
-        image = recipe.reproduce(recipe.paint(base, recipe.hands["A"], rng), rng)
+        image = recipe.reproduce(recipe.paint(base, recipe.hands[own], rng), rng)
     else:
-        image = recipe.synthesize(base, rng)
+        image = recipe.synthesize(base, rng, recipe.hands[own])
     return recipe.photograph(image, rng), int(rng.integers(*recipe.quality))
 
 
@@ -461,8 +486,8 @@ PARALLEL_FROM = 16  # fewer images are painted in this process: starting workers
 
 def _paint_file(job: tuple) -> None:
     """Paint one image and save it (top level, so worker processes can run it)."""
-    path, sublabel, seed, index, width, height, difficulty = job
-    image, quality = make_image(sublabel=sublabel, seed=seed, index=index, width=width, height=height, difficulty=difficulty)
+    path, sublabel, seed, index, width, height, difficulty, artist = job
+    image, quality = make_image(sublabel=sublabel, seed=seed, index=index, width=width, height=height, difficulty=difficulty, artist=artist)
     image.save(path, format="JPEG", quality=quality)
 
 
@@ -481,29 +506,36 @@ def _run(jobs: list[tuple]):
         yield from pool.map(_paint_file, jobs, chunksize=4)
 
 
-def demo_dataset_write(*, out: Path, seed: int = 7, count: int = 120, width: int = 768, height: int = 576, progress=None, difficulty: str = "standard") -> list[dict]:
-    """Write the images under out/authentic/ and out/forged/<sublabel>/ plus out/manifest.csv;
-    return the manifest rows. One in five images of each class is marked split "test". Images
-    are painted side by side on every core; each is deterministic, so the result is the same."""
+def demo_dataset_write(*, out: Path, seed: int = 7, count: int = 120, width: int = 768, height: int = 576, progress=None,
+                       difficulty: str = "standard", artists: tuple[str, ...] = (HAND_A,)) -> list[dict]:
+    """Write `count` images per artist, Hand A's under out/authentic/ and out/forged/<sublabel>/
+    (another artist's under out/<its slug>/ the same way), plus out/manifest.csv; return the
+    manifest rows. Every image is attributed to its artist; actual_creator says who made it. One
+    in five images of each class is marked split "test". Images are painted side by side on
+    every core; each is deterministic, so the result is the same."""
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}, not {difficulty!r}")
     out.mkdir(parents=True, exist_ok=True)
     rows, jobs = [], []
-    for sublabel, n in class_counts(count).items():
-        label = "authentic" if sublabel == "original" else "forged"
-        folder = out / "authentic" if label == "authentic" else out / "forged" / sublabel
-        folder.mkdir(parents=True, exist_ok=True)
-        for index in range(n):
-            name = f"{sublabel}_{index:03d}.jpg"
-            jobs.append((folder / name, sublabel, seed, index, width, height, difficulty))
-            rows.append({
-                "file": (folder / name).relative_to(out).as_posix(),
-                "label": label,
-                "sublabel": sublabel,
-                "attributed_creator": HAND_A,
-                "actual_creator": ACTUAL_CREATOR[sublabel],
-                "split": "test" if index % 5 == 4 else "train",
-            })
+    for artist in artists:
+        if artist not in DEMO_ARTISTS:
+            raise ValueError(f"artist must be one of {', '.join(DEMO_ARTISTS)}, not {artist!r}")
+        root = out if artist == HAND_A else out / artist.lower().replace(" ", "-")
+        for sublabel, n in class_counts(count).items():
+            label = "authentic" if sublabel == "original" else "forged"
+            folder = root / "authentic" if label == "authentic" else root / "forged" / sublabel
+            folder.mkdir(parents=True, exist_ok=True)
+            for index in range(n):
+                name = f"{sublabel}_{index:03d}.jpg"
+                jobs.append((folder / name, sublabel, seed, index, width, height, difficulty, artist))
+                rows.append({
+                    "file": (folder / name).relative_to(out).as_posix(),
+                    "label": label,
+                    "sublabel": sublabel,
+                    "attributed_creator": artist,
+                    "actual_creator": actual_creator(sublabel, artist),
+                    "split": "test" if index % 5 == 4 else "train",
+                })
     for done, _ in enumerate(_run(jobs), start=1):
         if progress:
             progress(done, len(jobs), rows[done - 1]["file"])

@@ -199,8 +199,8 @@ def inference_submit(
         if existing is not None:
             return Submission(record=existing, created=False)
         _forget_expired(user_id=user_id, inference_id=inference_id)
-    artist = served_artist_for(attributed_artist)
     rate_limit_check(user_id=user_id)
+    artist = served_artist_for(attributed_artist)
 
     created_at = now_ms()
     prefix = inference_prefix(user_id=user_id, inference_id=inference_id)

@@ -67,12 +67,11 @@ def upload_view(request):
     artist, title = request.POST.get("attributed_artist", ""), request.POST.get("title", "")
     if not files:
         return render(request, "detection/upload.html", _upload_context(errors=["Choose at least one image to analyse."], artist=artist, title=title), status=400)
-    try:  # once for every file: an attribution no model serves creates nothing
-        services.served_artist_for(artist)
-    except services.InvalidSubmission as error:
-        return render(request, "detection/upload.html", _upload_context(errors=[str(error)], artist=artist, title=title), status=400)
-    except services.NoModelAvailable as error:
-        return render(request, "detection/upload.html", _upload_context(errors=[str(error)], artist=artist, title=title), status=503)
+    if services.served_artists():  # once for every file: an attribution no model serves creates nothing
+        try:
+            services.served_artist_for(artist)
+        except services.InvalidSubmission as error:
+            return render(request, "detection/upload.html", _upload_context(errors=[str(error)], artist=artist, title=title), status=400)
     created, errors, status = [], [], 400
     for index, upload in enumerate(files):
         name = upload.name or f"file {index + 1}"

@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from artguard.demo import DemoPlan, demo_model_ensure
+from datasets.demo import HAND_A, HAND_C
 from datasets.selectors import dataset_version_get
-from training.serving import promoted_model_info
+from training.serving import promoted_model_info, served_artists
 from training.tables import RunRecord
 
 pytestmark = pytest.mark.slow
@@ -14,23 +15,29 @@ TINY = DemoPlan(images=12, k_folds=2, grid=[{"kind": "baseline", "C": 0.03}], ve
                 targets={"forged_called_authentic": 0.2, "authentic_called_forged": 0.2})
 
 
-def test_bootstrap_trains_and_promotes_a_labelled_demo_model_once():
+def test_bootstrap_trains_and_promotes_a_labelled_demo_model_per_artist_once():
     messages = []
-    info = demo_model_ensure(plan=TINY, say=messages.append)
+    infos = demo_model_ensure(plan=TINY, say=messages.append)
 
-    assert info["is_demo"] is True
-    assert promoted_model_info()["model_version"] == info["model_version"]
+    assert [info["artist_name"] for info in infos] == [HAND_A, HAND_C]
+    assert all(info["is_demo"] for info in infos)
+    assert [artist.name for artist in served_artists()] == [HAND_A, HAND_C]
+    for info in infos:
+        assert promoted_model_info(info["artist"])["model_version"] == info["model_version"]
     version = dataset_version_get(name="demo-test")
-    assert len(version["images"]) == 12
-    assert {image["label"] for image in version["images"]} == {"authentic", "forged"}
-    run = RunRecord.get(info["run_id"])
-    assert run.status == "completed" and run.is_demo and run.k_folds == 2
+    assert len(version["images"]) == 24  # 12 per artist
+    assert {image["attributed_creator"] for image in version["images"]} == {HAND_A, HAND_C}
+    for info in infos:
+        run = RunRecord.get(info["run_id"])
+        assert run.status == "completed" and run.is_demo and run.k_folds == 2 and run.proxy_negatives
+        # its own 12, and the other artist's 6 authentic works as proxy negatives
+        assert run.metrics_detail.as_dict()["label_counts"] == {"authentic": 6, "forged": 12}
     assert any("SYNTHETIC" in message for message in messages)
-    assert any(message.startswith("[3/4]") for message in messages)
+    assert sum(message.startswith("[3/4]") for message in messages) == 2
 
     again = []
-    assert demo_model_ensure(plan=TINY, say=again.append)["model_version"] == info["model_version"]
-    assert again == [f"Model {info['model_version']} serves detection; no demo needed."]
+    assert [info["model_version"] for info in demo_model_ensure(plan=TINY, say=again.append)] == [info["model_version"] for info in infos]
+    assert again == [f"Demo models serve {HAND_A}, {HAND_C}; no demo needed."]
 
 
 def test_command_respects_the_switch(settings, capsys):

@@ -12,6 +12,7 @@ from detection.selectors import PENDING_MARKER_USER
 from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
 from tests.detection.factories import FORGED_ONLY_BASIS, FORGED_ONLY_THRESHOLDS, make_record, make_records
+from tests.training.fixtures import FIXTURE_ARTIST
 from tests.detection.test_services import BAD_INPUTS
 from tests.images import image_bytes
 
@@ -19,7 +20,7 @@ URL = "/api/detections/"
 
 
 def _post(client, data: bytes, name: str = "work.jpg", **extra):
-    payload = {"file": SimpleUploadedFile(name, data), "attributed_artist": "Artist", "title": "Title"}
+    payload = {"file": SimpleUploadedFile(name, data), "attributed_artist": FIXTURE_ARTIST.upper(), "title": "Title"}
     return client.post(URL, payload, **extra)
 
 
@@ -179,7 +180,7 @@ def test_upload_poll_list_images_report_delete(user_client, other_client, user, 
     assert detail["model_version"] == promoted_model.model_version and detail["is_demo_model"] is False
     assert detail["explanation_source"] == "local" and "S1" in detail["explanation"]
     assert detail["forgery_score"] == round(detail["score"] * 100)
-    assert detail["attributed_artist"] == "Artist" and detail["title"] == "Title"
+    assert detail["attributed_artist"] == FIXTURE_ARTIST and detail["title"] == "Title"
     assert len(detail["patch_scores"]) >= 1 and {"x", "y", "w", "h", "scale", "p"} == set(detail["patch_scores"][0])
     assert [s["name"] for s in detail["steps"]][0] == "upload"
     # The fixture model is trained on 12 images: too few to calibrate, and the answer says so.

@@ -18,6 +18,7 @@ from detection.selectors import PENDING_MARKER_USER, inference_get
 from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
 from tests.images import image_bytes
+from tests.training.fixtures import FIXTURE_ARTIST
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -61,7 +62,7 @@ BAD_INPUTS = {
 def test_bad_input_is_rejected_and_nothing_is_stored(user, storage_dirs):
     for case, (data, name, message) in BAD_INPUTS.items():
         with pytest.raises(services.ImageRejected, match=message):
-            services.inference_submit(user_id=user.user_id, data=data, filename=name)
+            services.inference_submit(user_id=user.user_id, data=data, filename=name, attributed_artist=FIXTURE_ARTIST)
     assert stored_files(storage_dirs) == []
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 0
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 0
@@ -70,13 +71,13 @@ def test_bad_input_is_rejected_and_nothing_is_stored(user, storage_dirs):
 def test_over_the_size_limit_is_rejected_before_decoding(user, settings, storage_dirs):
     settings.UPLOAD_MAX_BYTES = 10_000
     with pytest.raises(services.ImageRejected, match="the limit is 0 MB|limit"):
-        services.inference_submit(user_id=user.user_id, data=image_bytes(200, 200) + b"\0" * 10_000, filename="big.jpg")
+        services.inference_submit(user_id=user.user_id, data=image_bytes(200, 200) + b"\0" * 10_000, filename="big.jpg", attributed_artist=FIXTURE_ARTIST)
     assert stored_files(storage_dirs) == []
 
 
 def test_without_a_promoted_model_nothing_is_created(user, storage_dirs):
     with pytest.raises(services.NoModelAvailable, match="No forgery model"):
-        services.inference_submit(user_id=user.user_id, data=image_bytes(200, 200), filename="a.jpg")
+        services.inference_submit(user_id=user.user_id, data=image_bytes(200, 200), filename="a.jpg", attributed_artist=FIXTURE_ARTIST)
     assert stored_files(storage_dirs) == []
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 0
 
@@ -95,7 +96,7 @@ def test_rate_limit_counts_the_last_hour(user, settings):
 
 def test_upload_to_completed_then_report_and_delete(user, promoted_model, storage_dirs, dynamo_operations):
     submission = services.inference_submit(
-        user_id=user.user_id, data=_exif_jpeg(), filename="Harbour.JPG", attributed_artist="  Berthe Morisot ", title="Harbour"
+        user_id=user.user_id, data=_exif_jpeg(), filename="Harbour.JPG", attributed_artist="  fixture HAND ", title="Harbour"
     )
     assert submission.created
     record = inference_get(inference_id=submission.record.inference_id)
@@ -107,7 +108,7 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
     assert record.verdict in {"LIKELY_AUTHENTIC", "INCONCLUSIVE", "LIKELY_FORGED"}
     assert record.model_version == promoted_model.model_version
     assert record.model_is_demo is False
-    assert record.attributed_artist == "Berthe Morisot" and record.title == "Harbour"
+    assert record.attributed_artist == FIXTURE_ARTIST and record.artist == "fixture-hand" and record.title == "Harbour"
     assert record.explanation_source == "local"
     assert "Berthe Morisot" in record.explanation and "S1 in the" in record.explanation
     # How to read the score is stored with it and told in the explanation (the 12-image fixture
@@ -152,13 +153,13 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
         (sixteen.getvalue(), "deep.png"),
         (image_bytes(160, 120, fmt="PNG", mode="RGBA"), "alpha.png"),
     ]:
-        record = services.inference_submit(user_id=user.user_id, data=data, filename=name).record
+        record = services.inference_submit(user_id=user.user_id, data=data, filename=name, attributed_artist=FIXTURE_ARTIST).record
         assert record.status == "COMPLETED", (name, record.failure_reason)
 
     # One idempotency key, twice: one record. Another user with the same key: their own record.
-    first = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1")
-    again = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1")
-    theirs = services.inference_submit(user_id=other_user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1")
+    first = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
+    again = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
+    theirs = services.inference_submit(user_id=other_user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
     assert first.created and not again.created and theirs.created
     assert again.record.inference_id == first.record.inference_id != theirs.record.inference_id
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 4
@@ -166,7 +167,7 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     InferenceRecord(inference_id=first.record.inference_id).update(
         actions=[InferenceRecord.ttl.set(datetime.fromtimestamp(1_000_000, tz=timezone.utc))]
     )
-    reborn = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1")
+    reborn = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
     assert reborn.created and reborn.record.inference_id == first.record.inference_id
     assert inference_get(inference_id=first.record.inference_id).status == "COMPLETED"
 
@@ -177,14 +178,14 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
         raise RuntimeError("backbone exploded")
 
     monkeypatch.setattr(serving, "score_patches", broken)
-    failed = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="b.jpg")
+    failed = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="b.jpg", attributed_artist=FIXTURE_ARTIST)
     failed = inference_get(inference_id=failed.record.inference_id)
     assert failed.status == "FAILED"
     assert "failed unexpectedly (RuntimeError)" in failed.failure_reason and "try again" in failed.failure_reason
 
     # A task that never runs (lost by the broker): the sweep fails the record after the timeout.
     monkeypatch.setattr(services, "_enqueue", lambda record: None)
-    stuck = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="c.jpg").record
+    stuck = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="c.jpg", attributed_artist=FIXTURE_ARTIST).record
     assert inference_get(inference_id=stuck.inference_id).status == "PENDING"
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 1
     assert services.inferences_sweep_stuck() == 0  # not stuck yet

@@ -10,6 +10,7 @@ from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
 from tests.detection.factories import FORGED_ONLY_BASIS, FORGED_ONLY_THRESHOLDS, make_record, make_records
 from tests.images import image_bytes
+from tests.training.fixtures import FIXTURE_ARTIST
 
 
 def test_upload_page_says_plainly_when_no_model_is_promoted(user_client):
@@ -32,7 +33,7 @@ def test_upload_without_files_is_a_400_with_a_message(user_client):
 
 
 def test_a_bad_file_reports_why_and_stores_nothing(user_client, user, storage_dirs):
-    response = user_client.post("/detections/", {"files": [SimpleUploadedFile("x.jpg", b"not an image")]})
+    response = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": [SimpleUploadedFile("x.jpg", b"not an image")]})
     assert response.status_code == 400
     assert "x.jpg: The file is not an image" in response.content.decode()
     assert stored_files(storage_dirs) == []
@@ -136,7 +137,7 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', html).group(1)
     form = {
         "nonce": nonce,
-        "attributed_artist": "Gabriele Münter",
+        "attributed_artist": "hand, fixture",  # "Last, First" finds the artist too
         "title": "Murnau — Street",
         "files": [SimpleUploadedFile("street.jpg", image_bytes(320, 240), content_type="image/jpeg")],
     }
@@ -159,8 +160,8 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     # The photograph plus one crop per cited patch (a 320x240 image has 4 patches: S1-S2, L1-L2).
     content = sent[0]["messages"][0]["content"]
     assert sum(block["type"] == "image" for block in content) == 1 + 4
-    assert "Attributed artist: Gabriele Münter" in "".join(block.get("text", "") for block in content)
-    assert "Gabriele Münter" in page
+    assert f"Attributed artist: {FIXTURE_ARTIST}" in "".join(block.get("text", "") for block in content)
+    assert FIXTURE_ARTIST in page and f"/models/fixture-hand/{promoted_model.model_version}/" in page
     report = user_client.get(f"/detections/{inference_id}/report.pdf")
     assert report.status_code == 200 and report.content.startswith(b"%PDF")
     assert "attachment" in report["Content-Disposition"]
@@ -172,6 +173,7 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     # Several files at once: the good ones go through, the bad one is reported.
     response = user_client.post("/detections/", {
         "nonce": "another-form",
+        "attributed_artist": FIXTURE_ARTIST,
         "files": [SimpleUploadedFile("a.png", image_bytes(200, 200, fmt="PNG")), SimpleUploadedFile("bad.jpg", b"nope"),
                   SimpleUploadedFile("b.webp", image_bytes(200, 200, fmt="WEBP"))],
     }, follow=True)

@@ -31,10 +31,9 @@ import json
 from accounts.services import api_token_create, user_create
 from detection.apps import SWEEP_SCHEDULE_NAME
 from django_q.models import Schedule
-from training import pointer
+from tests.training.fixtures import serve_untrained_model
 user = user_create(email="killed@example.com", password="correct-horse-battery-staple")
-pointer.write({"model_version": "blocking-model", "run_id": "r" * 32, "dataset_version": "v", "metrics": {},
-               "is_demo": True, "promoted_at": 0, "thresholds": {"authentic_below": 0.3, "forged_above": 0.7}})
+serve_untrained_model("blocking-model")
 # This test runs the sweep itself, at the moment it chooses: hold off the scheduled one.
 from datetime import timedelta
 from django.utils import timezone
@@ -108,7 +107,7 @@ def test_a_killed_worker_loses_no_detection(stack):
 
     response = requests.post(
         f"{stack.base_url}/api/detections/", headers=headers, timeout=30,
-        files={"file": ("work.jpg", image_bytes(320, 240), "image/jpeg")},
+        files={"file": ("work.jpg", image_bytes(320, 240), "image/jpeg")}, data={"attributed_artist": "Fixture Hand"},
     )
     assert response.status_code == 202, response.text
     status_url, inference_id = response.json()["status_url"], response.json()["id"]

@@ -6,7 +6,7 @@
   (botocore standard mode, DYNAMODB_MAX_RETRIES) and its error wrapping run as in production.
   botocore's back-off sleeps are recorded, not slept. `dynamo_down()` points every table at a
   closed port (connection refused).
-- Model: `fake_model` writes a serving pointer and replaces the in-process scorer with constant
+- Model: `fake_model` serves a model for FIXTURE_ARTIST (tests.training.fixtures) and replaces the in-process scorer with constant
   logits, so the pipeline runs end to end without training a model.
 """
 from __future__ import annotations
@@ -114,18 +114,10 @@ def dynamo_down(dynamo_faults):
 
 @pytest.fixture
 def fake_model(monkeypatch):
+    from tests.training.fixtures import serve_untrained_model
     from training import compute, pointer
 
-    pointer.write({
-        "model_version": "fault-test-model",
-        "run_id": "r" * 32,
-        "dataset_version": "v1",
-        "metrics": {},
-        "is_demo": True,
-        "promoted_at": 0,
-        "thresholds": {"authentic_below": 0.3, "forged_above": 0.7},
-        "backbone": "efficientnet-lite0",
-    })
+    serve_untrained_model("fault-test-model")
     monkeypatch.setattr(
         compute, "local_patch_scores", lambda *, model_version, images, model_dir=None: {"logits": [0.5] * len(images), "familiarity": None}
     )

@@ -14,6 +14,7 @@ from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
 from tests.faults.conftest import THROTTLED
 from tests.images import image_bytes
+from tests.training.fixtures import FIXTURE_ARTIST
 
 JPEG = image_bytes(160, 120, fmt="JPEG")
 
@@ -49,12 +50,12 @@ def test_throttling_is_retried_with_growing_back_off_then_surfaces(user, dynamo_
 
 def test_upload_refused_with_503_and_nothing_stored_when_the_create_is_throttled(user, user_client, fake_model, dynamo_faults, storage_dirs):
     dynamo_faults.fail("TransactWriteItems")
-    response = user_client.post("/api/detections/", {"file": _upload()})
+    response = user_client.post("/api/detections/", {"attributed_artist": FIXTURE_ARTIST, "file": _upload()})
     assert response.status_code == 503
     assert response.json() == {"detail": DATABASE_MESSAGE}
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
 
-    page = user_client.post("/detections/", {"files": [_upload()], "nonce": "n1"})
+    page = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": [_upload()], "nonce": "n1"})
     assert page.status_code == 503
     body = page.content.decode()
     assert DATABASE_MESSAGE in body and "Traceback" not in body and "<html" in body
@@ -66,7 +67,7 @@ def test_upload_refused_with_503_and_nothing_stored_when_the_create_is_throttled
 def test_a_record_created_before_the_fault_ends_failed_with_a_reason(user, user_client, fake_model, dynamo_faults, no_queue, settings):
     # the create succeeds; the follow-up write (steps) is throttled past every retry
     dynamo_faults.fail("UpdateItem", times=settings.DYNAMODB_MAX_RETRIES + 1)
-    response = user_client.post("/api/detections/", {"file": _upload()})
+    response = user_client.post("/api/detections/", {"attributed_artist": FIXTURE_ARTIST, "file": _upload()})
     assert response.status_code == 503
     dynamo_faults.clear()
     [record] = _records(user.user_id)
@@ -76,7 +77,7 @@ def test_a_record_created_before_the_fault_ends_failed_with_a_reason(user, user_
 
 @pytest.mark.parametrize("after", [0, 1], ids=["start-of-task", "final-write"])
 def test_detection_task_throttled_ends_failed_with_a_reason(user, fake_model, dynamo_faults, no_queue, settings, after):
-    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg")
+    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg", attributed_artist=FIXTURE_ARTIST)
     dynamo_faults.fail("UpdateItem", times=settings.DYNAMODB_MAX_RETRIES + 1, after=after)
     services.inference_process(inference_id=submission.record.inference_id)
     dynamo_faults.clear()
@@ -90,7 +91,7 @@ def test_detection_task_with_dynamodb_down_is_failed_by_the_sweep_not_lost(user,
     from artguard.dynamo import now_ms
     from detection.tasks import inference_process_task
 
-    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg")
+    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg", attributed_artist=FIXTURE_ARTIST)
     with dynamo_down():
         with pytest.raises(Exception):  # the task fails; django-q2 records it and retries later
             inference_process_task(submission.record.inference_id)

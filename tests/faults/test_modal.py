@@ -13,6 +13,7 @@ from detection.selectors import inference_get
 from tests.images import image_bytes
 from training import compute
 from training.tables import RunRecord
+from tests.training.fixtures import FIXTURE_ARTIST
 
 JPEG = image_bytes(160, 120, fmt="JPEG")
 
@@ -52,7 +53,7 @@ def _modal_failing(monkeypatch, *, lookup=None, call=None):
 def test_detection_fails_with_a_readable_reason_when_modal_fails(user, fake_model, settings, monkeypatch, lookup, call):
     settings.MODAL_ENABLED = True
     _modal_failing(monkeypatch, lookup=lookup, call=call)
-    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg")  # sync queue runs the task
+    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg", attributed_artist=FIXTURE_ARTIST)  # sync queue runs the task
     record = inference_get(inference_id=submission.record.inference_id)
     assert record.status == "FAILED"
     assert record.failure_reason.startswith("The scoring service is unavailable right now")

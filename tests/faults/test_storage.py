@@ -14,6 +14,7 @@ from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
 from tests.images import image_bytes
 from training import pointer
+from tests.training.fixtures import FIXTURE_ARTIST
 
 JPEG = image_bytes(160, 120, fmt="JPEG")
 
@@ -31,14 +32,14 @@ def _markers():
 
 def test_upload_when_the_original_cannot_be_stored(user, user_client, fake_model, monkeypatch, storage_dirs, no_queue):
     _fail(monkeypatch, raw_storage(), "_save")
-    response = user_client.post("/api/detections/", {"file": SimpleUploadedFile("a.jpg", JPEG, content_type="image/jpeg")})
+    response = user_client.post("/api/detections/", {"attributed_artist": FIXTURE_ARTIST, "file": SimpleUploadedFile("a.jpg", JPEG, content_type="image/jpeg")})
     assert response.status_code == 503
     assert response.json() == {"detail": STORAGE_MESSAGE} and response["Retry-After"] == str(RETRY_AFTER_SECONDS)
     [record] = InferenceRecord.user_inferences_index.query(user.user_id)
     assert record.status == "FAILED" and "could not be stored" in record.failure_reason
     assert stored_files(storage_dirs) == [] and _markers() == [] and no_queue == []
 
-    page = user_client.post("/detections/", {"files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")], "nonce": "x"})
+    page = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")], "nonce": "x"})
     assert page.status_code == 503 and STORAGE_MESSAGE in page.content.decode()
 
 
@@ -55,7 +56,7 @@ def test_web_upload_of_several_files_when_storage_fails_midway(user, user_client
 
     monkeypatch.setattr(type(raw_storage()), "_save", second_save_fails)
     files = [SimpleUploadedFile(name, JPEG, content_type="image/jpeg") for name in ("one.jpg", "two.jpg", "three.jpg")]
-    response = user_client.post("/detections/", {"files": files, "nonce": "midway"}, follow=True)
+    response = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": files, "nonce": "midway"}, follow=True)
     assert response.status_code == 200
     text = response.content.decode()
     assert "1 image submitted" in text
@@ -65,7 +66,7 @@ def test_web_upload_of_several_files_when_storage_fails_midway(user, user_client
 
 
 def test_detection_task_when_processed_storage_fails(user, fake_model, monkeypatch, storage_dirs, no_queue):
-    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg")
+    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg", attributed_artist=FIXTURE_ARTIST)
     _fail(monkeypatch, processed_storage(), "_save", errno.EIO)
     services.inference_process(inference_id=submission.record.inference_id)
     record = inference_get(inference_id=submission.record.inference_id)
@@ -74,7 +75,7 @@ def test_detection_task_when_processed_storage_fails(user, fake_model, monkeypat
 
 
 def test_detection_task_when_the_original_cannot_be_read(user, fake_model, monkeypatch, no_queue):
-    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg")
+    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg", attributed_artist=FIXTURE_ARTIST)
     _fail(monkeypatch, raw_storage(), "_open", errno.EIO)
     services.inference_process(inference_id=submission.record.inference_id)
     record = inference_get(inference_id=submission.record.inference_id)
@@ -82,7 +83,7 @@ def test_detection_task_when_the_original_cannot_be_read(user, fake_model, monke
 
 
 def test_pages_reading_storage_answer_503(user, user_client, fake_model, monkeypatch):
-    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg")  # sync queue: completes
+    submission = services.inference_submit(user_id=user.user_id, data=JPEG, filename="a.jpg", attributed_artist=FIXTURE_ARTIST)  # sync queue: completes
     assert inference_get(inference_id=submission.record.inference_id).status == "COMPLETED"
     _fail(monkeypatch, processed_storage(), "_open", errno.EIO)
     image = user_client.get(f"/detections/{submission.record.inference_id}/images/display/")
@@ -94,5 +95,5 @@ def test_pages_reading_storage_answer_503(user, user_client, fake_model, monkeyp
 
 def test_a_damaged_image_is_not_called_a_storage_outage(user, user_client, fake_model):
     # PIL raises OSError subclasses for bad files: those are the uploader's 400, not a 503.
-    response = user_client.post("/api/detections/", {"file": SimpleUploadedFile("a.jpg", JPEG[:1500], content_type="image/jpeg")})
+    response = user_client.post("/api/detections/", {"attributed_artist": FIXTURE_ARTIST, "file": SimpleUploadedFile("a.jpg", JPEG[:1500], content_type="image/jpeg")})
     assert response.status_code == 400

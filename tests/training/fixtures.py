@@ -50,19 +50,21 @@ def synthetic_painting(index: int, *, forged: bool, size: int = FIXTURE_SIZE) ->
     return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
 
 
-def fixture_dataset_create(folder, *, name: str = "fixture", version: str = "fixture-v1", per_label: int = 6, artist: str | None = FIXTURE_ARTIST) -> dict:
-    """Upload, process and version the synthetic images through the datasets services."""
+def fixture_dataset_create(folder, *, name: str = "fixture", version: str | None = "fixture-v1", per_label: int = 6,
+                           artist: str | None = FIXTURE_ARTIST, first_index: int = 0) -> dict | None:
+    """Upload, process and version (unless `version` is None) the synthetic images through the
+    datasets services. Another `first_index` paints other images (another artist's, say)."""
     from datasets.selectors import dataset_version_get
     from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
     from datasets.sources import UploadEntry
 
-    existing = dataset_version_get(name=version)
+    existing = dataset_version_get(name=version) if version else None
     if existing is not None:
         return existing
 
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
-    for i in range(per_label):
+    for i in range(first_index, first_index + per_label):
         for forged in (False, True):
             path = folder / f"{'forged' if forged else 'authentic'}_{i:02d}.png"
             synthetic_painting(i, forged=forged).save(path)
@@ -71,7 +73,7 @@ def fixture_dataset_create(folder, *, name: str = "fixture", version: str = "fix
                                        attributed_creator=artist))
     summary = training_upload(dataset_name=name, entries=entries, process=PROCESS_INLINE)
     assert summary.ok and summary.processed == len(entries), summary
-    return dataset_version_create(name=version, dataset_names=[name])
+    return dataset_version_create(name=version, dataset_names=[name]) if version else None
 
 
 @pytest.fixture(scope="session")
@@ -99,3 +101,21 @@ def promoted_model(settings, tmp_path, training_embedding_cache) -> PromotedMode
         authentic_image=synthetic_painting(0, forged=False),
         forged_image=synthetic_painting(0, forged=True),
     )
+
+
+def serve_untrained_model(model_version: str, *, artist: str = FIXTURE_ARTIST, info: dict | None = None) -> None:
+    """Serve `model_version` for `artist` without training it (tests that replace the scorer):
+    registers the artist, writes the version's served info and points the artist at it."""
+    from datasets.services import artist_serving_set, artists_register
+    from training import pointer
+
+    [registered] = artists_register(names=[artist])
+    pointer.served_info_write({
+        "model_version": model_version, "run_id": "r" * 32, "artist": registered.slug, "artist_name": registered.name,
+        "dataset_version": "v1", "metrics": {}, "is_demo": True, "promoted_at": 0,
+        "thresholds": {"authentic_below": 0.3, "forged_above": 0.7}, "backbone": "efficientnet-lite0", **(info or {}),
+    })
+    artist_serving_set(slug=registered.slug, serving={"model_version": model_version, "run_id": "r" * 32, "is_demo": True,
+                                                      "promoted_at": 0, "promoted_by": "test"},
+                       event={"action": "promoted", "model_version": model_version, "by": "test"})
+    pointer.clear_cache()

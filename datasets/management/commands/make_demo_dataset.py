@@ -1,10 +1,10 @@
-"""`manage.py make_demo_dataset --out DIR [--seed 7] [--count 120] [--difficulty standard|hard]`:
-synthetic demo paintings."""
+"""`manage.py make_demo_dataset --out DIR [--seed 7] [--count 120] [--difficulty standard|hard]
+[--artists "Demo Hand A" "Demo Hand C"]`: synthetic demo paintings (count per artist)."""
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from datasets.demo import DIFFICULTIES, demo_dataset_write
+from datasets.demo import DEMO_ARTISTS, DIFFICULTIES, HAND_A, demo_dataset_write
 from datasets.management.commands.upload_training_data import ProgressBar
 
 
@@ -17,13 +17,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, type=Path)
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--count", type=int, default=120, help="images in total (about half authentic)")
+        parser.add_argument("--count", type=int, default=120, help="images per artist (about half authentic)")
         parser.add_argument("--width", type=int, default=768)
         parser.add_argument("--height", type=int, default=576)
         parser.add_argument(
             "--difficulty", choices=DIFFICULTIES, default="standard",
             help="standard: the demo set (easy to separate); hard: a subtle imitator, mild prints, better look-alikes and more varied photographs, for comparing models on a set that is not saturated",
         )
+        parser.add_argument("--artists", nargs="+", choices=list(DEMO_ARTISTS), default=[HAND_A],
+                            help="the synthetic painters, each with its own imitator (default: %(default)s)")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -35,7 +37,8 @@ class Command(BaseCommand):
         if out.exists() and any(out.iterdir()) and not (out / "manifest.csv").exists():
             raise CommandError(f"{out} exists and is not a demo dataset folder; choose an empty or new folder.")
         progress = None if options["no_progress"] else ProgressBar(self.stderr._out)
-        rows = demo_dataset_write(out=out, seed=options["seed"], count=options["count"], width=options["width"], height=options["height"], progress=progress, difficulty=options["difficulty"])
+        rows = demo_dataset_write(out=out, seed=options["seed"], count=options["count"], width=options["width"], height=options["height"], progress=progress, difficulty=options["difficulty"],
+                                  artists=tuple(options["artists"]))
         counts = {}
         for row in rows:
             counts[row["sublabel"]] = counts.get(row["sublabel"], 0) + 1

@@ -1,4 +1,4 @@
-"""Promote a completed run's model to serve detection.
+"""Promote a completed run's model to serve its artist (one model per artist; docs/artists.md).
 
     manage.py promote_model --run-id ID [--auc-floor 0.8] [--reason "why, when it raises a concern"]
 
@@ -34,6 +34,6 @@ class Command(BaseCommand):
             raise CommandError("Not promoted: give --reason to promote it anyway.") from None
         except services.TrainingError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(self.style.SUCCESS(f"Model {info['model_version']} (run {info['run_id']}) now serves detection."))
+        self.stdout.write(self.style.SUCCESS(f"Model {info['model_version']} (run {info['run_id']}) now serves {info['artist_name']}."))
         if info.get("promotion_concerns"):
             self.stdout.write(f"Promoted despite: {' '.join(info['promotion_concerns'])} Reason: {info['promotion_reason']}")

@@ -1,8 +1,12 @@
 """Start a nested cross-validation run on a dataset version.
 
-    manage.py start_training_run --dataset-version demo-v1 [--k-folds 5] [--seeds 0 1]
+    manage.py start_training_run --dataset-version demo-v2 [--artist NAME] [--proxies] [--k-folds 5] [--seeds 0 1]
                                  [--stratify-on sublabel] [--backbone efficientnet-lite0]
                                  [--max-forged-called-authentic PCT] [--max-authentic-called-forged PCT] [--sync]
+
+A run is for one artist (docs/artists.md): its authentic works against the works attributed to it
+that it did not make; --proxies adds the other artists' authentic works as negatives. --artist
+may be left out when the version has works of one artist only.
 
 The two targets (percent, above 0 and at most 50, default 5) bound the verdict policy's error
 rates on out-of-fold predictions (training.ml.policy); each label needs at least 100 / PCT images.
@@ -26,6 +30,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dataset-version", required=True)
+        parser.add_argument("--artist", default=None, help="the artist to train for (name, alias or id)")
+        parser.add_argument("--proxies", action="store_true", help="other artists' authentic works join as negatives (sublabel proxy)")
         parser.add_argument("--k-folds", type=int, default=5)
         parser.add_argument("--seeds", type=int, nargs=2, metavar=("OUTER", "INNER"), default=(0, 1),
                             help="outer_split_seed and inner_split_seed (default 0 1)")
@@ -53,6 +59,7 @@ class Command(BaseCommand):
         try:
             run = services.run_start(
                 dataset_version=options["dataset_version"], k_folds=options["k_folds"],
+                artist=options["artist"], proxies=options["proxies"],
                 outer_split_seed=options["seeds"][0], inner_split_seed=options["seeds"][1],
                 stratify_on=options["stratify_on"], backbone=options["backbone"],
                 targets=targets.from_percents(options), started_by="manage.py", sync=options["sync"], progress=progress,
@@ -65,7 +72,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Run {run.run_id} queued; follow it on the Runs page or with `manage.py qcluster` running.")
             return
         self.stdout.write(self.style.SUCCESS(
-            f"Run {run.run_id} {run.status}: model {run.model_version}, "
+            f"Run {run.run_id} {run.status}: model {run.model_version} for {run.artist_name}, "
             f"AUC {run.mean_auc:.3f} ± {run.std_auc:.3f}, accuracy {run.mean_accuracy:.3f} ± {run.std_accuracy:.3f}"
             if run.mean_auc is not None else f"Run {run.run_id} {run.status}"
         ))

@@ -1,0 +1,73 @@
+"""Model cards for every signed-in user, the served-artist API, and the staff artist pages
+(names, aliases, runs, promotion history, withdrawal), against a real promoted model."""
+import pytest
+
+from tests.training.fixtures import FIXTURE_ARTIST
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_user_reads_the_card_of_the_model_that_serves_an_artist(user_client, promoted_model):
+    listing = user_client.get("/models/").content.decode()
+    assert FIXTURE_ARTIST in listing and promoted_model.model_version in listing
+
+    page = user_client.get("/models/fixture-hand/").content.decode()
+    assert f"Model card: {FIXTURE_ARTIST}" in page and promoted_model.model_version in page
+    assert "dataset version fixture-v1" in page
+    assert "6 original (authentic)" in page and "3 copy (forged)" in page  # counts by sublabel
+    assert "out-of-fold" in page and "auc" in page and "±" in page
+    assert "cannot see pigments" in page
+    assert user_client.get(f"/models/fixture-hand/{promoted_model.model_version}/").status_code == 200
+    assert user_client.get("/models/fixture-hand/model-that-never-served/").status_code == 404
+    assert user_client.get("/models/nobody/").status_code == 404
+
+
+def test_the_api_lists_served_artists_and_their_cards(user_client, promoted_model):
+    [artist] = user_client.get("/api/artists/").json()
+    assert artist["name"] == FIXTURE_ARTIST and artist["slug"] == "fixture-hand"
+    assert artist["model_version"] == promoted_model.model_version and artist["card_url"].endswith("/models/fixture-hand/")
+    card = user_client.get("/api/models/fixture-hand/").json()
+    assert card["artist"]["name"] == FIXTURE_ARTIST and card["serving"] is True
+    assert card["training_counts"]["by_sublabel"]["original"] == {"label": "authentic", "images": 6}
+    assert set(card["cross_validation"]["metrics"]["auc"]) == {"mean", "std"}
+    assert card["verdict_policy"]["statements"] and "pigments" in card["limits"]
+    assert user_client.get("/api/models/nobody/").status_code == 404
+    schema = user_client.get("/api/schema/?format=json").json()
+    upload = schema["components"]["schemas"]["DetectionUpload"]
+    assert upload["properties"]["attributed_artist"]["x-served-artists"] == [FIXTURE_ARTIST]
+    assert "attributed_artist" in upload["required"]
+
+
+def test_the_upload_picker_offers_names_and_aliases(user_client, promoted_model):
+    from datasets.services import artist_update
+    from training.services import catalogue_changed
+
+    artist_update(slug="fixture-hand", aliases=["The Fixture Painter"])
+    catalogue_changed()
+    page = user_client.get("/detections/").content.decode()
+    assert 'list="artist-names"' in page and f'<option value="{FIXTURE_ARTIST}">' in page
+    assert '<option value="The Fixture Painter" label="The Fixture Painter (Fixture Hand)">' in page
+    assert 'href="/models/fixture-hand/"' in page
+
+
+def test_staff_edit_aliases_see_history_and_withdraw_a_model(staff_client, user_client, promoted_model):
+    page = staff_client.get("/training/artists/").content.decode()
+    assert FIXTURE_ARTIST in page and promoted_model.model_version in page
+    saved = staff_client.post("/training/artists/fixture-hand/update/", {"name": FIXTURE_ARTIST, "aliases": "F. Hand\nThe Fixture Painter"})
+    assert saved.status_code == 302
+    from training.pointer import clear_cache
+    clear_cache()
+    [artist] = user_client.get("/api/artists/").json()
+    assert artist["aliases"] == ["F. Hand", "The Fixture Painter"]
+
+    detail = staff_client.get("/training/artists/fixture-hand/").content.decode()
+    assert "promoted" in detail and promoted_model.run_id[:8] in detail
+    assert staff_client.get("/training/runs/?artist=fixture-hand").content.decode().count(promoted_model.run_id[:8]) >= 1
+    assert promoted_model.run_id[:8] not in staff_client.get("/training/runs/?artist=someone-else").content.decode()
+
+    staff_client.post("/training/artists/fixture-hand/withdraw/", {"reason": "retraining"})
+    clear_cache()
+    assert user_client.get("/api/artists/").json() == []
+    history = staff_client.get("/training/artists/fixture-hand/").content.decode()
+    assert "withdrawn" in history and "retraining" in history
+    assert user_client.get("/training/artists/").status_code == 302  # staff only
