@@ -62,16 +62,17 @@ def reload_until(page, selector: str, *, timeout_s: float, every_s: float = 3.0)
 def test_staff_upload_demo_data_train_review_and_promote(journey, live_stack, tmp_path):
     live_stack.manage("create_staff_user", "--email", STAFF_EMAIL, "--password", STRONG_PASSWORD)
     demo = tmp_path / "demo"
-    live_stack.manage("make_demo_dataset", "--out", str(demo), "--count", "24", "--width", "448", "--height", "336", "--no-progress")
+    live_stack.manage("make_demo_dataset", "--out", str(demo), "--count", "24", "--width", "448", "--height", "336", "--no-progress",
+                      "--artists", "Demo Hand A", "Demo Hand C")
     uploaded = live_stack.manage("upload_training_data", "--dataset-path", str(demo), "--dataset-name", DATASET, "--no-progress")
-    assert "24" in uploaded.stdout
+    assert "48" in uploaded.stdout
 
     page = journey.page
     log_in(page, STAFF_EMAIL)
     page.wait_for_load_state()
     page.goto("/datasets/")
     # The worker preprocesses the uploads; the datasets page counts processed images.
-    reload_until(page, f"#datasets tr:has-text('{DATASET}'):has-text('processed: 24')", timeout_s=240)
+    reload_until(page, f"#datasets tr:has-text('{DATASET}'):has-text('processed: 48')", timeout_s=300)
     journey.shot("datasets after upload")
     page.fill("#version-form input[name=name]", "journey-v1")
     page.check(f"#version-form input[value={DATASET}]")
@@ -89,17 +90,35 @@ def test_staff_upload_demo_data_train_review_and_promote(journey, live_stack, tm
         assert image_loaded(page.locator("img[src$='patches.png']"))
         journey.shot("image with its patches")
 
+    page.goto("/training/artists/")
+    assert page.locator("#artists tr:has-text('Demo Hand A')").count() and page.locator("#artists tr:has-text('Demo Hand C')").count()
+    journey.shot("artists registered from the version")
+
+    _train_and_promote(journey, "Demo Hand A", proxies=False)
+    # The second artist: its model appears in the users' picker without a restart.
+    _train_and_promote(journey, "Demo Hand C", proxies=True)
+    page.goto("/training/artists/")
+    assert page.locator("#artists tr:has-text('Demo Hand C') code").count()
+    journey.shot("two artists served")
+
+
+def _train_and_promote(journey, artist: str, *, proxies: bool) -> None:
+    page = journey.page
     page.goto("/training/runs/")
     page.select_option("#run-start [name=dataset_version]", "journey-v1")
+    page.fill("#run-start [name=artist]", artist)
+    if proxies:
+        page.check("#run-start [name=proxies]")
     page.fill("#run-start [name=k_folds]", "2")
     # 24 demo images cannot measure the default 5% error-rate targets (20 per label needed).
     page.fill("#run-start [name=max_forged_called_authentic]", "20")
     page.fill("#run-start [name=max_authentic_called_forged]", "20")
     page.click("#run-start button[type=submit]")
     page.wait_for_load_state()
-    journey.shot("run started")
+    journey.shot(f"run started for {artist}")
     page.wait_for_selector("#promote", timeout=600_000)  # the run page refreshes itself while running
-    journey.shot("run completed")
+    journey.shot(f"run completed for {artist}")
+    assert artist in page.inner_text("#run-artist")
     assert page.locator("#fold-config tbody tr").count() >= 2
     assert page.locator("#metrics").count()
     for plot in page.locator("img[src*='/plots/']").all():
@@ -111,8 +130,8 @@ def test_staff_upload_demo_data_train_review_and_promote(journey, live_stack, tm
         page.fill("#promote [name=reason]", "End-to-end journey on synthetic demo data.")
         page.click("#promote button")
         page.wait_for_load_state()
-    journey.shot("model promoted")
-    assert "serv" in page.content().lower()
+    journey.shot(f"model promoted for {artist}")
+    assert f"now serves {artist}" in page.content()
 
 
 def test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it(journey, live_stack, tmp_path):
@@ -156,3 +175,37 @@ def test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it(journ
     page.wait_for_url("**/detections/history/")
     assert not page.locator("#history tbody tr:has-text('Harbour at dusk')").count()
     journey.shot("history after delete")
+
+
+def test_the_same_photograph_attributed_to_two_artists_gets_two_models(journey, live_stack, tmp_path):
+    page = journey.page
+    sign_up(page, "dealer@example.com")
+    page.wait_for_load_state()
+    photo = tmp_path / "study.jpg"
+    photo.write_bytes(painting_jpeg())
+    versions = []
+    for artist, typed in (("Demo Hand A", "demo hand a"), ("Demo Hand C", "Hand, Demo C")):
+        page.goto("/detections/")
+        assert page.locator(f"#artist-names option[value='{artist}']").count() == 1  # the picker offers it
+        page.set_input_files("#id_files", str(photo))
+        page.fill("#id_attributed_artist", typed)
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_url("**/detections/*/")
+        page.wait_for_selector("#forgery-score", timeout=120_000)
+        assert artist in page.content()
+        versions.append(page.inner_text("#model-version").split()[0])
+        journey.shot(f"result attributed to {artist}")
+        page.click("#model-card-link")
+        page.wait_for_load_state()
+        assert f"Model card: {artist}" in page.inner_text("h1") and versions[-1] in page.content()
+        journey.shot(f"model card of {artist}")
+    assert versions[0] != versions[1]
+
+    page.goto("/detections/")
+    page.set_input_files("#id_files", str(photo))
+    page.fill("#id_attributed_artist", "Claude Monet")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_load_state()
+    errors = page.inner_text("#upload-errors")
+    assert "No model for 'Claude Monet'" in errors and "Demo Hand A" in errors and "Demo Hand C" in errors
+    journey.shot("unknown artist refused")
