@@ -52,5 +52,5 @@ class PromoteForm(forms.Form):
     )
     reason = forms.CharField(
         label="Reason", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed only when promoting the run raises a concern; recorded on the run and the serving pointer.",
+        help_text="Needed only when promoting the run raises a concern; recorded on the run and in the artist's promotion history.",
     )

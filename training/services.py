@@ -363,7 +363,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
 
         timings["total_seconds"] = time.monotonic() - started
         stored_detail = {key: value for key, value in detail.items() if key != "oof"}
-        # The policy's reference points live in model.json and the serving pointer, not the run.
+        # The policy's reference points live in model.json and the served info, not the run.
         stored_detail["policy"] = {key: value for key, value in detail["policy"].items() if key != "reference"}
         stored_detail["roc"] = _thin(detail["roc"], 200)
         stored_detail.update(

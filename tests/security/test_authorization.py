@@ -42,6 +42,16 @@ ROUTES = {
     "training:run": (STAFF, "get", False),
     "training:run_plot": (STAFF, "get", False),
     "training:run_promote": (STAFF, "post", False),
+    "training:artists": (STAFF, "get", False),
+    "training:artist": (STAFF, "get", False),
+    "training:artist_update": (STAFF, "post", False),
+    "training:artist_withdraw": (STAFF, "post", False),
+    "models:cards": (USER, "get", False),
+    "models:card": (USER, "get", False),
+    "models:card_version": (USER, "get", False),
+    "api-artists": (USER, "get", True),
+    "api-models": (USER, "get", True),
+    "api-model": (USER, "get", True),
     "api-schema": (PUBLIC, "get", True),
     "api-docs": (PUBLIC, "get", False),
     "api-detections": (USER, "get", True),
@@ -51,6 +61,7 @@ ROUTES = {
 }
 # Staff pages whose GET is not the point (POST-only) or whose test object has no content.
 STAFF_NOT_200 = {"datasets:version_create": {405}, "training:run_start": {405}, "training:run_promote": {405},
+                 "training:artist_update": {405}, "training:artist_withdraw": {405},
                  "training:run_plot": {404}}  # the failed test run has no plots
 QUERY = {"training:compare": "?a={run_id}&b={run_id}"}
 PARAM_OVERRIDES = {"training:run_plot": {"kind": "roc"}}

@@ -71,6 +71,8 @@ def test_posts_without_a_token_are_refused(make_user, tmp_path):
         (staff, "post", reverse("training:run_promote", args=[run_id]), {}),
         (staff, "post", reverse("datasets:version_create"), {"name": "v2", "datasets": ["secworld"]}),
         (staff, "post", reverse("training:run_start"), {"dataset_version": world.params["name"]}),
+        (staff, "post", reverse("training:artist_update", args=["sec-hand"]), {"name": "Renamed", "aliases": ""}),
+        (staff, "post", reverse("training:artist_withdraw", args=["sec-hand"]), {}),
     ]
     for client, method, url, data in attempts:
         response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
@@ -79,4 +81,7 @@ def test_posts_without_a_token_are_refused(make_user, tmp_path):
     from detection.selectors import inference_get
 
     assert inference_get(inference_id=inference_id) is not None
+    from datasets.selectors import artist_get
+
+    assert artist_get(slug="sec-hand").name == "Sec Hand"
     assert world.a_client.get(reverse("accounts:profile")).status_code == 200  # A still signed in and not erased

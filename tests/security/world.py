@@ -53,7 +53,8 @@ def build_world(make_user, tmp_path: Path) -> World:
 
     entries = [
         UploadEntry(path=write_image(tmp_path / "ds" / f"{label}{i}.jpg", width=256, height=256, seed=i + (10 if label == "forged" else 0)),
-                    name=f"{label}{i}.jpg", label=label, sublabel="original" if label == "authentic" else "copy")
+                    name=f"{label}{i}.jpg", label=label, sublabel="original" if label == "authentic" else "copy",
+                    attributed_creator="Sec Hand")
         for label in ("authentic", "forged") for i in range(2)
     ]
     summary = training_upload(dataset_name="secworld", entries=entries, process=PROCESS_INLINE)
@@ -80,5 +81,8 @@ def build_world(make_user, tmp_path: Path) -> World:
             "name": version,
             "image_id": image_id,
             "run_id": run.run_id,
+            "slug": "sec-hand",  # registered from the version's attributions
+            "artist": "sec-hand",
+            "model_version": "model-never-served",
         },
     )
