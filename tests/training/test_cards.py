@@ -63,8 +63,8 @@ def test_staff_edit_aliases_see_history_and_withdraw_a_model(staff_client, promo
 
     detail = staff_client.get("/training/artists/fixture-hand/").content.decode()
     assert "promoted" in detail and promoted_model.run_id[:8] in detail
-    assert staff_client.get("/training/runs/?artist=fixture-hand").content.decode().count(promoted_model.run_id[:8]) >= 1
-    assert promoted_model.run_id[:8] not in staff_client.get("/training/runs/?artist=someone-else").content.decode()
+    assert 'class="run-row"' in staff_client.get("/training/runs/?artist=fixture-hand").content.decode()
+    assert 'class="run-row"' not in staff_client.get("/training/runs/?artist=someone-else").content.decode()
 
     staff_client.post("/training/artists/fixture-hand/withdraw/", {"reason": "retraining"})
     clear_cache()
