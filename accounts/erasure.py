@@ -8,7 +8,9 @@ or whose worker died.
 
 What a user owns (docs/architecture.md): InferenceRecords items (UserInferencesIndex), objects
 under `inference/<user_id>/` in the raw and processed buckets, and the Users-table account
-item with its email guard. Training data, runs and configs hold no user data.
+item with its email guard. Training data, runs and configs hold no user data. The apps that
+hold user data erase it through their own services, registered as erasers (accounts/erasers.py);
+this module deletes only what accounts owns: the sessions and the account.
 """
 from __future__ import annotations
 
@@ -24,16 +26,15 @@ from django.utils import timezone
 from pynamodb.exceptions import UpdateError
 
 from accounts import services
+from accounts.erasers import user_data_count, user_data_erasers
 from accounts.models import ErasureRequest, User
 from accounts.selectors import normalize_email, user_record_get
-from artguard.storage import delete_objects, list_prefix, processed_storage, prune_empty_folders, raw_storage
-from detection.tables import InferenceRecord
 
 logger = logging.getLogger(__name__)
 
 # A worker renews its lease whenever it saves progress; a lease that runs out means the worker died.
 LEASE = timedelta(minutes=10)
-FLUSH_EVERY = 25  # deletions between progress saves (and the DynamoDB batch size)
+FLUSH_EVERY = 25  # deletions between progress saves
 MAX_BACKOFF = timedelta(hours=1)
 # A pass that deletes nothing proves the user's data is gone; more passes are needed only
 # when something arrived during the previous one (an analysis that was still running).
@@ -47,10 +48,6 @@ class UserNotFound(Exception):
 
 class ErasureIncomplete(RuntimeError):
     """New data kept arriving while erasing; the job retries later."""
-
-
-def user_prefix(user_id: str) -> str:
-    return f"inference/{user_id}"
 
 
 def email_digest(email: str) -> str:
@@ -102,8 +99,8 @@ def erasure_open_for_user(*, user_id: str) -> ErasureRequest | None:
 
 
 def inferences_count(*, user_id: str) -> int:
-    """How many analyses an erasure would delete (one COUNT query on the index)."""
-    return InferenceRecord.user_inferences_index.count(user_id)
+    """How many analyses an erasure would delete, asked of the app that holds them."""
+    return user_data_count(user_id=user_id, kind="inference_records")
 
 
 def erasure_get_by_token(*, token: str) -> ErasureRequest | None:
@@ -229,40 +226,15 @@ def erasure_run(*, request_id) -> ErasureRequest:
 
 
 def _erase_pass(user_id: str, progress: _Progress) -> None:
-    progress.step("inference_records")
-    _erase_inference_records(user_id, progress)
-    progress.step("raw_objects")
-    _erase_objects(raw_storage(), user_id, "raw_objects", progress)
-    progress.step("processed_objects")
-    _erase_objects(processed_storage(), user_id, "processed_objects", progress)
+    for eraser in user_data_erasers():
+        progress.step(eraser.kind)
+        eraser.erase(user_id=user_id, counted=lambda n, kind=eraser.kind: progress.add(kind, n))
     progress.step("sessions")
     _end_sessions(user_id)
     progress.step("account")
     if services.user_delete(user_id=user_id):
         progress.add("account")
     progress.step("verifying")
-
-
-def _erase_inference_records(user_id: str, progress: _Progress) -> None:
-    ids = [item.inference_id for item in InferenceRecord.user_inferences_index.query(user_id, attributes_to_get=["inference_id"])]
-    for start in range(0, len(ids), FLUSH_EVERY):
-        chunk = ids[start : start + FLUSH_EVERY]
-        # The index is eventually consistent: confirm on the table which items still exist, so
-        # an item deleted by an earlier attempt is neither deleted nor counted twice.
-        existing = list(InferenceRecord.batch_get(chunk, consistent_read=True, attributes_to_get=["inference_id"]))
-        if not existing:
-            continue
-        with InferenceRecord.batch_write() as batch:
-            for item in existing:
-                batch.delete(item)
-        progress.add("inference_records", len(existing))
-
-
-def _erase_objects(storage, user_id: str, kind: str, progress: _Progress) -> None:
-    prefix = user_prefix(user_id)
-    for deleted in delete_objects(storage, list_prefix(storage, prefix)):
-        progress.add(kind, deleted)
-    prune_empty_folders(storage, prefix)
 
 
 def _end_sessions(user_id: str) -> None:

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ArtGuardConfig(AppConfig):
-    """Project-level commands: provisioning, DynamoDB checks, the first-run demo bootstrap."""
+    """Project-level commands: provisioning and DynamoDB checks."""
 
     name = "artguard"
     verbose_name = "ArtGuard"

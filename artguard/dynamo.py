@@ -1,7 +1,9 @@
-"""The DynamoDB seam: table names, connection settings, and the list of ArtGuard's tables.
+"""The DynamoDB seam: table names, connection settings, and the registry of ArtGuard's tables.
 
-Each app defines its PynamoDB models in `<app>/tables.py` with `Meta = table_meta("<name>")`.
-Tests and the run command re-point every model at moto or DynamoDB Local through
+Each app defines its PynamoDB models in `<app>/tables.py` with `Meta = table_meta("<name>")` and
+registers them from its `AppConfig.ready()` with `table_models_register`, so this module knows
+no app and a new app needs no edit here. Provisioning, tests and the run command iterate over
+`all_table_models()`; they re-point every model at moto or DynamoDB Local through
 `configure_tables`, so no model reads the environment on its own.
 """
 from __future__ import annotations
@@ -10,18 +12,12 @@ import os
 import time
 from typing import Iterable
 
+from django.apps import apps
 from django.conf import settings
 from pynamodb.models import Model
 
-# Seed 000's tables, by the short name inside `artguard-<name>-<env>`.
-TABLE_SHORT_NAMES = (
-    "users",
-    "inference-records",
-    "image-records",
-    "patch-records",
-    "run-records",
-    "config-records",
-)
+# Filled by the apps' ready(), in INSTALLED_APPS order; keyed by table so a second ready() is harmless.
+_TABLE_MODELS: dict[str, type[Model]] = {}
 
 
 class DynamoUnavailable(RuntimeError):
@@ -58,13 +54,22 @@ def table_meta(short_name: str) -> type:
     return Meta
 
 
-def all_table_models() -> list[type[Model]]:
-    from accounts.tables import UserRecord
-    from datasets.tables import ImageRecord, PatchRecord
-    from detection.tables import InferenceRecord
-    from training.tables import ConfigRecord, RunRecord
+def table_models_register(*models: type[Model]) -> None:
+    """Called by each app's ready() with the models of its tables.py."""
+    for model in models:
+        short_name = getattr(model.Meta, "short_name", None)
+        if short_name is None:
+            raise TypeError(f"{model.__name__} must use `Meta = table_meta(...)` to be registered")
+        registered = _TABLE_MODELS.get(short_name)
+        if registered is not None and registered is not model:
+            raise ValueError(f"table {short_name!r} is registered twice: {registered.__name__} and {model.__name__}")
+        _TABLE_MODELS[short_name] = model
 
-    return [UserRecord, InferenceRecord, ImageRecord, PatchRecord, RunRecord, ConfigRecord]
+
+def all_table_models() -> list[type[Model]]:
+    """Every registered table model. Apps register in ready(), so ask only once Django is set up."""
+    apps.check_apps_ready()
+    return list(_TABLE_MODELS.values())
 
 
 def configure_tables(*, host: str | None, region: str | None = None, models: Iterable[type[Model]] | None = None) -> None:
@@ -81,13 +86,13 @@ def configure_tables(*, host: str | None, region: str | None = None, models: Ite
 
 def check_reachable(timeout_seconds: float = 10.0) -> None:
     """Raise DynamoUnavailable with a message a person can act on, not a traceback."""
-    from accounts.tables import UserRecord
-
+    # Any registered table carries the connection settings; listing tables needs none to exist.
+    probe = all_table_models()[0]
     deadline = time.monotonic() + timeout_seconds
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            UserRecord._get_connection().connection.list_tables(limit=1)
+            probe._get_connection().connection.list_tables(limit=1)
             return
         except Exception as error:  # any transport or auth failure means "not reachable"
             last_error = error

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "datasets",
     "training",
     "detection",
+    "demo",  # above the apps it drives
 ]
 
 MIDDLEWARE = [

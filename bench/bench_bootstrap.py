@@ -1,4 +1,4 @@
-"""The first run's whole demo bootstrap (artguard.demo.demo_model_ensure, the standard plan),
+"""The first run's whole demo bootstrap (demo.bootstrap.demo_model_ensure, the standard plan),
 timed end to end on a throwaway DynamoDB Local, with the demo model's verdict band.
 
     .venv/bin/python bench/bench_bootstrap.py
@@ -21,7 +21,7 @@ from bench.common import Figure, local_stack, report  # noqa: E402
 
 def main() -> None:
     with local_stack("bootstrap"):
-        from artguard.demo import demo_model_ensure
+        from demo.bootstrap import demo_model_ensure
         from training.tables import RunRecord
 
         marks: list[tuple[float, str]] = []

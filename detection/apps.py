@@ -24,6 +24,19 @@ class DetectionConfig(AppConfig):
     name = "detection"
 
     def ready(self):
+        from accounts.erasers import user_data_eraser_register
+        from artguard.dynamo import table_models_register
+        from detection import erasure, selectors
+        from detection.tables import InferenceRecord
+
+        table_models_register(InferenceRecord)
+        # A user's analyses and their stored images are theirs: the right-to-deletion job erases
+        # them through these services (detection/erasure.py), in the order the receipt lists them.
+        user_data_eraser_register(kind="inference_records", erase=erasure.inferences_erase_for_user,
+                                  count=selectors.inferences_count_for_user)
+        user_data_eraser_register(kind="raw_objects", erase=erasure.raw_files_erase_for_user)
+        user_data_eraser_register(kind="processed_objects", erase=erasure.processed_files_erase_for_user)
+
         # detection has no ORM models, so post_migrate is never sent for it: hook django_q's.
         post_migrate.connect(_after_migrate, dispatch_uid="detection.sweep_schedule")
 

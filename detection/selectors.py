@@ -135,6 +135,16 @@ def inferences_count_since(*, user_id: str, since_ms: int, limit: int | None = N
     return InferenceRecord.user_inferences_index.count(user_id, InferenceRecord.created_at > since_ms, limit=limit)
 
 
+def inferences_count_for_user(*, user_id: str) -> int:
+    """How many records the user has (one Query with Select=COUNT on the index)."""
+    return InferenceRecord.user_inferences_index.count(user_id)
+
+
+def inference_ids_for_user(*, user_id: str) -> list[str]:
+    """Ids of all the user's records, expired or not (the index, keys only)."""
+    return [item.inference_id for item in InferenceRecord.user_inferences_index.query(user_id, attributes_to_get=["inference_id"])]
+
+
 def pending_markers_older_than(*, before_ms: int, limit: int = 500) -> list[InferenceRecord]:
     """Markers of records that went PENDING before `before_ms` and never finished."""
     return list(

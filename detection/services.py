@@ -32,6 +32,7 @@ from datasets.imaging import (
     preprocess,
 )
 from detection import explain as explain_module
+from detection.erasure import user_prefix
 from detection.heatmap import encode_heatmap_png, render_heatmap
 from detection.selectors import (
     ACTIVE_STATUSES,
@@ -117,7 +118,7 @@ def served_artist_for(attribution: str | None):
 
 
 def inference_prefix(*, user_id: str, inference_id: str) -> str:
-    return f"inference/{user_id}/{inference_id}"
+    return f"{user_prefix(user_id=user_id)}/{inference_id}"
 
 
 def inference_id_for(*, user_id: str, idempotency_key: str | None) -> str:

@@ -3,7 +3,7 @@ nested cross-validated training run, promotion; and nothing at all once a model 
 import pytest
 from django.core.management import call_command
 
-from artguard.demo import DemoPlan, demo_model_ensure
+from demo.bootstrap import DemoPlan, demo_model_ensure
 from datasets.demo import HAND_A, HAND_C
 from datasets.selectors import dataset_version_get
 from training.serving import promoted_model_info, served_artists

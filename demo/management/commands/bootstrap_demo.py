@@ -5,7 +5,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from artguard.demo import DemoPlan, demo_model_ensure
+from demo.bootstrap import DemoPlan, demo_model_ensure
 
 
 class Command(BaseCommand):

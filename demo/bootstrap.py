@@ -17,6 +17,13 @@ from typing import Callable
 
 from django.conf import settings
 
+from datasets.demo import DEMO_ARTISTS, demo_dataset_write
+from datasets.selectors import dataset_version_get
+from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
+from datasets.sources import entries_load
+from training import services as training_services
+from training.serving import promoted_model_info, served_artists
+
 Say = Callable[[str], None]
 
 DEMO_DATASET = "demo-two-hands"
@@ -57,11 +64,6 @@ def demo_model_ensure(*, plan: DemoPlan | None = None, say: Say = print, force: 
     """Promote a demo model per demo artist unless a model already serves. Returns the served
     infos. Each step is idempotent (content-hash uploads, versions looked up before they are
     made, artists already served skipped), so an interrupted bootstrap picks up where it stopped."""
-    from datasets.demo import DEMO_ARTISTS, demo_dataset_write
-    from datasets.selectors import dataset_version_get
-    from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
-    from datasets.sources import entries_load
-    from training.serving import promoted_model_info, served_artists
 
     plan = plan or DemoPlan.standard()
     artists = plan.artists or tuple(DEMO_ARTISTS)
@@ -105,8 +107,6 @@ def demo_model_ensure(*, plan: DemoPlan | None = None, say: Say = print, force: 
 
 
 def _train_and_promote(plan: DemoPlan, artist: str, say: Say) -> dict:
-    from training import services as training_services
-
     last = {"at": 0.0}
 
     def progress(message: str, fraction: float) -> None:

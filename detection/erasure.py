@@ -1,0 +1,58 @@
+"""Writes for the right to deletion: erase everything detection holds of one user.
+
+accounts' erasure job calls these through the erasers that DetectionConfig.ready() registers
+(accounts/erasers.py). Each deletes what is still there and reports counts as it goes, so a job
+that failed halfway and runs again deletes and counts nothing twice. Kept apart from
+services.py so that registering them loads no imaging or scoring code.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from django.core.files.storage import Storage
+
+from artguard.storage import delete_objects, list_prefix, processed_storage, prune_empty_folders, raw_storage
+from detection.selectors import inference_ids_for_user
+from detection.tables import InferenceRecord
+
+ERASE_BATCH = 25  # records per batch write, and so per count reported
+
+Counted = Callable[[int], None]
+
+
+def user_prefix(*, user_id: str) -> str:
+    """The storage folder holding every analysis of the user, in both buckets."""
+    return f"inference/{user_id}"
+
+
+def inferences_erase_for_user(*, user_id: str, counted: Counted) -> None:
+    """Delete every InferenceRecords item of the user, calling `counted(n)` after each batch."""
+    ids = inference_ids_for_user(user_id=user_id)
+    for start in range(0, len(ids), ERASE_BATCH):
+        chunk = ids[start : start + ERASE_BATCH]
+        # The index is eventually consistent: confirm on the table which items still exist, so
+        # an item deleted by an earlier attempt is neither deleted nor counted twice.
+        existing = list(InferenceRecord.batch_get(chunk, consistent_read=True, attributes_to_get=["inference_id"]))
+        if not existing:
+            continue
+        with InferenceRecord.batch_write() as batch:
+            for item in existing:
+                batch.delete(item)
+        counted(len(existing))
+
+
+def raw_files_erase_for_user(*, user_id: str, counted: Counted) -> None:
+    """Delete the user's originals (raw bucket)."""
+    _files_erase_for_user(raw_storage(), user_id=user_id, counted=counted)
+
+
+def processed_files_erase_for_user(*, user_id: str, counted: Counted) -> None:
+    """Delete the user's derived images and reports (processed bucket)."""
+    _files_erase_for_user(processed_storage(), user_id=user_id, counted=counted)
+
+
+def _files_erase_for_user(storage: Storage, *, user_id: str, counted: Counted) -> None:
+    prefix = user_prefix(user_id=user_id)
+    for deleted in delete_objects(storage, list_prefix(storage, prefix)):
+        counted(deleted)
+    prune_empty_folders(storage, prefix)
