@@ -64,7 +64,6 @@ def demo_model_ensure(*, plan: DemoPlan | None = None, say: Say = print, force: 
     """Promote a demo model per demo artist unless a model already serves. Returns the served
     infos. Each step is idempotent (content-hash uploads, versions looked up before they are
     made, artists already served skipped), so an interrupted bootstrap picks up where it stopped."""
-
     plan = plan or DemoPlan.standard()
     artists = plan.artists or tuple(DEMO_ARTISTS)
     served = served_artists(fresh=True)
