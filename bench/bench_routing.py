@@ -40,7 +40,7 @@ def main() -> None:
     with local_stack("routing"):
         from django.conf import settings
 
-        from artguard.demo import DemoPlan, demo_model_ensure
+        from demo.bootstrap import DemoPlan, demo_model_ensure
         from datasets.demo import HAND_A
         from datasets.services import artist_serving_set, artists_register
         from training import compute, pointer, serving
