@@ -184,7 +184,7 @@ def test_the_same_photograph_attributed_to_two_artists_gets_two_models(journey, 
     photo = tmp_path / "study.jpg"
     photo.write_bytes(painting_jpeg())
     versions = []
-    for artist, typed in (("Demo Hand A", "demo hand a"), ("Demo Hand C", "Hand, Demo C")):
+    for artist, typed in (("Demo Hand A", "demo hand a"), ("Demo Hand C", "DEMO HAND C")):
         page.goto("/detections/")
         assert page.locator(f"#artist-names option[value='{artist}']").count() == 1  # the picker offers it
         page.set_input_files("#id_files", str(photo))
