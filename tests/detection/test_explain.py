@@ -50,7 +50,7 @@ def test_local_explanation_cites_patches_and_states_its_limits(evidence):
     text = explain.local_explanation(evidence)
     assert "81 out of 100" in text and "likely forged" in text
     assert "S1 in the upper left" in text and "L1 in the lower left" in text
-    assert "Berthe Morisot" in text and "not whether this artist made it" in text
+    assert "Berthe Morisot" in text and "scored by the model trained for Berthe Morisot" in text and "cannot prove who made the work" in text
     assert "cannot assess pigments" in text
     assert "demo model" not in text
 

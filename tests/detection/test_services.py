@@ -110,7 +110,7 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
     assert record.model_is_demo is False
     assert record.attributed_artist == FIXTURE_ARTIST and record.artist == "fixture-hand" and record.title == "Harbour"
     assert record.explanation_source == "local"
-    assert "Berthe Morisot" in record.explanation and "S1 in the" in record.explanation
+    assert FIXTURE_ARTIST in record.explanation and "S1 in the" in record.explanation
     # How to read the score is stored with it and told in the explanation (the 12-image fixture
     # model is too small to calibrate).
     basis = record.verdict_basis.as_dict()
