@@ -174,7 +174,7 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     # A scoring failure ends FAILED with a reason a person can read.
     from training import serving
 
-    def broken(images):
+    def broken(images, **pinned):
         raise RuntimeError("backbone exploded")
 
     monkeypatch.setattr(serving, "score_patches", broken)
