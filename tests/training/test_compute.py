@@ -50,11 +50,11 @@ def test_training_task_goes_to_modal_when_enabled(dataset_version, modal_calls):
 
 def test_scoring_goes_to_the_modal_scorer_when_enabled_with_the_same_result(promoted_model, settings, monkeypatch):
     patches = [p.image for p in imaging.extract_patches(promoted_model.forged_image)]
-    local = serving.score_patches(patches)
+    local = serving.score_patches(patches, model_version=promoted_model.model_version)
     calls = []
     settings.MODAL_ENABLED = True
     monkeypatch.setattr(compute, "_modal_function", lambda name: FakeRemote(name, calls))
-    remote = serving.score_patches(patches)
+    remote = serving.score_patches(patches, model_version=promoted_model.model_version)
     assert calls == ["Scorer.score"]
     assert remote.probabilities == pytest.approx(local.probabilities, abs=1e-5)
     assert remote.verdict == local.verdict and remote.model_version == local.model_version

@@ -36,11 +36,11 @@ def test_too_few_images_give_no_reference():
 
 def test_the_promoted_model_knows_its_training_images_and_flags_a_blank_wall(promoted_model):
     model_meta = promoted_model.info
-    like = serving.score_patches([p.image for p in imaging.extract_patches(promoted_model.forged_image)])
+    like = serving.score_patches([p.image for p in imaging.extract_patches(promoted_model.forged_image)], model_version=promoted_model.model_version)
     assert like.familiarity is not None and not like.familiarity["unfamiliar"]
 
     wall = Image.new("RGB", (896, 672), (214, 208, 196))  # a photograph of nothing painted
-    unlike = serving.score_patches([p.image for p in imaging.extract_patches(wall)])
+    unlike = serving.score_patches([p.image for p in imaging.extract_patches(wall)], model_version=promoted_model.model_version)
     assert unlike.familiarity["unfamiliar"] and unlike.familiarity["distance"] > unlike.familiarity["threshold"]
     assert unlike.verdict == INCONCLUSIVE
     assert model_meta["model_version"] == unlike.model_version
