@@ -133,7 +133,7 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
 
     monkeypatch.setattr(explain, "http_client", lambda: httpx2.Client(transport=httpx2.MockTransport(answer)))
     html = user_client.get("/detections/").content.decode()
-    assert promoted_model.model_version in html and "No forgery model" not in html
+    assert promoted_model.artist in html and "No forgery model" not in html
     nonce = re.search(r'name="nonce" value="([0-9a-f]+)"', html).group(1)
     form = {
         "nonce": nonce,
