@@ -6,7 +6,7 @@ apply the EXIF orientation; drop all metadata (EXIF, GPS, ICC, XMP) by copying p
 convert to 8-bit RGB (alpha composited on white; CMYK, LAB and YCbCr through Pillow's colour
 conversions; high-bit-depth greyscale by its actual range, see `high_bit_to_l`); shrink so the
 long side is at most 2048 px; enlarge only if the short side is under one patch (224 px; the
-detection upload refuses such images instead, see README "Images ArtGuard refuses").
+detection upload refuses such images instead, docs/detection.md "Images refused before scoring").
 
 Texture (`texture_problem`): an image with too little texture to show brushwork (blank, uniform,
 near-uniform) is refused before scoring: the model has nothing to read there, and on such input
