@@ -154,14 +154,18 @@ def _page_texts(pdf: bytes) -> list[list[str]]:
     return [page for page in pages if page]
 
 
-@pytest.mark.parametrize("sentences", range(0, 64, 3))
-def test_no_heading_is_left_alone_at_the_foot_of_a_page(user, sentences, monkeypatch):
-    """Explanations of many lengths move the headings down the page; none may end a page."""
+def test_no_heading_is_left_alone_at_the_foot_of_a_page(user, monkeypatch):
+    """Explanations of many lengths move the headings down the page; none may end a page
+    (before the fix, 4 and 5 sentences left "Limits of this analysis" alone at the foot)."""
     monkeypatch.setattr(report, "_font_dir", lambda: None)
-    explanation = " ".join(f"Sentence {n} says something about the brushwork of this painting." for n in range(sentences))
     record = make_record(user_id=user.user_id, thresholds=THRESHOLDS, verdict_basis=FORGED_ONLY_BASIS, model_version="m",
-                         explanation=explanation, patch_scores=_patches(2048, 1536))
-    pdf = report.render_report(record=record, display_jpeg=image_bytes(320, 480), heatmap_png=image_bytes(320, 480, fmt="PNG"))
-    for page in _page_texts(pdf):
-        body = [line for line in page if not line.startswith("ArtGuard report")]  # the footer
-        assert body and body[-1] not in HEADINGS, f"page ends with the heading {body[-1]!r}"
+                         patch_scores=_patches(2048, 1536))
+    orphans = []
+    for sentences in range(40):
+        record.explanation = " ".join(f"Sentence {n} says something about the brushwork of this painting." for n in range(sentences))
+        pdf = report.render_report(record=record, display_jpeg=image_bytes(320, 480), heatmap_png=image_bytes(320, 480, fmt="PNG"))
+        for page in _page_texts(pdf):
+            body = [line for line in page if not line.startswith("ArtGuard report")]  # the footer
+            if body and body[-1] in HEADINGS:
+                orphans.append((sentences, body[-1]))
+    assert orphans == []
