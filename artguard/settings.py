@@ -22,7 +22,9 @@ _DEV_SECRET = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "" if IS_PROD else _DEV_SECRET)
 if IS_PROD and not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when ARTGUARD_ENV=prod")
-DEBUG = env_bool("DJANGO_DEBUG", ARTGUARD_ENV == "dev")
+# Off unless a developer asks (DJANGO_DEBUG=1): debug pages list URL patterns and settings, and
+# the run command serves real users. Users get templates/404.html and 500.html instead.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if IS_PROD else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -213,7 +215,6 @@ UPLOAD_MAX_BYTES = env_int("ARTGUARD_UPLOAD_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMAGE_MAX_PIXELS = env_int("ARTGUARD_IMAGE_MAX_PIXELS", 80_000_000)  # larger is treated as a decompression bomb
-IMAGE_MIN_SIDE = 64
 PREPROCESS_MAX_SIDE = 2048
 UPLOADS_PER_HOUR = env_int("ARTGUARD_UPLOADS_PER_HOUR", 60)
 INFERENCE_TTL_DAYS = 90
@@ -224,9 +225,11 @@ DEMO_BOOTSTRAP = env_bool("ARTGUARD_DEMO_BOOTSTRAP", ARTGUARD_ENV == "dev")
 
 # --- API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token first: a request without credentials then gets 401 with `WWW-Authenticate: Token`
+    # (DRF takes the header from the first class; sessions have none and would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -3,8 +3,21 @@ detection (Workflow A) so the model sees patches made the same way in both.
 
 Preprocessing: verify the file is a real, complete, single-frame image within the pixel limit;
 apply the EXIF orientation; drop all metadata (EXIF, GPS, ICC, XMP) by copying pixels only;
-convert to 8-bit RGB (alpha composited on white, CMYK and 16-bit converted); shrink so the long
-side is at most 2048 px; enlarge only if the short side is under one patch (224 px).
+convert to 8-bit RGB (alpha composited on white; CMYK, LAB and YCbCr through Pillow's colour
+conversions; high-bit-depth greyscale by its actual range, see `high_bit_to_l`); shrink so the
+long side is at most 2048 px; enlarge only if the short side is under one patch (224 px; the
+detection upload refuses such images instead, docs/detection.md "Images refused before scoring").
+
+Texture (`texture_problem`): an image with too little texture to show brushwork (blank, uniform,
+near-uniform) is refused before scoring: the model has nothing to read there, and on such input
+its score is an extrapolation (a solid black frame scored 100). Measured on the picture reduced
+to the context grid's size (long side 896 px): the share of 28 px blocks (an eighth of a patch)
+whose grey levels vary by a standard deviation of at least TEXTURE_MIN_STD (2 of 255). Below
+TEXTURE_MIN_SHARE (10 %) of the picture, the image is refused.
+
+Resolution (`low_resolution`): at or under CONTEXT_LONG_SIDE on the long side, the context grid
+is already at full resolution and no finer detail grid exists: each patch spans a quarter or more
+of the work, too coarse for brushwork. Such results carry a warning.
 
 Patch scheme (documented in README, "Patches"): PATCH_SIZE = 224 px tiles from two grids over
 the preprocessed image, at most 32 patches:
@@ -21,12 +34,27 @@ import math
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 PATCH_SIZE = 224
 CONTEXT_LONG_SIDE = 896
 DETAIL_GRID = 4
 MAX_SIDE = 2048
+TEXTURE_BLOCK = PATCH_SIZE // 8
+TEXTURE_MIN_STD = 2.0
+TEXTURE_MIN_SHARE = 0.10
+TOO_LITTLE_TEXTURE = (
+    "The image shows too little texture to analyse ({share:.0%} of it has visible detail; at least "
+    "{minimum:.0%} is needed): it looks blank or nearly uniform. Photograph the painted surface itself, "
+    "in focus and evenly lit."
+)
+LOW_RESOLUTION_WARNING = (
+    "This photograph is {width}×{height} pixels. At {threshold} px or less on the long side, each 224 px "
+    "patch spans a quarter or more of the work, too coarse to show brushwork: the score rests on composition "
+    "and colour more than on the painted surface. A sharper, larger photograph gives a better-founded result."
+)
+HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff"}
 EXTENSIONS = {
     ".jpg": "JPEG",
@@ -60,8 +88,11 @@ class Patch:
     image: Image.Image
 
 
-def check_image(data: bytes, *, filename: str = "", max_pixels: int = 80_000_000, min_side: int = 64) -> ImageCheck:
-    """Reject anything that is not a complete, single-frame JPEG/PNG/WebP/TIFF of sane size."""
+def check_image(data: bytes, *, filename: str = "", max_pixels: int = 80_000_000, min_side: int = 64,
+                require_texture: bool = False) -> ImageCheck:
+    """Reject anything that is not a complete, single-frame JPEG/PNG/WebP/TIFF of sane size
+    (and, with `require_texture`, anything too blank to show brushwork: `texture_problem`)."""
+    texture = None
     if not data:
         raise ImageRejected("The file is empty.")
     try:
@@ -75,6 +106,8 @@ def check_image(data: bytes, *, filename: str = "", max_pixels: int = 80_000_000
                 probe.verify()
             with Image.open(io.BytesIO(data)) as full:
                 full.load()  # verify() does not decode pixels; a truncated file fails here
+                if require_texture and width * height <= max_pixels and min(width, height) >= min_side:
+                    texture = texture_problem(full)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -88,17 +121,40 @@ def check_image(data: bytes, *, filename: str = "", max_pixels: int = 80_000_000
     if frames > 1:
         raise ImageRejected("Animated or multi-page images are not accepted; upload a single still photograph.")
     if min(width, height) < min_side:
-        raise ImageRejected(f"The image is {width}×{height} pixels; at least {min_side} px on each side is needed.")
+        why = f": the model reads the work in {PATCH_SIZE} px patches and enlarging would invent the detail" if min_side >= PATCH_SIZE else ""
+        raise ImageRejected(f"The image is {width}×{height} pixels; at least {min_side} px on each side is needed{why}.")
     suffix = ("." + filename.rsplit(".", 1)[-1].lower()) if "." in filename else ""
     if suffix and EXTENSIONS.get(suffix) != fmt:
         raise ImageRejected(f"The file is named {suffix} but contains a {fmt} image.")
+    if texture:
+        raise ImageRejected(texture)
     return ImageCheck(format=fmt, content_type=ALLOWED_FORMATS[fmt], width=width, height=height)
 
 
+def high_bit_to_l(image: Image.Image) -> Image.Image:
+    """8-bit greyscale from a 16-bit, 32-bit integer or float image, by the range its values use.
+
+    Non-negative values are read as n-bit data with the smallest n >= 8 that holds the largest
+    value (a 16-bit file holding 0-255 stays as it is; 12-bit sensor data is divided by 16, full
+    16-bit data by 257), so brightness keeps its meaning. Floats within 0..1 are unit intensities.
+    Signed data has no natural black and is stretched from its minimum to its maximum."""
+    values = np.asarray(image, dtype=np.float64)
+    values = np.where(np.isfinite(values), values, 0.0)
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    if low < 0:
+        span = high - low
+        scaled = (values - low) * (255.0 / span) if span > 0 else np.zeros_like(values)
+    elif image.mode == "F" and high <= 1.0:
+        scaled = values * 255.0
+    else:
+        bits = max(8, math.ceil(math.log2(high + 1))) if high > 0 else 8
+        scaled = values * (255.0 / (2 ** bits - 1))
+    return Image.fromarray(np.clip(np.rint(scaled), 0, 255).astype(np.uint8), "L")
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
-    if image.mode in {"I;16", "I;16B", "I;16L", "I"}:
-        # 16-bit greyscale: scale to 8 bits rather than clip.
-        image = image.point(lambda value: value * (1 / 257)).convert("L")
+    if image.mode in HIGH_BIT_MODES:
+        image = high_bit_to_l(image)
     if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -122,6 +178,37 @@ def preprocess(data: bytes, *, max_side: int = MAX_SIDE) -> Image.Image:
         ratio = PATCH_SIZE / short_side
         clean = clean.resize((round(clean.width * ratio), round(clean.height * ratio)), Image.Resampling.BICUBIC)
     return clean
+
+
+def texture_share(image: Image.Image) -> float:
+    """Share (0..1) of the picture, reduced to the context grid's size, whose TEXTURE_BLOCK px
+    blocks vary by at least TEXTURE_MIN_STD grey levels (see the module doc)."""
+    grey = _to_rgb(image).convert("L")
+    if max(grey.size) > CONTEXT_LONG_SIDE:
+        grey = grey.copy()
+        grey.thumbnail((CONTEXT_LONG_SIDE, CONTEXT_LONG_SIDE), Image.Resampling.BOX)
+    values = np.asarray(grey, dtype=np.float32)
+    block = min(TEXTURE_BLOCK, *values.shape)  # an image smaller than a block is one block
+    rows, cols = values.shape[0] // block, values.shape[1] // block
+    blocks = values[: rows * block, : cols * block].reshape(rows, block, cols, block)
+    return float(np.mean(blocks.std(axis=(1, 3)) >= TEXTURE_MIN_STD))
+
+
+def texture_problem(image: Image.Image) -> str | None:
+    """The refusal message when the image is too blank to show brushwork, else None."""
+    share = texture_share(image)
+    if share < TEXTURE_MIN_SHARE:
+        return TOO_LITTLE_TEXTURE.format(share=share, minimum=TEXTURE_MIN_SHARE)
+    return None
+
+
+def low_resolution(width: int, height: int) -> bool:
+    """True when the patch grid has no detail level finer than its overview (see module doc)."""
+    return max(width, height) <= CONTEXT_LONG_SIDE
+
+
+def low_resolution_warning(width: int, height: int) -> str:
+    return LOW_RESOLUTION_WARNING.format(width=width, height=height, threshold=CONTEXT_LONG_SIDE) if low_resolution(width, height) else ""
 
 
 def encode_png(image: Image.Image) -> bytes:

@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from detection import selectors, services
+from detection import findings, selectors, services
 from detection.reading import reading_for
 from detection.tables import InferenceRecord
 
@@ -83,6 +83,7 @@ def detection_summary(record: InferenceRecord, request) -> dict:
         "score": record.score,
         "forgery_score": int(record.forgery_score) if record.forgery_score is not None else None,
         "verdict": record.verdict,
+        "unfamiliar": findings.is_unfamiliar(record) if record.familiarity else None,
         "url": _url(request, "url", inference_id),
         "page_url": _url(request, "page_url", inference_id),
         "thumbnail_url": _url(request, "thumbnail_url", inference_id) if record.thumbnail_path else None,
@@ -107,6 +108,8 @@ def detection_detail(record: InferenceRecord, request) -> dict:
             "familiarity": _plain(record.familiarity) if record.familiarity else None,
             "verdict_basis": _plain(record.verdict_basis) if record.verdict_basis else None,
             "reading": reading_for(record).lines() if completed else [],
+            "warnings": findings.warnings_for(record) if completed else [],
+            "most_suspicious_region": findings.most_suspicious_region(record) if completed else None,
             "failure_reason": record.failure_reason,
             "patch_scores": [_plain(p) for p in (record.patch_scores or [])],
             "steps": [_plain(s) for s in (record.steps or [])],
@@ -150,6 +153,10 @@ class SummarySerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True, help_text="forgery probability 0..1")
     forgery_score = serializers.IntegerField(allow_null=True, help_text="0-100")
     verdict = serializers.ChoiceField(choices=["LIKELY_AUTHENTIC", "INCONCLUSIVE", "LIKELY_FORGED"], allow_null=True)
+    unfamiliar = serializers.BooleanField(
+        allow_null=True,
+        help_text="true: the photograph is unlike the model's training images, so the verdict is INCONCLUSIVE and the score is an extrapolation, not evidence; null: not checked",
+    )
     url = serializers.URLField()
     page_url = serializers.URLField()
     thumbnail_url = serializers.URLField(allow_null=True)
@@ -310,8 +317,25 @@ class VerdictBasisSerializer(serializers.Serializer):
     targets = TargetsSerializer(allow_null=True)
 
 
+class RegionSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="S1: the tag on the heatmap and in the explanation")
+    x = serializers.IntegerField()
+    y = serializers.IntegerField()
+    w = serializers.IntegerField()
+    h = serializers.IntegerField()
+    scale = serializers.FloatField()
+    p = serializers.FloatField(help_text="forgery probability of the region, 0..1, on the image score's scale")
+    score = serializers.IntegerField(help_text="0-100")
+    location = serializers.CharField()
+    reads_as = serializers.ChoiceField(choices=["LIKELY_AUTHENTIC", "INCONCLUSIVE", "LIKELY_FORGED"], allow_null=True,
+                                       help_text="the verdict a work scoring like this region throughout would get")
+    calibrated = serializers.BooleanField()
+    text = serializers.CharField()
+
+
 class DetectionDetailApi(APIView):
-    """One detection: its status while it runs, then score, verdict, explanation, heatmap and patch scores."""
+    """One detection: its status while it runs, then score, verdict, explanation, heatmap and patch scores.
+    Every *_url answers the same `Authorization: Token` (or the browser session)."""
 
     class OutputSerializer(SummarySerializer):
         class Meta:
@@ -333,6 +357,13 @@ class DetectionDetailApi(APIView):
         reading = serializers.ListField(
             child=serializers.CharField(),
             help_text="How to read the score in plain words: the verdict's cut-offs, the operating point, what the model cannot decide, and whether the score is calibrated. Empty until COMPLETED.",
+        )
+        warnings = serializers.ListField(
+            child=serializers.CharField(),
+            help_text="What limits this result, in plain words (a resolution too low for brushwork: datasets.imaging.low_resolution). Empty until COMPLETED.",
+        )
+        most_suspicious_region = RegionSerializer(
+            allow_null=True, help_text="The highest-scoring patch and what its score means; null until COMPLETED."
         )
         failure_reason = serializers.CharField(allow_null=True)
         patch_scores = PatchScoreSerializer(many=True)

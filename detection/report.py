@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from detection import findings
 from detection.explain import LIMITS_STATEMENT
 from detection.reading import reading_for
 
@@ -56,6 +57,17 @@ class _Report(FPDF):
         self.cell(0, 5, self.text_safe(f"ArtGuard report · page {self.page_no()}"), align="C")
 
 
+KEEP_WITH_NEXT_MM = 20  # a heading starts a new page unless this much of its text fits under it
+
+
+def _heading(pdf: _Report, text: str, *, size: int, height: float) -> None:
+    """A section heading never left alone at the foot of a page."""
+    if pdf.will_page_break(height + KEEP_WITH_NEXT_MM):
+        pdf.add_page()
+    pdf.set_font(pdf.family, "B", size)
+    pdf.cell(0, height, pdf.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+
+
 def _image_height(data: bytes, width_mm: float) -> float:
     from PIL import Image
 
@@ -91,19 +103,31 @@ def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
     pdf.ln(3)
     pdf.set_font(pdf.family, "B", 14)
     verdict = VERDICT_LABELS.get(record.verdict or "", record.verdict or "")
-    pdf.cell(0, 9, pdf.text_safe(f"Forgery score: {int(record.forgery_score)} / 100  ·  {verdict}"), new_x="LMARGIN", new_y="NEXT")
-    familiarity = record.familiarity.as_dict() if hasattr(record.familiarity, "as_dict") else (record.familiarity or {})
-    if familiarity.get("unfamiliar"):
+    if findings.is_unfamiliar(record):
+        # The score of an unfamiliar photograph is an extrapolation: it is not the headline.
+        pdf.cell(0, 9, pdf.text_safe(f"{verdict}  ·  unfamiliar photograph"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(pdf.family, "", 10)
         pdf.multi_cell(
-            0, 5, "This photograph is unlike the images the model was trained on: the score is an extrapolation, "
-            "not evidence, and the verdict is inconclusive for that reason.", new_x="LMARGIN", new_y="NEXT",
+            0, 5, pdf.text_safe(
+                "This photograph is unlike the images the model was trained on: the score is an extrapolation, "
+                f"not evidence, and the verdict is inconclusive for that reason. (Forgery score {int(record.forgery_score)} / 100, "
+                "not to be read as evidence.)"
+            ), new_x="LMARGIN", new_y="NEXT",
         )
+    else:
+        pdf.cell(0, 9, pdf.text_safe(f"Forgery score: {int(record.forgery_score)} / 100  ·  {verdict}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 10)
+    for warning in findings.warnings_for(record):
+        pdf.set_text_color(140, 70, 0)
+        pdf.multi_cell(0, 5, pdf.text_safe(f"Warning: {warning}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(20, 20, 20)
+    region = findings.most_suspicious_region(record)
+    if region:
+        pdf.multi_cell(0, 5, pdf.text_safe(region["text"]), new_x="LMARGIN", new_y="NEXT")
     reading_lines = reading_for(record).lines()
     if reading_lines:
         pdf.ln(1)
-        pdf.set_font(pdf.family, "B", 10)
-        pdf.cell(0, 6, "How to read this score", new_x="LMARGIN", new_y="NEXT")
+        _heading(pdf, "How to read this score", size=10, height=6)
         pdf.set_font(pdf.family, "", 9)
         for line in reading_lines:
             pdf.multi_cell(0, 4.5, pdf.text_safe(line), new_x="LMARGIN", new_y="NEXT")
@@ -127,14 +151,12 @@ def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
     pdf.set_text_color(20, 20, 20)
 
     pdf.ln(3)
-    pdf.set_font(pdf.family, "B", 12)
-    pdf.cell(0, 7, "Explanation", new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "Explanation", size=12, height=7)
     pdf.set_font(pdf.family, "", 10)
     pdf.multi_cell(0, 5, pdf.text_safe(record.explanation or ""), new_x="LMARGIN", new_y="NEXT")
 
     pdf.ln(3)
-    pdf.set_font(pdf.family, "B", 12)
-    pdf.cell(0, 7, "Limits of this analysis", new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "Limits of this analysis", size=12, height=7)
     pdf.set_font(pdf.family, "", 9)
     pdf.multi_cell(0, 5, pdf.text_safe(LIMITS_STATEMENT), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -18,12 +18,14 @@ from datetime import datetime, timezone
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
+from PIL import Image
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from artguard.dynamo import now_ms
 from artguard.storage import delete_prefix, processed_storage, raw_storage
 from datasets.imaging import (
+    PATCH_SIZE,
     ImageRejected,
     check_image,
     encode_jpeg,
@@ -160,12 +162,14 @@ def _delete_marker(inference_id: str) -> None:
 
 
 def upload_check(*, data: bytes, filename: str):
-    """Size and image checks; raises ImageRejected with a message for the person who sent it."""
+    """Size and image checks; raises ImageRejected with a message for the person who sent it.
+    An analysis needs at least one whole patch on the short side (nothing is enlarged to make
+    one up) and enough texture to show brushwork (datasets.imaging.texture_problem)."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
         raise ImageRejected(
             f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
         )
-    return check_image(data, filename=filename, max_pixels=settings.IMAGE_MAX_PIXELS, min_side=settings.IMAGE_MIN_SIDE)
+    return check_image(data, filename=filename, max_pixels=settings.IMAGE_MAX_PIXELS, min_side=PATCH_SIZE, require_texture=True)
 
 
 def rate_limit_check(*, user_id: str) -> None:
@@ -383,11 +387,14 @@ def inference_process(*, inference_id: str) -> None:
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="detection-store")
 
 
-def _store_display_copies(processed: Storage, prefix: str, image) -> tuple[bytes, str, str]:
-    display_jpeg = encode_jpeg(image, max_side=DISPLAY_SIDE)
+def _store_display_copies(processed: Storage, prefix: str, image) -> tuple[object, bytes, str, str]:
+    """The display copy (also the heatmap's base: one resize serves both), its JPEG and the thumbnail."""
+    display = image.copy()
+    display.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
+    display_jpeg = encode_jpeg(display)
     display_path = _put(processed, f"{prefix}/display.jpg", display_jpeg)
-    thumb_path = _put(processed, f"{prefix}/thumb.jpg", encode_jpeg(image, max_side=THUMB_SIDE, quality=80))
-    return display_jpeg, display_path, thumb_path
+    thumb_path = _put(processed, f"{prefix}/thumb.jpg", encode_jpeg(display, max_side=THUMB_SIDE, quality=80))
+    return display, display_jpeg, display_path, thumb_path
 
 
 def _process(record: InferenceRecord, serving) -> None:
@@ -417,11 +424,12 @@ def _process(record: InferenceRecord, serving) -> None:
     most, least = evidence_patches(patch_scores)
     labelled = [(patch, f"S{n}") for n, patch in enumerate(most, 1)] + [(patch, f"L{n}") for n, patch in enumerate(least, 1)]
     with steps.step("heatmap"):
-        heatmap = render_heatmap(image, patch_scores, labelled=labelled)
-        heatmap_path = _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(heatmap))
+        display, display_jpeg, display_path, thumb_path = display_write.result()
+        heatmap = render_heatmap(display, patch_scores, labelled=labelled, source_size=image.size)
+    heatmap_write = _BACKGROUND.submit(lambda: _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(heatmap)))
     with steps.step("store images"):
         processed_path = lossless_write.result()
-        display_jpeg, display_path, thumb_path = display_write.result()
+        heatmap_path = heatmap_write.result()
     probability = min(1.0, max(0.0, float(scores.image_probability)))
     forgery_score = int(round(probability * 100))
     with steps.step("explanation"):

@@ -2,6 +2,7 @@
 images, history with cursor paging, delete. Thin: each calls a service or selector."""
 from __future__ import annotations
 
+import functools
 import mimetypes
 import uuid
 from datetime import datetime, timezone
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,9 +20,40 @@ from django.views.decorators.http import require_http_methods, require_POST
 from artguard.middleware import outage_message
 from artguard.storage import processed_storage, raw_storage
 from datasets.imaging import ALLOWED_FORMATS, EXTENSIONS
-from detection import selectors, services
+from detection import findings, selectors, services
 from detection.reading import reading_for
 from detection.report import VERDICT_LABELS
+
+def login_or_api_token_required(view):
+    """For the artefact URLs the API hands out (images, heatmap, report): a browser session, or
+    the same `Authorization: Token ...` the API takes. A request carrying credentials that do not
+    authenticate gets 401 with WWW-Authenticate, not the login page."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated and request.META.get("HTTP_AUTHORIZATION"):
+            from rest_framework.exceptions import AuthenticationFailed
+
+            from accounts.authentication import ApiTokenAuthentication
+
+            authenticator = ApiTokenAuthentication()
+            try:
+                found = authenticator.authenticate(request)
+            except AuthenticationFailed as error:
+                found, reason = None, str(error.detail)
+            else:
+                reason = "Use Authorization: Token <your API token>."
+            if found is None:
+                response = HttpResponse(reason, status=401, content_type="text/plain; charset=utf-8")
+                response["WWW-Authenticate"] = authenticator.authenticate_header(request)
+                return response
+            request.user = found[0]
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
 
 # kind in the URL -> (record attribute, bucket)
 IMAGE_KINDS = {
@@ -129,6 +162,9 @@ def result_view(request, inference_id: str):
             "active": record.status in selectors.ACTIVE_STATUSES,
             "created": _created(record),
             "reading": reading_for(record),
+            "unfamiliar": findings.is_unfamiliar(record),
+            "warnings": findings.warnings_for(record) if record.status == "COMPLETED" else [],
+            "region": findings.most_suspicious_region(record) if record.status == "COMPLETED" else None,
             "verdict_label": VERDICT_LABELS.get(record.verdict or "", ""),
             "steps": steps,
             "total_seconds": round(sum(float(step["seconds"]) for step in steps), 2),
@@ -137,7 +173,7 @@ def result_view(request, inference_id: str):
     )
 
 
-@login_required
+@login_or_api_token_required
 def image_view(request, inference_id: str, kind: str):
     if kind not in IMAGE_KINDS:
         raise Http404("No such image.")
@@ -159,7 +195,7 @@ def image_view(request, inference_id: str, kind: str):
     return response
 
 
-@login_required
+@login_or_api_token_required
 def report_view(request, inference_id: str):
     record = _owned_record_or_404(request, inference_id)
     if record.status != "COMPLETED":
@@ -207,7 +243,10 @@ def history_view(request):
         request,
         "detection/history.html",
         {
-            "rows": [{"record": r, "created": _created(r), "verdict_label": VERDICT_LABELS.get(r.verdict or "", "")} for r in page.records],
+            "rows": [
+                {"record": r, "created": _created(r), "verdict_label": VERDICT_LABELS.get(r.verdict or "", ""), "unfamiliar": findings.is_unfamiliar(r)}
+                for r in page.records
+            ],
             "next_url": next_url,
             "previous_url": previous_url,
             "page_number": len(back) + 1,

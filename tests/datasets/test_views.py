@@ -104,3 +104,17 @@ def test_unknown_image_and_version_answer_404(staff_client, uploaded):
     assert staff_client.get(reverse("datasets:image_overlay", args=["0" * 32])).status_code == 404
     assert staff_client.get(reverse("datasets:image", args=["dataset-version#x"])).status_code == 404
     assert staff_client.get(reverse("datasets:version", args=["nope"])).status_code == 404
+
+
+def test_dataset_pages_show_dates_as_people_read_them(staff_client, uploaded):
+    """Not raw milliseconds since the epoch (issue 17)."""
+    import re
+    from datetime import datetime, timezone
+
+    services.dataset_version_create(name="dated", dataset_names=["set1"])
+    created = datetime.fromtimestamp(selectors.dataset_version_get(name="dated")["created_at"] / 1000, tz=timezone.utc)
+    for url in (reverse("datasets:index"), reverse("datasets:version", args=["dated"])):
+        body = staff_client.get(url).content.decode()
+        assert f"{created:%Y-%m-%d %H:%M} UTC" in body, url
+        assert not re.search(r">\s*1[6-9]\d{11}\s*<", body), f"a raw millisecond timestamp on {url}"
+        assert "ms since epoch" not in body

@@ -35,7 +35,7 @@ def test_bad_input_answers_400_and_stores_nothing(user_client, user, storage_dir
 
 
 def test_over_20_mb_answers_400_and_stores_nothing(user_client, user, storage_dirs, settings):
-    data = image_bytes(100, 100) + b"\0" * settings.UPLOAD_MAX_BYTES
+    data = image_bytes(240, 240) + b"\0" * settings.UPLOAD_MAX_BYTES
     response = _post(user_client, data)
     assert response.status_code == 400
     assert "larger than 20 MB" in response.json()["file"][0]
@@ -51,11 +51,11 @@ def test_missing_file_answers_400(user_client):
 
 def test_anonymous_requests_are_refused(client):
     assert client.get(URL).status_code in (401, 403)
-    assert _post(client, image_bytes(100, 100)).status_code in (401, 403)
+    assert _post(client, image_bytes(240, 240)).status_code in (401, 403)
 
 
 def test_no_promoted_model_answers_503_with_a_plain_message(user_client, storage_dirs):
-    response = _post(user_client, image_bytes(200, 200))
+    response = _post(user_client, image_bytes(240, 240))
     assert response.status_code == 503
     assert "No forgery model is available yet" in response.json()["detail"]
     assert stored_files(storage_dirs) == []
@@ -64,7 +64,7 @@ def test_no_promoted_model_answers_503_with_a_plain_message(user_client, storage
 def test_rate_limit_answers_429(user_client, user, settings, storage_dirs):
     settings.UPLOADS_PER_HOUR = 3
     make_records(user_id=user.user_id, count=3, start_ms=now_ms() - 60_000)
-    response = _post(user_client, image_bytes(200, 200))
+    response = _post(user_client, image_bytes(240, 240))
     assert response.status_code == 429
     assert "3 images in the last hour" in response.json()["detail"]
     assert stored_files(storage_dirs) == []

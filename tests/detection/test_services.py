@@ -47,12 +47,22 @@ def _exif_jpeg() -> bytes:
     return buffer.getvalue()
 
 
+def _solid(colour) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), colour).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 BAD_INPUTS = {
     "not-an-image": (b"hello, I am a text file", "notes.jpg", "not an image"),
     "empty": (b"", "empty.jpg", "empty"),
     "truncated": (image_bytes(400, 300)[:2000], "cut.jpg", "damaged or truncated"),
-    "wrong-extension": (image_bytes(200, 200, fmt="PNG"), "photo.jpg", "named .jpg but contains a PNG"),
-    "one-pixel": (image_bytes(1, 1, fmt="PNG"), "dot.png", "at least 64 px"),
+    "wrong-extension": (image_bytes(240, 240, fmt="PNG"), "photo.jpg", "named .jpg but contains a PNG"),
+    "one-pixel": (image_bytes(1, 1, fmt="PNG"), "dot.png", "at least 224 px"),
+    "under-a-patch": (image_bytes(300, 200, fmt="PNG"), "small.png", "at least 224 px on each side is needed: the model reads"),
+    "solid-black": (_solid((0, 0, 0)), "black.jpg", "too little texture"),
+    "solid-grey": (_solid((128, 128, 128)), "grey.jpg", "too little texture"),
+    "solid-white": (_solid((255, 255, 255)), "white.jpg", "too little texture"),
     "bomb": (_png_header_only(30000, 30000), "bomb.png", "decompression bomb|megapixels"),
     "animated": (_animated_gif_as_png_named(), "anim.png", "Animated"),
     "gif": (image_bytes(100, 100, fmt="GIF"), "x.gif", "not accepted"),
@@ -71,13 +81,13 @@ def test_bad_input_is_rejected_and_nothing_is_stored(user, storage_dirs):
 def test_over_the_size_limit_is_rejected_before_decoding(user, settings, storage_dirs):
     settings.UPLOAD_MAX_BYTES = 10_000
     with pytest.raises(services.ImageRejected, match="the limit is 0 MB|limit"):
-        services.inference_submit(user_id=user.user_id, data=image_bytes(200, 200) + b"\0" * 10_000, filename="big.jpg", attributed_artist=FIXTURE_ARTIST)
+        services.inference_submit(user_id=user.user_id, data=image_bytes(240, 240) + b"\0" * 10_000, filename="big.jpg", attributed_artist=FIXTURE_ARTIST)
     assert stored_files(storage_dirs) == []
 
 
 def test_without_a_promoted_model_nothing_is_created(user, storage_dirs):
     with pytest.raises(services.NoModelAvailable, match="No forgery model"):
-        services.inference_submit(user_id=user.user_id, data=image_bytes(200, 200), filename="a.jpg", attributed_artist=FIXTURE_ARTIST)
+        services.inference_submit(user_id=user.user_id, data=image_bytes(240, 240), filename="a.jpg", attributed_artist=FIXTURE_ARTIST)
     assert stored_files(storage_dirs) == []
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 0
 
@@ -147,19 +157,19 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
 def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, promoted_model, monkeypatch, dynamo_operations):
     # CMYK, 16-bit and alpha are converted to 8-bit RGB and analysed.
     sixteen = io.BytesIO()
-    Image.fromarray(np.random.default_rng(1).integers(0, 65535, (120, 160), dtype=np.uint16)).save(sixteen, format="PNG")
+    Image.fromarray(np.random.default_rng(1).integers(0, 65535, (240, 320), dtype=np.uint16)).save(sixteen, format="PNG")
     for data, name in [
-        (image_bytes(160, 120, fmt="JPEG", mode="CMYK"), "cmyk.jpg"),
+        (image_bytes(320, 240, fmt="JPEG", mode="CMYK"), "cmyk.jpg"),
         (sixteen.getvalue(), "deep.png"),
-        (image_bytes(160, 120, fmt="PNG", mode="RGBA"), "alpha.png"),
+        (image_bytes(320, 240, fmt="PNG", mode="RGBA"), "alpha.png"),
     ]:
         record = services.inference_submit(user_id=user.user_id, data=data, filename=name, attributed_artist=FIXTURE_ARTIST).record
         assert record.status == "COMPLETED", (name, record.failure_reason)
 
     # One idempotency key, twice: one record. Another user with the same key: their own record.
-    first = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
-    again = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
-    theirs = services.inference_submit(user_id=other_user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
+    first = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
+    again = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
+    theirs = services.inference_submit(user_id=other_user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
     assert first.created and not again.created and theirs.created
     assert again.record.inference_id == first.record.inference_id != theirs.record.inference_id
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 4
@@ -167,7 +177,7 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     InferenceRecord(inference_id=first.record.inference_id).update(
         actions=[InferenceRecord.ttl.set(datetime.fromtimestamp(1_000_000, tz=timezone.utc))]
     )
-    reborn = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
+    reborn = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
     assert reborn.created and reborn.record.inference_id == first.record.inference_id
     assert inference_get(inference_id=first.record.inference_id).status == "COMPLETED"
 
@@ -178,14 +188,14 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
         raise RuntimeError("backbone exploded")
 
     monkeypatch.setattr(serving, "score_patches", broken)
-    failed = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="b.jpg", attributed_artist=FIXTURE_ARTIST)
+    failed = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="b.jpg", attributed_artist=FIXTURE_ARTIST)
     failed = inference_get(inference_id=failed.record.inference_id)
     assert failed.status == "FAILED"
     assert "failed unexpectedly (RuntimeError)" in failed.failure_reason and "try again" in failed.failure_reason
 
     # A task that never runs (lost by the broker): the sweep fails the record after the timeout.
     monkeypatch.setattr(services, "_enqueue", lambda record: None)
-    stuck = services.inference_submit(user_id=user.user_id, data=image_bytes(160, 120), filename="c.jpg", attributed_artist=FIXTURE_ARTIST).record
+    stuck = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="c.jpg", attributed_artist=FIXTURE_ARTIST).record
     assert inference_get(inference_id=stuck.inference_id).status == "PENDING"
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 1
     assert services.inferences_sweep_stuck() == 0  # not stuck yet

@@ -174,8 +174,8 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     response = user_client.post("/detections/", {
         "nonce": "another-form",
         "attributed_artist": FIXTURE_ARTIST,
-        "files": [SimpleUploadedFile("a.png", image_bytes(200, 200, fmt="PNG")), SimpleUploadedFile("bad.jpg", b"nope"),
-                  SimpleUploadedFile("b.webp", image_bytes(200, 200, fmt="WEBP"))],
+        "files": [SimpleUploadedFile("a.png", image_bytes(240, 240, fmt="PNG")), SimpleUploadedFile("bad.jpg", b"nope"),
+                  SimpleUploadedFile("b.webp", image_bytes(240, 240, fmt="WEBP"))],
     }, follow=True)
     text = response.content.decode()
     assert "2 images submitted" in text and "bad.jpg: The file is not an image" in text

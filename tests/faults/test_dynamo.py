@@ -16,7 +16,7 @@ from tests.faults.conftest import THROTTLED
 from tests.images import image_bytes
 from tests.training.fixtures import FIXTURE_ARTIST
 
-JPEG = image_bytes(160, 120, fmt="JPEG")
+JPEG = image_bytes(320, 240, fmt="JPEG")
 
 
 def _records(user_id: str) -> list[InferenceRecord]:

@@ -15,7 +15,7 @@ from training import compute
 from training.tables import RunRecord
 from tests.training.fixtures import FIXTURE_ARTIST
 
-JPEG = image_bytes(160, 120, fmt="JPEG")
+JPEG = image_bytes(320, 240, fmt="JPEG")
 
 LOOKUP_ERRORS = {
     "auth": modal.exception.AuthError("Token missing. Could not authenticate client."),

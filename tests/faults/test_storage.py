@@ -16,7 +16,7 @@ from tests.images import image_bytes
 from training import pointer
 from tests.training.fixtures import FIXTURE_ARTIST
 
-JPEG = image_bytes(160, 120, fmt="JPEG")
+JPEG = image_bytes(320, 240, fmt="JPEG")
 
 
 def _fail(monkeypatch, storage, method: str, code: int = errno.ENOSPC):
