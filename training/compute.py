@@ -54,14 +54,33 @@ def run_training(*, run_id: str, progress: Callable[[str, float], None] | None =
 
 def patch_scores(*, model_version: str, images: list[Image.Image]) -> dict:
     """{"logits": per-patch forgery logits, "familiarity": {"distance", "threshold", "unfamiliar"}
-    or None} from model `model_version` (Modal Scorer, or in-process)."""
+    or None, "reference_queries": per-patch vectors in the model's reference index space, or None
+    when the model has no index} from model `model_version` (Modal Scorer, or in-process)."""
     if settings.MODAL_ENABLED:
         payload = [_png(image) for image in images]
         answer = _modal_function("Scorer.score").remote(model_version, payload)
         if isinstance(answer, dict):
-            return {"logits": list(answer["logits"]), "familiarity": answer.get("familiarity")}
-        return {"logits": list(answer), "familiarity": None}  # a Scorer deployed before familiarity existed
+            return {"logits": list(answer["logits"]), "familiarity": answer.get("familiarity"),
+                    "reference_queries": answer.get("reference_queries")}
+        return {"logits": list(answer), "familiarity": None, "reference_queries": None}  # a Scorer deployed before familiarity existed
     return local_patch_scores(model_version=model_version, images=images)
+
+
+def reference_neighbours(*, model_version: str, queries: list[list[float]], k: int = 3) -> list[dict] | None:
+    """The nearest authentic and forged training patches of each query (reference_queries rows),
+    from the model's reference index (Modal Scorer, or in-process); None if it has none."""
+    if not queries:
+        return []
+    if settings.MODAL_ENABLED:
+        return _modal_function("Scorer.references").remote(model_version, queries, k)
+    return local_reference_neighbours(model_version=model_version, queries=queries, k=k)
+
+
+def local_reference_neighbours(*, model_version: str, queries: list[list[float]], k: int = 3, model_dir=None) -> list[dict] | None:
+    model = loaded_model(model_version, model_dir)
+    if model.references is None:
+        return None
+    return model.references.search(np.asarray(queries, dtype=np.float32), k=k)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -106,4 +125,6 @@ def local_patch_scores(*, model_version: str, images: list[Image.Image], model_d
     features = backbone_module.embed(images, backbone_name=model.backbone)
     logits = head_module.predict_logits(model.head, features).astype(np.float64).tolist()
     familiarity = model.familiarity.assess(features) if model.familiarity is not None else None
-    return {"logits": logits, "familiarity": familiarity}
+    # A few dozen numbers per patch: the caller picks the cited regions and asks for their neighbours.
+    queries = model.references.project(features).round(5).tolist() if model.references is not None else None
+    return {"logits": logits, "familiarity": familiarity, "reference_queries": queries}

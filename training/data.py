@@ -116,6 +116,8 @@ class LoadedData:
     snapshot: dict
     patch_count: int
     embedded: int  # patches that went through the backbone now (the rest came from the cache)
+    patch_paths: list[str] | None = None  # per patch row: its stored file (processed storage)
+    patch_boxes: np.ndarray | None = None  # per patch row: x, y, w, h in the processed image
 
 
 def training_data_load(
@@ -136,7 +138,7 @@ def training_data_load(
     if not images:
         whose = f" attributed to {artist}" if artist else ""
         raise TrainingDataError(f"Dataset version {dataset_version!r} has no images{whose}.")
-    image_ids, labels, values, sublabels, keys, paths, owners = [], [], [], [], [], {}, []
+    image_ids, labels, values, sublabels, keys, paths, owners, boxes = [], [], [], [], [], {}, [], []
     for position, image in enumerate(images):
         report(f"listing patches ({position + 1}/{len(images)} images)", position / len(images))
         if image.get("label") not in LABEL_VALUES:
@@ -154,6 +156,7 @@ def training_data_load(
             keys.append(key)
             paths[key] = patch.patch_path
             owners.append(index)
+            boxes.append((int(patch.patch_x), int(patch.patch_y), int(patch.patch_width), int(patch.patch_height)))
     cache = cache or EmbeddingCache(embedding_cache_dir(), backbone)
     before = cache.computed
 
@@ -163,4 +166,5 @@ def training_data_load(
     features = cache.get_many(keys, load, progress=lambda done, total: report(f"embedding patches ({done}/{total} new)", done / max(total, 1)))
     labels_array = np.asarray(labels, dtype=int)
     data = cv.TrainingData(image_ids, labels_array, cv.strata_for(labels_array, values), sublabels, features, np.asarray(owners))
-    return LoadedData(data, snapshot, len(keys), cache.computed - before)
+    return LoadedData(data, snapshot, len(keys), cache.computed - before,
+                      patch_paths=[paths[key] for key in keys], patch_boxes=np.asarray(boxes, dtype=np.int32).reshape(-1, 4))

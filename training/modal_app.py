@@ -74,7 +74,7 @@ class Scorer:
 
     @modal.method()
     def score(self, model_version: str, patches_png: list[bytes]) -> dict:
-        """{"logits", "familiarity"} from `model_version` (reloaded from the Volume only when it changes)."""
+        """{"logits", "familiarity", "reference_queries"} from `model_version` (reloaded from the Volume only when it changes)."""
         from training import compute
 
         try:
@@ -82,3 +82,10 @@ class Scorer:
         except FileNotFoundError:
             volume.reload()  # a model promoted after this container started
         return compute.local_patch_scores(model_version=model_version, images=compute.decode_pngs(patches_png))
+
+    @modal.method()
+    def references(self, model_version: str, queries: list[list[float]], k: int = 3) -> list[dict] | None:
+        """The nearest training patches of each query, from `model_version`'s reference index."""
+        from training import compute
+
+        return compute.local_reference_neighbours(model_version=model_version, queries=queries, k=k)

@@ -22,7 +22,7 @@ from pynamodb.exceptions import UpdateError
 from artguard.dynamo import now_ms
 from training import data as training_data
 from training import pointer
-from training.ml import artifact, backbone as backbone_module, cv, familiarity, head, policy as policy_module
+from training.ml import artifact, backbone as backbone_module, cv, familiarity, head, policy as policy_module, reference_index
 from training.tables import ConfigRecord, RunRecord
 
 logger = logging.getLogger(__name__)
@@ -352,7 +352,11 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         t = time.monotonic()
         reference = familiarity.fit(loaded.data.features, loaded.data.patch_image, seed=int(run.outer_split_seed))
         timings["familiarity_seconds"] = time.monotonic() - t
-        path = artifact.save(settings.MODEL_DIR, model_version, final.head, meta, familiarity=reference)
+        report("indexing the training patches for reference passages", 0.97, force=True)
+        t = time.monotonic()
+        references = _reference_index(loaded, seed=int(run.outer_split_seed))
+        timings["reference_index_seconds"] = time.monotonic() - t
+        path = artifact.save(settings.MODEL_DIR, model_version, final.head, meta, familiarity=reference, references=references)
         (path / "evaluation.json").write_text(json.dumps(_plain(detail), indent=1))  # incl. every out-of-fold prediction
 
         final_config = cv.ConfigResult(result.final_index, {**final_hp, "epochs": result.final_epochs, "grid_index": result.final_index}, result.final_epochs, None, False, True)
@@ -402,6 +406,14 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         logger.exception("training run %s failed", run_id)
         run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
+
+
+def _reference_index(loaded: training_data.LoadedData, *, seed: int) -> reference_index.ReferenceIndex:
+    data = loaded.data
+    return reference_index.build(
+        data.features, patch_image=data.patch_image, image_ids=data.image_ids, image_labels=data.labels,
+        image_sublabels=data.sublabels, patch_paths=loaded.patch_paths, patch_boxes=loaded.patch_boxes, seed=seed,
+    )
 
 
 def _thin(points: list, limit: int) -> list:
@@ -544,6 +556,19 @@ def _artist_serving_set(slug: str, serving: dict | None, event: dict) -> None:
 
     artist_serving_set(slug=slug, serving=serving, event=event)
     catalogue_changed()
+
+
+def run_reference_thumbnails_set(*, run_id: str, allowed: bool, changed_by: str) -> RunRecord:
+    """Staff decide whether users may see thumbnails of this run's training patches beside their
+    results (training images may be confidential; labels and similarities are always shown).
+    Applies at once to every result of the model, past and future: results store no thumbnails."""
+    try:
+        run = RunRecord.get(run_id)
+    except RunRecord.DoesNotExist:
+        raise TrainingError(f"There is no run {run_id}.") from None
+    logger.info("run %s: reference thumbnails %s by %s", run_id, "shown" if allowed else "hidden", changed_by)
+    run.update(actions=[RunRecord.reference_thumbnails.set(bool(allowed)), RunRecord.updated_at.set(now_ms())])
+    return run
 
 
 def model_dir_for(model_version: str) -> Path:

@@ -4,6 +4,8 @@
     artist = served_artist_for("Gogh, Vincent van")  # ArtistError (empty/unknown/ambiguous) lists those served
     info = model_info(artist.serving["model_version"])
     scores = score_patches(patches, model_version=...)   # raises NoPromotedModel
+    refs = reference_neighbours(model_version=scores.model_version, queries=[scores.reference_queries[i] ...])
+    reference_thumbnails_allowed(run_id=scores.run_id)   # may users see the training patches?
 
 One model per artist (docs/artists.md). training.pointer keeps the catalogue (one cached query)
 and each version's served info (one small object in shared storage, cached). The model runs
@@ -41,6 +43,10 @@ class PatchScores:
     # How to read the score: {"calibrated": bool, "calibration_note": str, "operating_point":
     # {"n", "forged", "share", "low", "high", "text"} | None, "statements": [str], "targets": {...}}
     basis: dict | None = None
+    run_id: str | None = None  # the run that trained the model (its reference-thumbnail setting)
+    # Per patch, its vector in the model's reference index (training.ml.reference_index), input
+    # order; None for a model trained before the index existed.
+    reference_queries: list | None = None
 
 
 def served_artists(*, fresh: bool = False) -> list:
@@ -109,4 +115,27 @@ def score_patches(images: list[Image.Image], *, model_version: str) -> PatchScor
         is_demo=bool(info.get("is_demo")),
         familiarity=familiarity,
         basis=basis,
+        run_id=info.get("run_id"),
+        reference_queries=scores.get("reference_queries"),
     )
+
+
+def reference_neighbours(*, model_version: str, queries: list, k: int = 3) -> list[dict] | None:
+    """For each query vector (rows of PatchScores.reference_queries): {"authentic": [...],
+    "forged": [...]}, the k most similar training patches of each label (training.ml.
+    reference_index), or None when the model has no reference index."""
+    return compute.reference_neighbours(model_version=model_version, queries=list(queries), k=k)
+
+
+def reference_thumbnails_allowed(*, run_id: str | None) -> bool:
+    """Whether users may see thumbnails of this run's training patches. Staff set it per run
+    (training.services.run_reference_thumbnails_set); unset, only demo runs (synthetic images,
+    nothing confidential) show them. One GetItem."""
+    from training.selectors import run_get
+
+    run = run_get(run_id=run_id) if run_id else None
+    if run is None:
+        return False
+    if run.reference_thumbnails is None:
+        return bool(run.is_demo)
+    return bool(run.reference_thumbnails)

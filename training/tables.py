@@ -38,6 +38,9 @@ class RunRecord(Model):
     Added by per-artist training (docs/artists.md): artist (the slug of the artist the run is
     for), artist_name (its canonical name when the run was made), proxy_negatives (authentic
     works of other artists in the version joined as forged, sublabel "proxy").
+    Added by reference passages (docs/training.md): reference_thumbnails (whether users may see
+    thumbnails of this model's training patches as reference passages; null = the default,
+    shown for demo runs only).
     """
 
     Meta = table_meta("run-records")
@@ -82,6 +85,7 @@ class RunRecord(Model):
     artist = UnicodeAttribute(null=True)
     artist_name = UnicodeAttribute(null=True)
     proxy_negatives = BooleanAttribute(null=True)
+    reference_thumbnails = BooleanAttribute(null=True)
 
     status_index = StatusIndex()
     dataset_version_index = DatasetVersionIndex()

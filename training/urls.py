@@ -11,6 +11,7 @@ urlpatterns = [
     path("runs/<str:run_id>/", views.run_view, name="run"),
     path("runs/<str:run_id>/plots/<str:kind>.png", views.run_plot_view, name="run_plot"),
     path("runs/<str:run_id>/promote/", views.run_promote_view, name="run_promote"),
+    path("runs/<str:run_id>/reference-thumbnails/", views.run_reference_thumbnails_view, name="run_reference_thumbnails"),
     path("artists/", artist_views.artists_view, name="artists"),
     path("artists/<str:slug>/", artist_views.artist_view, name="artist"),
     path("artists/<str:slug>/update/", artist_views.artist_update_view, name="artist_update"),

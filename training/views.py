@@ -134,7 +134,14 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
         "grid": (run.hyperparameter_grid.as_dict() if run.hyperparameter_grid else {}).get("configs", []),
         "is_serving": bool(serving and serving.get("run_id") == run.run_id),
         "serving": serving,
+        "reference_thumbnails": _reference_thumbnails_review(run),
     }
+
+
+def _reference_thumbnails_review(run) -> dict:
+    from training.serving import reference_thumbnails_allowed
+
+    return {"shown": reference_thumbnails_allowed(run_id=run.run_id), "is_default": run.reference_thumbnails is None}
 
 
 @staff_member_required
@@ -181,6 +188,20 @@ def run_promote_view(request, run_id):
     else:
         messages.success(request, f"Model {info['model_version']} now serves {info['artist_name']}.")
     return redirect("training:run", run_id=run_id)
+
+
+@staff_member_required
+@require_POST
+def run_reference_thumbnails_view(request, run_id):
+    run = _run_or_404(run_id)
+    choice = request.POST.get("reference_thumbnails")
+    if choice not in {"show", "hide"}:
+        messages.error(request, "Choose whether to show or hide the reference thumbnails.")
+        return redirect("training:run", run_id=run.run_id)
+    services.run_reference_thumbnails_set(run_id=run.run_id, allowed=choice == "show", changed_by=request.user.email)
+    messages.success(request, "Users now see thumbnails of this model's reference passages." if choice == "show"
+                     else "Users now see this model's reference passages by label and similarity only, without thumbnails.")
+    return redirect("training:run", run_id=run.run_id)
 
 
 @staff_member_required

@@ -5,6 +5,9 @@
               run id, metrics, embedding dimension, created_at, familiarity calibration
   familiarity.npz  the training patches' reference (training.ml.familiarity); absent for
               models trained on too few images, or before it existed
+  references.npz   the reference index (training.ml.reference_index): the training patches
+              reduced for nearest-neighbour search, with their image, label and position;
+              absent for models trained before it existed
 
 The backbone is not copied: it is named in model.json and rebuilt from its installed weights.
 """
@@ -22,7 +25,9 @@ import torch
 
 import numpy as np
 
-from training.ml import familiarity as familiarity_module, head as head_module
+from training.ml import familiarity as familiarity_module, head as head_module, reference_index as reference_module
+
+REFERENCES_FILE = "references.npz"
 
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 AGGREGATION = "mean of patch logits, then sigmoid"
@@ -38,6 +43,7 @@ class LoadedModel:
     head: head_module.Head
     meta: dict
     familiarity: familiarity_module.Reference | None = None
+    references: reference_module.ReferenceIndex | None = None  # None: trained before the index existed
 
     @property
     def backbone(self) -> str:
@@ -57,6 +63,7 @@ def model_path(model_dir: Path | str, model_version: str) -> Path:
 def save(
     model_dir: Path | str, model_version: str, trained_head: head_module.Head, meta: dict,
     familiarity: familiarity_module.Reference | None = None,
+    references: reference_module.ReferenceIndex | None = None,
 ) -> Path:
     """Write the model atomically (a folder renamed into place)."""
     target = model_path(model_dir, model_version)
@@ -66,9 +73,12 @@ def save(
         torch.save(trained_head.state_dict(), staging / "head.pt")
         if familiarity is not None:
             np.savez(staging / "familiarity.npz", **familiarity.arrays())
+        if references is not None:
+            references.save(staging / REFERENCES_FILE)
         full_meta = {
             **meta, "model_version": model_version, "aggregation": AGGREGATION, "format": 1,
             "familiarity": None if familiarity is None else {"threshold": familiarity.threshold, **familiarity.calibration},
+            "reference_index": None if references is None else {"patches": references.size, "components": references.dim, **references.counts()},
         }
         (staging / "model.json").write_text(json.dumps(full_meta, indent=2, sort_keys=True, default=float))
         if target.exists():
@@ -99,4 +109,6 @@ def load(model_dir: Path | str, model_version: str) -> LoadedModel:
     if reference_path.exists():
         with np.load(reference_path) as arrays:
             reference = familiarity_module.Reference.from_arrays(arrays, (meta.get("familiarity") or {}))
-    return LoadedModel(model_version, trained, meta, reference)
+    references_path = model_path(model_dir, model_version) / REFERENCES_FILE
+    references = reference_module.ReferenceIndex.load(references_path).warm() if references_path.exists() else None
+    return LoadedModel(model_version, trained, meta, reference, references)
