@@ -14,7 +14,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from detection import findings, selectors, services
+from detection import findings, references as references_module, selectors, services
+from detection.explain import section_list
 from detection.reading import reading_for
 from detection.tables import InferenceRecord
 
@@ -118,9 +119,38 @@ def detection_detail(record: InferenceRecord, request) -> dict:
             "original_url": image_url("original_url", record.image_path),
             "heatmap_url": image_url("heatmap_url", record.heatmap_path),
             "report_url": image_url("report_url", completed),
+            "explanation_sections": section_list(record.explanation_sections),
+            "references": _references(record, request) if completed else None,
         }
     )
     return data
+
+
+def _references(record: InferenceRecord, request) -> dict:
+    shown = references_module.references_for(record)
+
+    def thumbnail(name: str, *args) -> str:
+        return request.build_absolute_uri(reverse(name, args=[record.inference_id, *args]))
+
+    return {
+        "status": shown.status or "none",
+        "note": shown.note,
+        "thumbnails_allowed": shown.thumbnails_allowed,
+        "regions": [
+            {
+                "region": region.label,
+                "p": region.p,
+                "region_thumbnail_url": thumbnail("detection:region_thumbnail", region.label) if region.box else None,
+                "summary": region.sentence,
+                **{side: [
+                    {"label": ref.label, "sublabel": ref.sublabel, "similarity": ref.similarity, "training_image_deleted": ref.deleted,
+                     "thumbnail_url": thumbnail("detection:reference_thumbnail", region.label, side, ref.number) if ref.thumbnail else None}
+                    for ref in refs
+                ] for side, _, refs in region.sides},
+            }
+            for region in shown.regions
+        ],
+    }
 
 
 class PatchScoreSerializer(serializers.Serializer):
@@ -333,6 +363,36 @@ class RegionSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class ExplanationSectionSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["verdict", "evidence", "confidence", "cannot_show"])
+    title = serializers.CharField()
+    text = serializers.CharField()
+
+
+class ReferencePassageSerializer(serializers.Serializer):
+    label = serializers.ChoiceField(choices=["authentic", "forged"])
+    sublabel = serializers.CharField(allow_null=True, help_text="the forgery type, when the training data gives one")
+    similarity = serializers.FloatField(help_text="cosine similarity to the region in the model's reduced embedding space (1 = identical)")
+    training_image_deleted = serializers.BooleanField(help_text="the training image was deleted since: no thumbnail, the label stands in")
+    thumbnail_url = serializers.URLField(allow_null=True, help_text="a small JPEG of the training patch; null when staff keep the model's training images confidential or the image was deleted")
+
+
+class RegionReferencesSerializer(serializers.Serializer):
+    region = serializers.CharField(help_text="S1-S3 most suspicious, L1-L3 least suspicious")
+    p = serializers.FloatField(allow_null=True)
+    region_thumbnail_url = serializers.URLField(allow_null=True, help_text="the region cropped from your photograph")
+    summary = serializers.CharField(allow_blank=True)
+    forged = ReferencePassageSerializer(many=True, help_text="the closest patches of known forgeries, most similar first")
+    authentic = ReferencePassageSerializer(many=True, help_text="the closest patches of authentic works, most similar first")
+
+
+class ReferencesSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["found", "no_index", "unavailable", "none"], help_text="no_index: the model was trained before reference indexes; none: the detection predates them")
+    note = serializers.CharField(allow_blank=True)
+    thumbnails_allowed = serializers.BooleanField()
+    regions = RegionReferencesSerializer(many=True)
+
+
 class DetectionDetailApi(APIView):
     """One detection: its status while it runs, then score, verdict, explanation, heatmap and patch scores.
     Every *_url answers the same `Authorization: Token` (or the browser session)."""
@@ -373,6 +433,8 @@ class DetectionDetailApi(APIView):
         original_url = serializers.URLField(allow_null=True)
         heatmap_url = serializers.URLField(allow_null=True)
         report_url = serializers.URLField(allow_null=True)
+        explanation_sections = ExplanationSectionSerializer(many=True, help_text="The explanation in sections; [] for detections made before sections existed.")
+        references = ReferencesSerializer(allow_null=True, help_text="Each cited region's closest training passages; null until COMPLETED.")
 
     @extend_schema(operation_id="detections_retrieve", responses={200: OutputSerializer, 404: OpenApiResponse(description="not found")})
     def get(self, request, inference_id: str):

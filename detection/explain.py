@@ -4,8 +4,15 @@ any error or timeout, a local explanation is built from the same evidence.
 Evidence is what the model saw and said: the photograph (display JPEG), the score and verdict,
 how to read them (detection.reading: the operating point, what the model cannot decide, whether
 the score is calibrated), the attributed artist and title, and the three most and three least
-suspicious patches with their location, scale, probability and a small crop. Nothing else is
+suspicious patches with their location, scale, probability and a small crop, and for each of
+those regions its closest reference passages in the model's training set (label, sublabel and
+similarity; never the training images themselves, which may be confidential). Nothing else is
 claimed.
+
+Both writers answer in the same four sections (SECTIONS): the verdict in one sentence, the
+evidence (regions and their references), what lowers confidence, and what a photograph cannot
+show. Claude returns them through a forced tool call whose input schema is EXPLANATION_TOOL's,
+so its answer is structured, not parsed out of prose.
 """
 from __future__ import annotations
 
@@ -29,11 +36,40 @@ LIMITS_STATEMENT = (
     "an expert examination, not a verdict on its own."
 )
 
+SECTIONS = (
+    ("verdict", "The verdict"),
+    ("evidence", "The evidence"),
+    ("confidence", "What lowers confidence"),
+    ("cannot_show", "What a photograph cannot show"),
+)
+MAX_SECTION_CHARS = 2000
+TOOL_NAME = "write_explanation"
+EXPLANATION_TOOL = {
+    "name": TOOL_NAME,
+    "description": "Record the explanation of the verdict, in its four sections.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "verdict": {"type": "string", "description": "The verdict and score in one sentence."},
+            "evidence": {"type": "string", "description": "The cited regions (S1-S3, L1-L3) and their closest reference passages, what is visible in them, and what an expert might check next."},
+            "confidence": {"type": "string", "description": "What lowers confidence: photograph quality (glare, blur, framing, resolution), an unfamiliar photograph, how to read the score, the model's limits."},
+            "cannot_show": {"type": "string", "description": "What a photograph cannot show (pigments, canvas or support, ground layers, age, provenance)."},
+        },
+        "required": [key for key, _ in SECTIONS],
+        "additionalProperties": False,
+    },
+}
+
 SYSTEM_PROMPT = f"""You help collectors, dealers and conservators read the output of ArtGuard, a model that scores photographs of artworks for signs of forgery.
 
-You receive: the photograph; the model's forgery score (0-100) and verdict; how to read them (the verdict's cut-offs, the operating point, what the model cannot decide, whether the score is calibrated); the artist the work is attributed to and its title, when given; and, as evidence, the three most and three least suspicious image patches with their location, scale and forgery probability, each with a small crop.
+You receive: the photograph; the model's forgery score (0-100) and verdict; how to read them (the verdict's cut-offs, the operating point, what the model cannot decide, whether the score is calibrated); the artist the work is attributed to and its title, when given; and, as evidence, the three most and three least suspicious image patches with their location, scale and forgery probability, each with a small crop and, when the model has a reference index, the most similar passages of its training works: authentic ones and known forgeries, with their sublabel and cosine similarity.
 
-Write a short explanation (120-220 words, plain prose, no headings) of why the model may have reached its verdict:
+Explain why the model may have reached its verdict (150-250 words in all) by calling the {TOOL_NAME} tool once, with four sections of plain prose:
+- verdict: the score and verdict in one sentence.
+- evidence: the regions and their reference passages, e.g. "S1's brushwork is closer to two known forgeries than to any authentic passage". Use only the similarities given; a reference passage resembles the region, it does not prove who painted it.
+- confidence: what lowers confidence (photograph quality, an unfamiliar photograph, how to read the score, the model's limits).
+- cannot_show: what a photograph cannot show.
+Rules:
 - Cite the patches by their labels (S1-S3, L1-L3) and locations, and describe only what is visible in the crops and the photograph (brushwork, stroke direction, edges, texture, detail, tonal transitions, photographic effects such as glare, blur or compression).
 - Hedge: the score is a statistical signal from a model, not proof. Say what an expert might check next.
 - Never claim anything a photograph cannot show: nothing about pigments or paint chemistry, canvas, support or ground, age, materials, or provenance. Do not say whether the attributed artist did or did not paint it.
@@ -55,6 +91,9 @@ class PatchEvidence:
     p: float
     location: str
     crop_jpeg: bytes = field(repr=False, default=b"")
+    # {"authentic": [ref], "forged": [ref]}, ref = {"label", "sublabel", "similarity", ...}, most
+    # similar first (training.ml.reference_index); None when the model has no reference index.
+    references: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +113,7 @@ class Evidence:
     thresholds: dict | None = None
     familiarity: dict | None = None  # {"distance", "threshold", "unfamiliar"}
     basis: dict | None = None  # training.serving's PatchScores.basis
+    references_note: str = ""  # why no region has reference passages; "" when they have
 
     @property
     def unfamiliar(self) -> bool:
@@ -94,9 +134,20 @@ UNFAMILIAR_STATEMENT = (
 
 @dataclass(frozen=True)
 class Explanation:
-    text: str
+    text: str  # the sections joined under their titles (the seed's `explanation` attribute)
     source: str  # SOURCE_CLAUDE or SOURCE_LOCAL
     error: str = ""  # why Claude was not used, for logs and tests; never shown as the explanation
+    sections: dict = field(default_factory=dict)  # {key: text} for each key of SECTIONS
+
+
+def sections_text(sections: dict) -> str:
+    return "\n\n".join(f"{title}\n{sections[key]}" for key, title in SECTIONS if sections.get(key))
+
+
+def section_list(sections) -> list[dict]:
+    """[{"key", "title", "text"}] in reading order, from a stored map or a dict ([] when none)."""
+    sections = sections.as_dict() if hasattr(sections, "as_dict") else (sections or {})
+    return [{"key": key, "title": title, "text": sections[key]} for key, title in SECTIONS if sections.get(key)]
 
 
 def location_name(*, x: float, y: float, w: float, h: float, width: int, height: int) -> str:
@@ -129,56 +180,90 @@ def _how_to_read(reading: Reading) -> list[str]:
     return [line for line in (reading.operating_point, *reading.cannot, reading.calibration_note) if line]
 
 
-def local_explanation(evidence: Evidence) -> str:
-    """A hedged, templated explanation citing the same patches Claude would see."""
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{NUMBER_WORDS.get(n, n)} {singular if n == 1 else plural}"
+
+
+def reference_sentence(label: str, references: dict | None) -> str:
+    """How region `label` compares with its reference passages, from their similarities alone:
+    "S1 is closer to two known forgeries (copy) than to any authentic passage ...". "" without any."""
+    authentic = list((references or {}).get("authentic") or [])
+    forged = list((references or {}).get("forged") or [])
+    if not authentic and not forged:
+        return ""
+    best_authentic = authentic[0]["similarity"] if authentic else -1.0
+    best_forged = forged[0]["similarity"] if forged else -1.0
+    if best_forged > best_authentic:
+        closer = [ref for ref in forged if ref["similarity"] > best_authentic]
+        kinds = sorted({ref["sublabel"] for ref in closer if ref.get("sublabel")})
+        than = f"than to any authentic passage (similarity {best_forged:.2f}, against at best {best_authentic:.2f})" if authentic else "(the training set has no authentic passages)"
+        kinds_words = f" ({', '.join(kinds)})" if kinds else ""
+        return f"{label} is closer to {_count(len(closer), 'known forgery', 'known forgeries')}{kinds_words} {than}."
+    closer = [ref for ref in authentic if ref["similarity"] >= best_forged]
+    than = f"than to any known forgery (similarity {best_authentic:.2f}, against at best {best_forged:.2f})" if forged else "(the training set has no forged passages)"
+    return f"{label} is closer to {_count(len(closer), 'authentic passage', 'authentic passages')} of the training works {than}."
+
+
+def local_sections(evidence: Evidence) -> dict:
+    """The four sections, templated from the same evidence Claude sees."""
     reading = evidence.reading
     if evidence.unfamiliar:
-        parts = [
-            f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
-            f"but the verdict is inconclusive. {UNFAMILIAR_STATEMENT}"
-        ]
+        verdict = (f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
+                   "but the verdict is inconclusive because the photograph is unlike the images it was trained on.")
     else:
-        parts = [
-            f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
-            f"which it reads as {_verdict_words(evidence.verdict)}."
-        ]
-        if reading.thresholds:
-            parts.append(reading.thresholds)
-    parts += _how_to_read(reading)
+        verdict = (f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
+                   f"which it reads as {_verdict_words(evidence.verdict)}.")
+
+    found = []
     if evidence.most_suspicious:
-        listed = "; ".join(_describe_patch(p) for p in evidence.most_suspicious)
-        parts.append(f"The patches it found most suspicious are {listed}.")
+        found.append(f"The patches it found most suspicious are {'; '.join(_describe_patch(p) for p in evidence.most_suspicious)}.")
     if evidence.least_suspicious:
-        listed = "; ".join(_describe_patch(p) for p in evidence.least_suspicious)
-        parts.append(f"The least suspicious patches are {listed}.")
+        found.append(f"The least suspicious patches are {'; '.join(_describe_patch(p) for p in evidence.least_suspicious)}.")
+    compared = [reference_sentence(p.label, p.references) for p in (*evidence.most_suspicious, *evidence.least_suspicious)]
+    compared = [line for line in compared if line]
+    if compared:
+        found += compared
+        found.append("Similarity measures how alike two passages look to the model (1 is identical); a close reference is a "
+                     "comparison for an expert to make, not proof of who painted either.")
+    elif evidence.references_note:
+        found.append(evidence.references_note)
     if evidence.most_suspicious and evidence.least_suspicious:
         spread = evidence.most_suspicious[0].p - evidence.least_suspicious[0].p
         if spread >= 0.3:
-            parts.append(
+            found.append(
                 "Suspicion is concentrated in a few regions rather than spread evenly. That can point to "
                 "local differences in handling, such as retouching or a different hand, but also to "
                 "photographic effects such as glare, blur or reflections, so those regions deserve a close "
                 "look in person."
             )
         else:
-            parts.append(
-                "Patch scores are fairly even across the image, so the result reflects the picture as a "
-                "whole rather than one region."
-            )
+            found.append("Patch scores are fairly even across the image, so the result reflects the picture as a whole rather than one region.")
+
+    lowers = []
+    if evidence.unfamiliar:
+        lowers.append(UNFAMILIAR_STATEMENT)
+    elif reading.thresholds:
+        lowers.append(reading.thresholds)
+    lowers += _how_to_read(reading)
+    lowers.append("Glare, blur, reflections, framing or a low resolution in the photograph change what the patches show and can move the score.")
     if evidence.attributed_artist:
-        parts.append(
+        lowers.append(
             f"The work is attributed to {evidence.attributed_artist}, and it was scored by the model trained for "
             f"{evidence.attributed_artist}: on that artist's authentic works and on known imitations, forgeries and "
             "copies of them. The score says how the photographed brushwork compares with those examples; it "
             "cannot prove who made the work."
         )
     if evidence.is_demo:
-        parts.append(
-            "This score comes from a demo model trained on synthetic images, so it is not meaningful "
-            "for real artworks."
-        )
-    parts.append(LIMITS_STATEMENT)
-    return " ".join(parts)
+        lowers.append("This score comes from a demo model trained on synthetic images, so it is not meaningful for real artworks.")
+    return {"verdict": verdict, "evidence": " ".join(found), "confidence": " ".join(lowers), "cannot_show": LIMITS_STATEMENT}
+
+
+def local_explanation(evidence: Evidence) -> str:
+    """The local sections as one text, under their titles."""
+    return sections_text(local_sections(evidence))
 
 
 def http_client():
@@ -194,11 +279,22 @@ def _image_block(jpeg: bytes) -> dict:
     return {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": _b64(jpeg)}}
 
 
+def _reference_words(ref: dict) -> str:
+    kind = "authentic"
+    if ref["label"] == "forged":
+        kind = f"known forgery ({ref['sublabel']})" if ref.get("sublabel") else "known forgery"
+    return f"{kind} {ref['similarity']:.2f}"
+
+
 def _patch_line(patch: PatchEvidence) -> str:
-    return (
+    line = (
         f"{patch.label}: {patch.location}, x={patch.x}, y={patch.y}, {patch.w}x{patch.h} px, "
         f"scale {patch.scale:g}, forgery probability {patch.p:.2f}"
     )
+    if patch.references:
+        sides = [", ".join(_reference_words(ref) for ref in patch.references.get(side) or []) for side in ("forged", "authentic")]
+        line += f"; closest reference passages (cosine similarity): {'; '.join(side for side in sides if side) or 'none'}"
+    return line
 
 
 def build_messages(evidence: Evidence) -> list[dict]:
@@ -227,6 +323,8 @@ def build_messages(evidence: Evidence) -> list[dict]:
                 verdict="UNLIKE the training images; the verdict is inconclusive for that reason" if evidence.unfamiliar else "like the training images",
             )
         )
+    if evidence.references_note:
+        lines.append(f"Reference passages: {evidence.references_note}")
     lines.append("Most suspicious patches:")
     lines += [_patch_line(p) for p in evidence.most_suspicious]
     lines.append("Least suspicious patches:")
@@ -240,12 +338,12 @@ def build_messages(evidence: Evidence) -> list[dict]:
         if patch.crop_jpeg:
             content.append({"type": "text", "text": f"Crop of {patch.label}:"})
             content.append(_image_block(patch.crop_jpeg))
-    content.append({"type": "text", "text": "Explain the verdict from this evidence."})
+    content.append({"type": "text", "text": f"Explain the verdict from this evidence by calling {TOOL_NAME}."})
     return [{"role": "user", "content": content}]
 
 
-def claude_explanation(evidence: Evidence) -> str:
-    """Ask Claude; raises on any failure (the caller falls back)."""
+def claude_explanation(evidence: Evidence) -> dict:
+    """Ask Claude for the four sections; raises on any failure (the caller falls back)."""
     import anthropic
 
     client = anthropic.Anthropic(
@@ -259,19 +357,34 @@ def claude_explanation(evidence: Evidence) -> str:
         max_tokens=settings.ANTHROPIC_MAX_TOKENS,
         system=SYSTEM_PROMPT,
         messages=build_messages(evidence),
+        tools=[EXPLANATION_TOOL],
+        tool_choice={"type": "tool", "name": TOOL_NAME},
     )
-    text = "\n\n".join(block.text.strip() for block in message.content if getattr(block, "type", "") == "text").strip()
-    if not text:
-        raise ValueError(f"Claude returned no text (stop_reason={getattr(message, 'stop_reason', None)})")
-    return text[:MAX_EXPLANATION_CHARS]
+    calls = [block for block in message.content if getattr(block, "type", "") == "tool_use" and getattr(block, "name", "") == TOOL_NAME]
+    if not calls:
+        raise ValueError(f"Claude did not call {TOOL_NAME} (stop_reason={getattr(message, 'stop_reason', None)})")
+    answer = calls[0].input if isinstance(calls[0].input, dict) else {}
+    sections = {}
+    for key, _ in SECTIONS:
+        value = answer.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"Claude's {TOOL_NAME} call has no {key!r} section")
+        sections[key] = value.strip()[:MAX_SECTION_CHARS]
+    return sections
 
 
 def explain(evidence: Evidence) -> Explanation:
     """Claude's explanation when a key is set and the call succeeds; otherwise the local one."""
     if not settings.ANTHROPIC_API_KEY:
-        return Explanation(text=local_explanation(evidence), source=SOURCE_LOCAL, error="no ANTHROPIC_API_KEY")
+        return _local(evidence, "no ANTHROPIC_API_KEY")
     try:
-        return Explanation(text=claude_explanation(evidence), source=SOURCE_CLAUDE)
+        sections = claude_explanation(evidence)
     except Exception as error:  # any SDK, network, timeout or content failure: the result still completes
         logger.warning("Claude explanation failed, using the local one: %s: %s", type(error).__name__, error)
-        return Explanation(text=local_explanation(evidence), source=SOURCE_LOCAL, error=f"{type(error).__name__}: {error}")
+        return _local(evidence, f"{type(error).__name__}: {error}")
+    return Explanation(text=sections_text(sections)[:MAX_EXPLANATION_CHARS], source=SOURCE_CLAUDE, sections=sections)
+
+
+def _local(evidence: Evidence, error: str) -> Explanation:
+    sections = local_sections(evidence)
+    return Explanation(text=sections_text(sections), source=SOURCE_LOCAL, error=error, sections=sections)

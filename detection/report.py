@@ -15,6 +15,7 @@ from fpdf import FPDF
 from detection import findings
 from detection.explain import LIMITS_STATEMENT
 from detection.reading import reading_for
+from detection.report_evidence import explanation_block, references_block
 
 VERDICT_LABELS = {
     "LIKELY_AUTHENTIC": "Likely authentic",
@@ -151,9 +152,9 @@ def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
     pdf.set_text_color(20, 20, 20)
 
     pdf.ln(3)
-    _heading(pdf, "Explanation", size=12, height=7)
-    pdf.set_font(pdf.family, "", 10)
-    pdf.multi_cell(0, 5, pdf.text_safe(record.explanation or ""), new_x="LMARGIN", new_y="NEXT")
+    explanation_block(pdf, record)
+    pdf.ln(2)
+    references_block(pdf, record)
 
     pdf.ln(3)
     _heading(pdf, "Limits of this analysis", size=12, height=7)

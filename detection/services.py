@@ -33,7 +33,7 @@ from datasets.imaging import (
     extract_patches,
     preprocess,
 )
-from detection import explain as explain_module
+from detection import explain as explain_module, references as references_module
 from detection.erasure import user_prefix
 from detection.heatmap import encode_heatmap_png, render_heatmap
 from detection.selectors import (
@@ -329,7 +329,30 @@ class _Steps:
         self.items.append({"name": name, "seconds": round(time.perf_counter() - started, 3)})
 
 
-def _patch_evidence(image, patch: dict, label: str) -> explain_module.PatchEvidence:
+def _region_references(serving, scores, patch_scores: list[dict], labelled: list[tuple[dict, str]]) -> dict:
+    """What the record keeps about the cited regions' reference passages (detection.references):
+    {"status", "run_id", "regions": {label: {"authentic": [...], "forged": [...]}}}. A failed
+    lookup costs the result its references, never the result itself."""
+    stored = {"status": references_module.NO_INDEX, "run_id": scores.run_id, "regions": {}}
+    queries = scores.reference_queries
+    if not queries:
+        return stored
+    rows = {id(patch): index for index, patch in enumerate(patch_scores)}
+    try:
+        found = serving.reference_neighbours(model_version=scores.model_version, queries=[queries[rows[id(patch)]] for patch, _ in labelled])
+    except Exception:
+        logger.exception("looking up reference passages failed")
+        return {**stored, "status": references_module.UNAVAILABLE}
+    if found is None:
+        return stored
+    regions = {
+        label: {**neighbours, "p": patch["p"], "box": [patch["x"], patch["y"], patch["w"], patch["h"]]}
+        for (patch, label), neighbours in zip(labelled, found)
+    }
+    return {**stored, "status": references_module.FOUND, "regions": regions}
+
+
+def _patch_evidence(image, patch: dict, label: str, references: dict | None = None) -> explain_module.PatchEvidence:
     crop = image.crop((patch["x"], patch["y"], patch["x"] + patch["w"], patch["y"] + patch["h"]))
     crop.thumbnail((CROP_SIDE, CROP_SIDE))
     return explain_module.PatchEvidence(
@@ -344,6 +367,7 @@ def _patch_evidence(image, patch: dict, label: str) -> explain_module.PatchEvide
             x=patch["x"], y=patch["y"], w=patch["w"], h=patch["h"], width=image.width, height=image.height
         ),
         crop_jpeg=encode_jpeg(crop, quality=80),
+        references=references,
     )
 
 
@@ -423,6 +447,9 @@ def _process(record: InferenceRecord, serving) -> None:
     ]
     most, least = evidence_patches(patch_scores)
     labelled = [(patch, f"S{n}") for n, patch in enumerate(most, 1)] + [(patch, f"L{n}") for n, patch in enumerate(least, 1)]
+    with steps.step("references"):
+        region_references = _region_references(serving, scores, patch_scores, labelled)
+    regions = region_references["regions"]
     with steps.step("heatmap"):
         display, display_jpeg, display_path, thumb_path = display_write.result()
         heatmap = render_heatmap(display, patch_scores, labelled=labelled, source_size=image.size)
@@ -440,8 +467,8 @@ def _process(record: InferenceRecord, serving) -> None:
             image_jpeg=display_jpeg,
             image_width=image.width,
             image_height=image.height,
-            most_suspicious=[_patch_evidence(image, p, f"S{i + 1}") for i, p in enumerate(most)],
-            least_suspicious=[_patch_evidence(image, p, f"L{i + 1}") for i, p in enumerate(least)],
+            most_suspicious=[_patch_evidence(image, p, f"S{i + 1}", regions.get(f"S{i + 1}")) for i, p in enumerate(most)],
+            least_suspicious=[_patch_evidence(image, p, f"L{i + 1}", regions.get(f"L{i + 1}")) for i, p in enumerate(least)],
             attributed_artist=record.attributed_artist or "",
             title=record.title or "",
             model_version=scores.model_version,
@@ -449,6 +476,7 @@ def _process(record: InferenceRecord, serving) -> None:
             thresholds=dict(scores.thresholds or {}),
             familiarity=dict(scores.familiarity) if scores.familiarity else None,
             basis=dict(scores.basis) if scores.basis else None,
+            references_note=references_module.status_note(region_references["status"]),
         )
         explanation = explain_module.explain(evidence)
     try:
@@ -460,6 +488,8 @@ def _process(record: InferenceRecord, serving) -> None:
                 InferenceRecord.verdict.set(scores.verdict),
                 InferenceRecord.explanation.set(explanation.text),
                 InferenceRecord.explanation_source.set(explanation.source),
+                InferenceRecord.explanation_sections.set(explanation.sections),
+                InferenceRecord.references.set(region_references),
                 InferenceRecord.model_version.set(scores.model_version),
                 InferenceRecord.model_is_demo.set(bool(scores.is_demo)),
                 InferenceRecord.thresholds.set({k: None if v is None else float(v) for k, v in (scores.thresholds or {}).items()}),
@@ -520,7 +550,10 @@ def report_pdf(*, record: InferenceRecord) -> bytes:
     prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
     path = f"{prefix}/report.pdf"
     storage = processed_storage()
-    if storage.exists(path):
+    # A report that shows training patches is never kept: hiding them, or deleting their
+    # training images, must reach the next download too.
+    keep = not references_module.references_for(record, check_files=False).thumbnails_allowed
+    if keep and storage.exists(path):
         with storage.open(path, "rb") as handle:
             return handle.read()
     with storage.open(record.display_path, "rb") as handle:
@@ -528,6 +561,9 @@ def report_pdf(*, record: InferenceRecord) -> bytes:
     with storage.open(record.heatmap_path, "rb") as handle:
         heatmap = handle.read()
     pdf = render_report(record=record, display_jpeg=display, heatmap_png=heatmap)
-    _put(storage, path, pdf)
+    if keep:
+        _put(storage, path, pdf)
+    elif storage.exists(path):
+        storage.delete(path)  # kept while thumbnails were hidden; now stale
     return pdf
 

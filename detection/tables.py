@@ -37,6 +37,11 @@ class InferenceRecord(Model):
     named; attributed_artist then holds its canonical name). model_version is pinned when the
     record is submitted, so the record is scored by that model even if the artist's model
     changes while it waits.
+    Reference passages (docs/detection.md): explanation_sections ({verdict, evidence,
+    confidence, cannot_show}: the explanation in sections, detection.explain.SECTIONS;
+    `explanation` holds the same text joined), references (the cited regions' closest training
+    patches, detection.references: {status, run_id, regions: {S1: {p, box, authentic: [...],
+    forged: [...]}}}); both absent on older records.
 
     Pending markers: while a record is PENDING or PROCESSING, a second item
     `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
@@ -79,5 +84,7 @@ class InferenceRecord(Model):
     familiarity = MapAttribute(null=True)
     verdict_basis = MapAttribute(null=True)
     artist = UnicodeAttribute(null=True)
+    explanation_sections = MapAttribute(null=True)
+    references = MapAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

@@ -9,6 +9,8 @@ urlpatterns = [
     path("history/", views.history_view, name="history"),
     path("<str:inference_id>/", views.result_view, name="result"),
     path("<str:inference_id>/images/<str:kind>/", views.image_view, name="image"),
+    path("<str:inference_id>/regions/<str:label>/", views.region_thumbnail_view, name="region_thumbnail"),
+    path("<str:inference_id>/regions/<str:label>/<str:side>/<int:number>/", views.reference_thumbnail_view, name="reference_thumbnail"),
     path("<str:inference_id>/report.pdf", views.report_view, name="report"),
     path("<str:inference_id>/delete/", views.delete_view, name="delete"),
 ]

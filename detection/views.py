@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from artguard.middleware import outage_message
 from artguard.storage import processed_storage, raw_storage
 from datasets.imaging import ALLOWED_FORMATS, EXTENSIONS
-from detection import findings, selectors, services
+from detection import findings, references as references_module, selectors, services
+from detection.explain import section_list
 from detection.reading import reading_for
 from detection.report import VERDICT_LABELS
 
@@ -169,8 +170,35 @@ def result_view(request, inference_id: str):
             "steps": steps,
             "total_seconds": round(sum(float(step["seconds"]) for step in steps), 2),
             "status_url": reverse("api-detection", args=[inference_id]),
+            "explanation_sections": section_list(record.explanation_sections),
+            "references": references_module.references_for(record) if record.status == "COMPLETED" else None,
         },
     )
+
+
+def _jpeg(body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="image/jpeg")
+    # private and short: a staff decision to hide thumbnails must reach the page soon
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_or_api_token_required
+def region_thumbnail_view(request, inference_id: str, label: str):
+    record = _owned_record_or_404(request, inference_id)
+    body = references_module.region_thumbnails(record).get(label)
+    if body is None:
+        raise Http404("No such region.")
+    return _jpeg(body)
+
+
+@login_or_api_token_required
+def reference_thumbnail_view(request, inference_id: str, label: str, side: str, number: int):
+    record = _owned_record_or_404(request, inference_id)
+    body = references_module.reference_thumbnail(record, label=label, side=side, number=number)
+    if body is None:
+        raise Http404("This reference passage is not shown: its training image is confidential or was deleted.")
+    return _jpeg(body)
 
 
 @login_or_api_token_required

@@ -115,6 +115,22 @@ def _claude_answer(text):
     }
 
 
+CLAUDE_SECTIONS = {
+    "verdict": "The model reads this work as likely forged, with a score of 81.",
+    "evidence": "S1's brushwork is closer to two known forgeries than to any authentic passage.",
+    "confidence": "Glare in the upper left may have moved the score.",
+    "cannot_show": "A photograph cannot show pigments, canvas or provenance.",
+}
+
+
+def _claude_tool_answer(sections, name=explain.TOOL_NAME):
+    return {
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-test",
+        "content": [{"type": "tool_use", "id": "toolu_1", "name": name, "input": sections}],
+        "stop_reason": "tool_use", "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
+
+
 @pytest.fixture
 def fake_anthropic(settings, monkeypatch):
     """Install a MockTransport at the SDK's seam; returns the list of captured requests and a
@@ -123,7 +139,7 @@ def fake_anthropic(settings, monkeypatch):
     settings.ANTHROPIC_MODEL = "claude-test-model"
     settings.ANTHROPIC_MAX_RETRIES = 0
     settings.ANTHROPIC_TIMEOUT_SECONDS = 5
-    state = {"requests": [], "handler": lambda request: httpx2.Response(200, json=_claude_answer("Patch S1 looks smoother."))}
+    state = {"requests": [], "handler": lambda request: httpx2.Response(200, json=_claude_tool_answer(CLAUDE_SECTIONS))}
 
     def transport_handler(request):
         state["requests"].append(request)
@@ -135,13 +151,18 @@ def fake_anthropic(settings, monkeypatch):
 
 def test_claude_request_carries_image_evidence_and_model(fake_anthropic, evidence):
     result = explain.explain(evidence)
-    assert result == explain.Explanation(text="Patch S1 looks smoother.", source=explain.SOURCE_CLAUDE)
+    assert result.source == explain.SOURCE_CLAUDE and result.sections == CLAUDE_SECTIONS and not result.error
+    assert result.text.startswith("The verdict\nThe model reads this work as likely forged") and "The evidence\nS1's brushwork" in result.text
     (request,) = fake_anthropic["requests"]
     assert request.url.path == "/v1/messages"
     assert "sk-ant-test" in (request.headers.get("x-api-key", "") + request.headers.get("authorization", ""))
     body = json.loads(request.content)
     assert body["model"] == "claude-test-model"
     assert body["max_tokens"] > 0
+    # Structured output: one tool whose schema requires the four sections, and Claude must call it.
+    assert body["tool_choice"] == {"type": "tool", "name": explain.TOOL_NAME}
+    (tool,) = body["tools"]
+    assert tool["name"] == explain.TOOL_NAME and tool["input_schema"]["required"] == ["verdict", "evidence", "confidence", "cannot_show"]
     assert "pigment" in body["system"] and "provenance" in body["system"] and "Hedge" in body["system"]
     content = body["messages"][0]["content"]
     images = [block for block in content if block["type"] == "image"]
@@ -166,13 +187,60 @@ def test_claude_request_carries_image_evidence_and_model(fake_anthropic, evidenc
         lambda request: (_ for _ in ()).throw(httpx2.ConnectError("no route", request=request)),
         lambda request: httpx2.Response(200, json=_claude_answer("")),
         lambda request: httpx2.Response(200, text="not json"),
+        lambda request: httpx2.Response(200, json=_claude_answer("Plain prose instead of the tool call.")),
+        lambda request: httpx2.Response(200, json=_claude_tool_answer({**CLAUDE_SECTIONS, "evidence": "  "})),
+        lambda request: httpx2.Response(200, json=_claude_tool_answer({k: v for k, v in CLAUDE_SECTIONS.items() if k != "cannot_show"})),
+        lambda request: httpx2.Response(200, json=_claude_tool_answer(CLAUDE_SECTIONS, name="another_tool")),
     ],
-    ids=["server-error", "bad-key", "overloaded", "timeout", "connect-error", "empty-answer", "garbage"],
+    ids=["server-error", "bad-key", "overloaded", "timeout", "connect-error", "empty-answer", "garbage",
+         "prose-not-tool", "blank-section", "missing-section", "wrong-tool"],
 )
 def test_any_claude_failure_falls_back_to_the_local_explanation(fake_anthropic, evidence, handler):
     fake_anthropic["handler"] = handler
     result = explain.explain(evidence)
     assert result.source == explain.SOURCE_LOCAL
     assert result.text == explain.local_explanation(evidence)
+    assert result.sections == explain.local_sections(evidence)
     assert result.error
     assert len(fake_anthropic["requests"]) == 1
+
+
+def _ref(label, similarity, sublabel=None):
+    return {"label": label, "sublabel": sublabel, "similarity": similarity, "image_id": "i", "patch_path": "p", "box": [0, 0, 1, 1]}
+
+
+def test_local_explanation_reads_in_the_four_sections(evidence):
+    sections = explain.local_sections(evidence)
+    assert list(sections) == ["verdict", "evidence", "confidence", "cannot_show"]
+    assert sections["verdict"] == "The model gives this photograph a forgery score of 81 out of 100, which it reads as likely forged."
+    assert "S1 in the upper left" in sections["evidence"] and "Berthe Morisot" not in sections["evidence"]
+    assert "Glare, blur" in sections["confidence"] and "not whether this artist made it" in sections["confidence"]
+    assert sections["cannot_show"] == explain.LIMITS_STATEMENT
+    text = explain.local_explanation(evidence)
+    assert [line for line in text.split("\n") if line in dict(explain.SECTIONS).values()] == [title for _, title in explain.SECTIONS]
+
+
+def test_regions_are_explained_by_their_reference_passages_in_both_writers(evidence):
+    from dataclasses import replace
+
+    s1 = replace(evidence.most_suspicious[0], references={
+        "forged": [_ref("forged", 0.93, "copy"), _ref("forged", 0.91, "pastiche"), _ref("forged", 0.80)],
+        "authentic": [_ref("authentic", 0.88), _ref("authentic", 0.7), _ref("authentic", 0.6)]})
+    l1 = replace(evidence.least_suspicious[0], references={
+        "forged": [_ref("forged", 0.5, "copy")], "authentic": [_ref("authentic", 0.9), _ref("authentic", 0.6)]})
+    with_refs = replace(evidence, most_suspicious=[s1, *evidence.most_suspicious[1:]], least_suspicious=[l1, *evidence.least_suspicious[1:]])
+    found = explain.local_sections(with_refs)["evidence"]
+    assert "S1 is closer to two known forgeries (copy, pastiche) than to any authentic passage (similarity 0.93, against at best 0.88)." in found
+    assert "L1 is closer to two authentic passages of the training works than to any known forgery (similarity 0.90, against at best 0.50)." in found
+    prompt = explain.build_messages(with_refs)[0]["content"][2]["text"]
+    assert "S1: upper left" in prompt and "closest reference passages (cosine similarity): known forgery (copy) 0.93, known forgery (pastiche) 0.91, known forgery 0.80; authentic 0.88, authentic 0.70, authentic 0.60" in prompt
+    assert "S1's brushwork is closer to two known forgeries" in explain.SYSTEM_PROMPT
+
+
+def test_a_model_without_reference_index_is_said_so_without_error(evidence):
+    from dataclasses import replace
+
+    note = "This model was trained before ArtGuard kept reference passages, so this result has none to show."
+    without = replace(evidence, references_note=note)
+    assert note in explain.local_sections(without)["evidence"]
+    assert f"Reference passages: {note}" in explain.build_messages(without)[0]["content"][2]["text"]

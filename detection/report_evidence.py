@@ -1,0 +1,79 @@
+"""The PDF report's explanation (in sections) and reference passages, kept apart from the
+report's layout (detection.report) so each can change alone."""
+from __future__ import annotations
+
+import io
+
+from detection import references as references_module
+from detection.explain import section_list
+
+THUMB_MM = 18
+
+
+def explanation_block(pdf, record) -> None:
+    pdf.set_font(pdf.family, "B", 12)
+    pdf.cell(0, 7, "Explanation", new_x="LMARGIN", new_y="NEXT")
+    sections = section_list(record.explanation_sections)
+    if not sections:  # a detection made before sections existed
+        pdf.set_font(pdf.family, "", 10)
+        pdf.multi_cell(0, 5, pdf.text_safe(record.explanation or ""), new_x="LMARGIN", new_y="NEXT")
+        return
+    for section in sections:
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.cell(0, 6, pdf.text_safe(section["title"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(pdf.family, "", 10)
+        pdf.multi_cell(0, 5, pdf.text_safe(section["text"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+
+def _thumb_or_label(pdf, x: float, y: float, image: bytes | None, label: str) -> None:
+    if image:
+        pdf.image(io.BytesIO(image), x=x, y=y, w=THUMB_MM, h=THUMB_MM)
+        return
+    pdf.set_fill_color(235, 235, 235)
+    pdf.rect(x, y, THUMB_MM, THUMB_MM, style="F")
+    pdf.set_xy(x, y + 5)
+    pdf.set_font(pdf.family, "", 6)
+    pdf.multi_cell(THUMB_MM, 3, pdf.text_safe(label), align="C")
+
+
+def references_block(pdf, record) -> None:
+    """Each cited region beside its closest training passages: thumbnails when staff allow them
+    and the training image still exists, otherwise the label in a grey box."""
+    shown = references_module.references_for(record, check_files=False)
+    pdf.set_font(pdf.family, "B", 12)
+    pdf.cell(0, 7, "Reference passages", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 9)
+    if not shown.regions:
+        pdf.multi_cell(0, 5, pdf.text_safe(shown.note), new_x="LMARGIN", new_y="NEXT")
+        return
+    pdf.multi_cell(0, 4.5, pdf.text_safe(
+        "For each cited region (left), the most similar patches of the model's training works: known forgeries, then "
+        "authentic works, with their cosine similarity (1 = identical to the model). Comparisons for an expert, not proof."
+        + (f" {shown.note}" if shown.note else "")), new_x="LMARGIN", new_y="NEXT")
+    regions = references_module.region_thumbnails(record)
+    for region in shown.regions:
+        if pdf.h - pdf.b_margin - pdf.get_y() < THUMB_MM + 16:
+            pdf.add_page()
+        top = pdf.get_y() + 1
+        x = pdf.l_margin
+        _thumb_or_label(pdf, x, top, regions.get(region.label), region.label)
+        pdf.set_xy(x, top + THUMB_MM)
+        pdf.set_font(pdf.family, "B", 7)
+        pdf.cell(THUMB_MM, 4, pdf.text_safe(f"{region.label}" + (f" · {round(region.p * 100)}%" if region.p is not None else "")))
+        x += THUMB_MM + 5
+        for _, _, refs in region.sides:
+            for ref in refs:
+                image = references_module.reference_thumbnail(record, label=region.label, side=ref.side, number=ref.number) if ref.thumbnail else None
+                label = ref.label_text if image or not shown.thumbnails_allowed else f"{ref.label_text} ({references_module.DELETED_NOTE})"
+                _thumb_or_label(pdf, x, top, image, label)
+                pdf.set_xy(x, top + THUMB_MM)
+                pdf.set_font(pdf.family, "", 6)
+                pdf.cell(THUMB_MM, 4, pdf.text_safe(f"{'forged' if ref.label == 'forged' else 'authentic'} {ref.similarity:.2f}"))
+                x += THUMB_MM + 1.5
+            x += 3
+        pdf.set_xy(pdf.l_margin, top + THUMB_MM + 4)
+        if region.sentence:
+            pdf.set_font(pdf.family, "", 8)
+            pdf.multi_cell(0, 4, pdf.text_safe(region.sentence), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
