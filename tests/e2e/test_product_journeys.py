@@ -132,6 +132,11 @@ def _train_and_promote(journey, artist: str, *, proxies: bool) -> None:
         page.wait_for_load_state()
     journey.shot(f"model promoted for {artist}")
     assert f"now serves {artist}" in page.content()
+    # Demo data is synthetic, nothing confidential: let users see the reference thumbnails.
+    assert "Thumbnails are hidden" in page.inner_text("#reference-thumbnails")
+    page.click("#show-reference-thumbnails")
+    page.wait_for_load_state()
+    assert "Thumbnails are shown." in page.inner_text("#reference-thumbnails-state")
 
 
 def test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it(journey, live_stack, tmp_path):
@@ -158,6 +163,17 @@ def test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it(journ
     assert image_loaded(page.locator("#heatmap"))
     explanation = page.inner_text("#explanation")
     assert "patch" in explanation.lower()
+    for title in ("The verdict", "The evidence", "What lowers confidence", "What a photograph cannot show"):
+        assert title in explanation
+    # Each cited region beside its closest training passages, with their labels and thumbnails.
+    s1 = page.locator("#region-S1")
+    assert image_loaded(s1.locator("figure").first.locator("img"))
+    references = s1.locator("figure.reference")
+    assert references.count() == 6
+    assert s1.locator("figure.reference[data-label=forged]").count() == 3 and "known forgery" in s1.inner_text()
+    assert all(image_loaded(img) for img in s1.locator("figure.reference img").all())
+    page.locator("#references").scroll_into_view_if_needed()
+    journey.shot("reference passages")
     assert page.locator("#steps tbody tr").count() >= 3
 
     with page.expect_download() as download_info:

@@ -25,6 +25,9 @@ class FakeRemote:
             model_version, pngs = args
             assert all(isinstance(p, bytes) for p in pngs)  # what crosses the wire is PNG bytes
             return compute.local_patch_scores(model_version=model_version, images=compute.decode_pngs(pngs))
+        if self.name == "Scorer.references":
+            model_version, queries, k = args
+            return compute.local_reference_neighbours(model_version=model_version, queries=queries, k=k)
         raise AssertionError(f"unexpected Modal lookup {self.name}")
 
 
@@ -58,6 +61,16 @@ def test_scoring_goes_to_the_modal_scorer_when_enabled_with_the_same_result(prom
     assert calls == ["Scorer.score"]
     assert remote.probabilities == pytest.approx(local.probabilities, abs=1e-5)
     assert remote.verdict == local.verdict and remote.model_version == local.model_version
+    # The reference index lives with the model: its neighbours come from the Scorer too.
+    assert remote.reference_queries == pytest.approx(local.reference_queries, abs=1e-4)
+    settings.MODAL_ENABLED = False
+    local_refs = serving.reference_neighbours(model_version=local.model_version, queries=local.reference_queries[:2])
+    settings.MODAL_ENABLED = True
+    remote_refs = serving.reference_neighbours(model_version=remote.model_version, queries=remote.reference_queries[:2])
+    assert calls == ["Scorer.score", "Scorer.references"]
+    assert len(remote_refs) == 2 and all(len(found["forged"]) == 3 for found in remote_refs)
+    assert [[ref["patch_path"] for ref in found["forged"] + found["authentic"]] for found in remote_refs] == [
+        [ref["patch_path"] for ref in found["forged"] + found["authentic"]] for found in local_refs]
 
 
 def test_in_process_path_runs_queued_runs_in_the_worker_and_never_touches_modal(dataset_version, monkeypatch, db):

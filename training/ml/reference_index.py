@@ -22,6 +22,7 @@ import numpy as np
 
 COMPONENTS = 64
 FIT_SAMPLE = 20_000  # PCA is fitted on a random sample this large; every patch is projected
+PROJECT_BLOCK = 10_000
 DEFAULT_K = 3
 SIDES = (("authentic", 0), ("forged", 1))
 FORMAT = 1
@@ -156,7 +157,11 @@ def build(
     n_components = max(1, min(components, len(sample) - 1, features.shape[1]))
     pca = PCA(n_components=n_components, svd_solver="randomized" if n_components < min(sample.shape) else "full", random_state=seed).fit(sample)
     mean, directions = pca.mean_.astype(np.float32), pca.components_.astype(np.float32)
-    vectors = _normalise((features - mean) @ directions.T).astype(np.float16)
+    # Projected in blocks: a centred copy of every embedding at once would double the run's memory.
+    vectors = np.concatenate([
+        _normalise((features[start:start + PROJECT_BLOCK] - mean) @ directions.T).astype(np.float16)
+        for start in range(0, len(features), PROJECT_BLOCK)
+    ])
     return ReferenceIndex(
         mean=mean, components=directions, vectors=vectors,
         patch_image=np.asarray(patch_image, dtype=np.int32),
