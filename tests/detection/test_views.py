@@ -126,8 +126,13 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     def answer(request):
         sent.append(json.loads(request.content))
         return httpx2.Response(200, json={
-            "id": "m", "type": "message", "role": "assistant", "model": "x", "stop_reason": "end_turn", "stop_sequence": None,
-            "content": [{"type": "text", "text": "Patch S1 in the upper left shows crisper edges than L1."}],
+            "id": "m", "type": "message", "role": "assistant", "model": "x", "stop_reason": "tool_use", "stop_sequence": None,
+            "content": [{"type": "tool_use", "id": "t", "name": explain.TOOL_NAME, "input": {
+                "verdict": "The model reads this work as inconclusive.",
+                "evidence": "Patch S1 in the upper left shows crisper edges than L1.",
+                "confidence": "The photograph is small.",
+                "cannot_show": "A photograph cannot show pigments.",
+            }}],
             "usage": {"input_tokens": 1, "output_tokens": 1},
         })
 
@@ -157,6 +162,7 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     assert 'id="verdict"' in page and 'id="heatmap"' in page and "Processing steps" in page
     assert promoted_model.model_version in page and 'id="explanation-source">by Claude' in page
     assert "crisper edges than L1" in page
+    assert 'id="explanation-evidence"' in page and "What lowers confidence" in page and "The photograph is small." in page
     # The photograph plus one crop per cited patch (a 320x240 image has 4 patches: S1-S2, L1-L2).
     content = sent[0]["messages"][0]["content"]
     assert sum(block["type"] == "image" for block in content) == 1 + 4

@@ -1,4 +1,5 @@
 """The one seam between in-process and Modal: training.compute._modal_function."""
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -62,7 +63,7 @@ def test_scoring_goes_to_the_modal_scorer_when_enabled_with_the_same_result(prom
     assert remote.probabilities == pytest.approx(local.probabilities, abs=1e-5)
     assert remote.verdict == local.verdict and remote.model_version == local.model_version
     # The reference index lives with the model: its neighbours come from the Scorer too.
-    assert remote.reference_queries == pytest.approx(local.reference_queries, abs=1e-4)
+    np.testing.assert_allclose(remote.reference_queries, local.reference_queries, atol=1e-4)
     settings.MODAL_ENABLED = False
     local_refs = serving.reference_neighbours(model_version=local.model_version, queries=local.reference_queries[:2])
     settings.MODAL_ENABLED = True
