@@ -187,6 +187,27 @@ def _count(n: int, singular: str, plural: str) -> str:
     return f"{NUMBER_WORDS.get(n, n)} {singular if n == 1 else plural}"
 
 
+PROXY_SUBLABEL = "proxy"  # training.data: another artist's authentic work, trained as "not this artist"
+
+
+def reference_kind(ref: dict) -> str:
+    """How a reference passage is named: "authentic", "known forgery (copy)", "another artist's work"."""
+    if ref["label"] != "forged":
+        return "authentic"
+    if ref.get("sublabel") == PROXY_SUBLABEL:
+        return "another artist's work"
+    return f"known forgery ({ref['sublabel']})" if ref.get("sublabel") else "known forgery"
+
+
+def _forged_noun(closer: list[dict]) -> str:
+    proxies = sum(ref.get("sublabel") == PROXY_SUBLABEL for ref in closer)
+    if proxies == len(closer):
+        return _count(len(closer), "work by another artist", "works by other artists")
+    if proxies:
+        return f"{NUMBER_WORDS.get(len(closer), len(closer))} known forgeries or works by other artists"
+    return _count(len(closer), "known forgery", "known forgeries")
+
+
 def reference_sentence(label: str, references: dict | None) -> str:
     """How region `label` compares with its reference passages, from their similarities alone:
     "S1 is closer to two known forgeries (copy) than to any authentic passage ...". "" without any."""
@@ -198,10 +219,10 @@ def reference_sentence(label: str, references: dict | None) -> str:
     best_forged = forged[0]["similarity"] if forged else -1.0
     if best_forged > best_authentic:
         closer = [ref for ref in forged if ref["similarity"] > best_authentic]
-        kinds = sorted({ref["sublabel"] for ref in closer if ref.get("sublabel")})
+        kinds = sorted({ref["sublabel"] for ref in closer if ref.get("sublabel") and ref["sublabel"] != PROXY_SUBLABEL})
         than = f"than to any authentic passage (similarity {best_forged:.2f}, against at best {best_authentic:.2f})" if authentic else "(the training set has no authentic passages)"
         kinds_words = f" ({', '.join(kinds)})" if kinds else ""
-        return f"{label} is closer to {_count(len(closer), 'known forgery', 'known forgeries')}{kinds_words} {than}."
+        return f"{label} is closer to {_forged_noun(closer)}{kinds_words} {than}."
     closer = [ref for ref in authentic if ref["similarity"] >= best_forged]
     than = f"than to any known forgery (similarity {best_authentic:.2f}, against at best {best_forged:.2f})" if forged else "(the training set has no forged passages)"
     return f"{label} is closer to {_count(len(closer), 'authentic passage', 'authentic passages')} of the training works {than}."
@@ -280,10 +301,7 @@ def _image_block(jpeg: bytes) -> dict:
 
 
 def _reference_words(ref: dict) -> str:
-    kind = "authentic"
-    if ref["label"] == "forged":
-        kind = f"known forgery ({ref['sublabel']})" if ref.get("sublabel") else "known forgery"
-    return f"{kind} {ref['similarity']:.2f}"
+    return f"{reference_kind(ref)} {ref['similarity']:.2f}"
 
 
 def _patch_line(patch: PatchEvidence) -> str:

@@ -51,9 +51,9 @@ class Reference:
 
     @property
     def label_text(self) -> str:
-        if self.label == "forged":
-            return f"known forgery ({self.sublabel})" if self.sublabel else "known forgery"
-        return "authentic"
+        from detection.explain import reference_kind
+
+        return reference_kind({"label": self.label, "sublabel": self.sublabel})
 
 
 @dataclass

@@ -214,7 +214,7 @@ def test_local_explanation_reads_in_the_four_sections(evidence):
     assert list(sections) == ["verdict", "evidence", "confidence", "cannot_show"]
     assert sections["verdict"] == "The model gives this photograph a forgery score of 81 out of 100, which it reads as likely forged."
     assert "S1 in the upper left" in sections["evidence"] and "Berthe Morisot" not in sections["evidence"]
-    assert "Glare, blur" in sections["confidence"] and "not whether this artist made it" in sections["confidence"]
+    assert "Glare, blur" in sections["confidence"] and "cannot prove who made the work" in sections["confidence"]
     assert sections["cannot_show"] == explain.LIMITS_STATEMENT
     text = explain.local_explanation(evidence)
     assert [line for line in text.split("\n") if line in dict(explain.SECTIONS).values()] == [title for _, title in explain.SECTIONS]
@@ -232,6 +232,9 @@ def test_regions_are_explained_by_their_reference_passages_in_both_writers(evide
     found = explain.local_sections(with_refs)["evidence"]
     assert "S1 is closer to two known forgeries (copy, pastiche) than to any authentic passage (similarity 0.93, against at best 0.88)." in found
     assert "L1 is closer to two authentic passages of the training works than to any known forgery (similarity 0.90, against at best 0.50)." in found
+    proxy = {"forged": [_ref("forged", 0.95, "proxy"), _ref("forged", 0.9, "copy")], "authentic": [_ref("authentic", 0.85)]}
+    assert explain.reference_sentence("S2", proxy).startswith("S2 is closer to two known forgeries or works by other artists (copy) than")
+    assert explain.reference_kind(proxy["forged"][0]) == "another artist's work"
     prompt = explain.build_messages(with_refs)[0]["content"][2]["text"]
     assert "S1: upper left" in prompt and "closest reference passages (cosine similarity): known forgery (copy) 0.93, known forgery (pastiche) 0.91, known forgery 0.80; authentic 0.88, authentic 0.70, authentic 0.60" in prompt
     assert "S1's brushwork is closer to two known forgeries" in explain.SYSTEM_PROMPT
