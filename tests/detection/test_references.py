@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,8 @@ def _png(image: Image.Image) -> bytes:
 
 
 def _analyse(user, promoted_model):
-    submission = services.inference_submit(user_id=user.user_id, data=_png(promoted_model.forged_image), filename="work.png")
+    submission = services.inference_submit(user_id=user.user_id, data=_png(promoted_model.forged_image), filename="work.png",
+                                         attributed_artist=promoted_model.artist)
     record = inference_get(inference_id=submission.record.inference_id)
     assert record.status == "COMPLETED", record.failure_reason
     return record
@@ -158,7 +160,7 @@ def test_a_deleted_training_image_shows_its_label_instead_of_a_thumbnail(user, u
 
 def test_a_model_trained_before_reference_indexes_says_so_without_error(user, user_client, promoted_model, settings, monkeypatch):
     (Path(settings.MODEL_DIR) / promoted_model.model_version / "references.npz").unlink()
-    monkeypatch.setitem(compute._scorer, "model", None)  # reload the model as it now is on disk
+    monkeypatch.setattr(compute, "_heads", OrderedDict())  # reload the model as it now is on disk
     record = _analyse(user, promoted_model)
     assert record.references.as_dict()["status"] == references_module.NO_INDEX
     note = references_module.NOTES[references_module.NO_INDEX]

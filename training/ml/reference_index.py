@@ -34,7 +34,7 @@ class ReferenceIndex:
     components: np.ndarray  # (k, dim) float32, PCA directions
     vectors: np.ndarray  # (patches, k) float16, unit length after projection
     patch_image: np.ndarray  # (patches,) int32 index into the per-image arrays
-    patch_paths: np.ndarray  # (patches,) str, the stored patch file (processed storage)
+    patch_paths: np.ndarray  # (patches,) ASCII bytes, the stored patch file (processed storage; names are ASCII)
     patch_boxes: np.ndarray  # (patches, 4) int32: x, y, w, h in the processed training image
     image_ids: np.ndarray  # (images,) str
     image_labels: np.ndarray  # (images,) int8, 1 = forged
@@ -99,7 +99,7 @@ class ReferenceIndex:
             "sublabel": str(self.image_sublabels[image]) or None,
             "similarity": round(max(-1.0, min(1.0, 1.0 - distance * distance / 2.0)), 4),
             "image_id": str(self.image_ids[image]),
-            "patch_path": str(self.patch_paths[row]),
+            "patch_path": self.patch_paths[row].decode("ascii"),
             "box": [int(v) for v in self.patch_boxes[row]],
         }
 
@@ -107,7 +107,7 @@ class ReferenceIndex:
         return {
             "format": np.int32(FORMAT), "mean": self.mean.astype(np.float32), "components": self.components.astype(np.float32),
             "vectors": self.vectors.astype(np.float16), "patch_image": self.patch_image.astype(np.int32),
-            "patch_paths": np.asarray(self.patch_paths, dtype=str), "patch_boxes": self.patch_boxes.astype(np.int32),
+            "patch_paths": np.asarray(self.patch_paths, dtype=bytes), "patch_boxes": self.patch_boxes.astype(np.int32),
             "image_ids": np.asarray(self.image_ids, dtype=str), "image_labels": self.image_labels.astype(np.int8),
             "image_sublabels": np.asarray(self.image_sublabels, dtype=str),
         }
@@ -165,7 +165,7 @@ def build(
     return ReferenceIndex(
         mean=mean, components=directions, vectors=vectors,
         patch_image=np.asarray(patch_image, dtype=np.int32),
-        patch_paths=np.asarray(patch_paths, dtype=str),
+        patch_paths=np.asarray([path.encode("ascii") for path in patch_paths], dtype=bytes),
         patch_boxes=np.asarray(patch_boxes, dtype=np.int32).reshape(-1, 4),
         image_ids=np.asarray(image_ids, dtype=str),
         image_labels=np.asarray(image_labels, dtype=np.int8),
