@@ -1,5 +1,6 @@
 """Reference index (training.ml.reference_index): nearest-neighbour search per image and size
-on disk, at 1k, 10k and 100k reference patches, on 2 BLAS threads.
+on disk, at 1k, 10k and 100k reference patches, on a 2-core machine (the build may use both
+cores; the search runs on one thread by design, see the module).
 
 Wall-clock figures depend on what else the machine runs: the result records the load average,
 and each search's CPU time (process_time, both threads) is kept beside its wall time.
@@ -109,8 +110,9 @@ def measure(n_patches: int, dim: int, repeats: int, folder: Path) -> dict:
         cpu_times.append((time.process_time() - start_cpu) * 1000)
     labels = data["image_labels"][data["patch_image"]]
     naive = naive_search(data["features"], labels, data["features"][:REGIONS] * 1.01)
-    naive()  # warm
-    naive_times = time_ms(naive, max(3, repeats // 10))
+    with reference_index._one_thread():  # like for like: the served search runs on one thread too
+        naive()  # warm
+        naive_times = time_ms(naive, max(3, repeats // 10))
     return {
         "patches": n_patches, "images": len(data["image_ids"]), "dim": dim, "components": loaded.dim,
         "search_ms_median": median(times), "search_ms_p95": percentile(times, 95), "search_ms_first": first_ms,
@@ -137,6 +139,11 @@ def main() -> None:
     figures = []
     for row in rows:
         at_target = row["patches"] == 100_000
+        figures.append(Figure(
+            f"search CPU time per image, {row['patches'] // 1000}k patches", row["search_cpu_ms_median"], "ms",
+            target=f"<= {TARGET_MS:g} ms" if at_target else "", met=(row["search_cpu_ms_median"] <= TARGET_MS) if at_target else None,
+            note="process CPU time of the same searches: what the search costs, whatever else the machine runs",
+        ))
         figures.append(Figure(
             f"search per image ({REGIONS} regions x 3+3 neighbours), {row['patches'] // 1000}k patches", row["search_ms_median"], "ms",
             target=f"<= {TARGET_MS:g} ms" if at_target else "", met=(row["search_ms_median"] <= TARGET_MS) if at_target else None,
