@@ -17,6 +17,7 @@ from PIL import Image
 
 from artguard.storage import processed_storage
 from datasets.imaging import encode_jpeg
+from detection.explain import PROXY_SUBLABEL
 from detection.reading import as_dict
 
 FOUND, NO_INDEX, UNAVAILABLE = "found", "no_index", "unavailable"
@@ -109,6 +110,8 @@ def references_for(record, *, check_files: bool = True) -> References:
                 refs.append(Reference(side=side, number=number, label=ref["label"], sublabel=ref.get("sublabel"),
                                       similarity=float(ref["similarity"]), patch_path=ref["patch_path"],
                                       thumbnail=allowed and exists, deleted=allowed and not exists))
+            if any(ref.sublabel == PROXY_SUBLABEL for ref in refs):
+                title = "Known forgeries and other artists' works"
             sides.append((side, title, refs))
         plain = {side: [{"label": r.label, "sublabel": r.sublabel, "similarity": r.similarity} for r in refs] for side, _, refs in sides}
         regions.append(Region(label=label, p=found.get("p"), box=found.get("box"), sides=sides, sentence=reference_sentence(label, plain)))

@@ -170,7 +170,7 @@ def test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it(journ
     assert image_loaded(s1.locator("figure").first.locator("img"))
     references = s1.locator("figure.reference")
     assert references.count() == 6
-    assert s1.locator("figure.reference[data-label=forged]").count() == 3 and "known forgery" in s1.inner_text()
+    assert s1.locator("figure.reference[data-label=forged]").count() == 3 and "Authentic works" in s1.inner_text()
     assert all(image_loaded(img) for img in s1.locator("figure.reference img").all())
     page.locator("#references").scroll_into_view_if_needed()
     journey.shot("reference passages")
