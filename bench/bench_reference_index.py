@@ -154,6 +154,12 @@ def main() -> None:
     ten_k = next(row for row in rows if row["patches"] == 10_000)
     figures.append(Figure("index size on disk per 10k patches", ten_k["size_bytes"] / 1e6, "MB",
                           note=f"{ten_k['components']} float16 dims ({ten_k['vectors_bytes'] / 1e6:.2f} MB of vectors) + labels, paths, boxes; compressed npz"))
+    if len(rows) >= 2 and rows[-1]["patches"] > ten_k["patches"]:
+        # The file holds the PCA (64 x width float32, fixed) plus the per-patch rows: the growth.
+        growth = (rows[-1]["size_bytes"] - ten_k["size_bytes"]) / ((rows[-1]["patches"] - ten_k["patches"]) / 10_000)
+        figures.append(Figure("index growth on disk per 10k more patches", growth / 1e6, "MB",
+                              note=f"from {ten_k['patches'] // 1000}k to {rows[-1]['patches'] // 1000}k patches; the fixed PCA part is "
+                                   f"{64 * ten_k['dim'] * 4 / 1e6:.2f} MB"))
     largest = rows[-1]
     figures.append(Figure(f"index build at {largest['patches'] // 1000}k patches (once per run)", largest["build_s"], "s"))
     figures.append(Figure(f"index load at {largest['patches'] // 1000}k patches (once per model per process)", largest["load_ms"], "ms"))
