@@ -35,7 +35,7 @@ def test_promote_model_asks_for_a_reason_when_the_run_cannot_decide(promoted_mod
 
     call_command("promote_model", "--run-id", run.run_id, "--reason", "Kept serving while more images are labelled.")
     out = capsys.readouterr().out
-    assert "now serves detection" in out and "Promoted despite: This model can decide neither side" in out
+    assert "now serves Fixture Hand" in out and "Promoted despite: This model can decide neither side" in out
     assert RunRecord.get(run.run_id).promotion_reason == "Kept serving while more images are labelled."
     assert serving.promoted_model_info()["promotion_concerns"][0].startswith("This model can decide neither side")
 

@@ -19,7 +19,7 @@ def test_staff_only(user_client):
 def test_run_pages_for_staff(staff_client, promoted_model):
     body = staff_client.get(reverse("training:runs")).content.decode()
     assert body.count('class="run-row"') == 1 and f'href="/training/runs/{promoted_model.run_id}/">{promoted_model.run_id[:8]}</a>' in body
-    assert "Serving detection" in body
+    assert "Models serving detection, one per artist" in body and "Fixture Hand" in body
     running = staff_client.get(reverse("training:runs"), {"status": "running"}).content.decode()
     assert 'class="run-row"' not in running
     by_version = staff_client.get(reverse("training:runs"), {"dataset_version": promoted_model.dataset_version}).content.decode()
