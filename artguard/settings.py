@@ -1,7 +1,9 @@
 """ArtGuard settings, grouped by concern. Every integration is switched by an environment
 variable with a safe local default: the same code runs on one machine and on AWS."""
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from artguard.env import env_bool, env_float, env_int, env_list, env_str
@@ -35,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from STATIC_URL
+    "csp",
     "django_q",
     "artguard",
     "accounts",
@@ -45,7 +49,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "artguard.probes.ProbeMiddleware",  # /healthz, /readyz: before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,6 +239,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
+    # Swagger UI from ArtGuard's own static files (drf-spectacular-sidecar), never a CDN; no
+    # call to the public validator either.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "TITLE": "ArtGuard API",
     "DESCRIPTION": "Forgery detection for artwork photographs, history, and right to deletion.",
     "VERSION": "1.0.0",
@@ -253,6 +265,39 @@ if IS_PROD:
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+def _image_origins() -> list[str]:
+    """Where <img> may load from besides ArtGuard: on S3, image views redirect to presigned
+    URLs, and CSP checks the origin a redirect lands on (docs/operations.md)."""
+    if STORAGE_BACKEND != "s3":
+        return []
+    if AWS_S3_ENDPOINT_URL:  # an S3-compatible stand-in: path-style URLs on its own origin
+        parts = urlsplit(AWS_S3_ENDPOINT_URL)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    return [
+        f"https://{bucket}.{host}"
+        for bucket in (RAW_BUCKET, PROCESSED_BUCKET)
+        for host in ("s3.amazonaws.com", f"s3.{AWS_REGION}.amazonaws.com")
+    ]
+
+
+# Content-Security-Policy on every response (django-csp): only ArtGuard's own scripts, styles
+# and fonts; no inline script or style attribute; no framing; forms post only to ArtGuard.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_image_origins(), *env_list("ARTGUARD_CSP_IMG_SRC", [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
