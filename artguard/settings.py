@@ -1,11 +1,10 @@
 """ArtGuard settings, grouped by concern. Every integration is switched by an environment
 variable with a safe local default: the same code runs on one machine and on AWS."""
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from artguard import content_policy
 from artguard.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -267,37 +266,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 
-def _image_origins() -> list[str]:
-    """Where <img> may load from besides ArtGuard: on S3, image views redirect to presigned
-    URLs, and CSP checks the origin a redirect lands on (docs/operations.md)."""
-    if STORAGE_BACKEND != "s3":
-        return []
-    if AWS_S3_ENDPOINT_URL:  # an S3-compatible stand-in: path-style URLs on its own origin
-        parts = urlsplit(AWS_S3_ENDPOINT_URL)
-        return [f"{parts.scheme}://{parts.netloc}"]
-    return [
-        f"https://{bucket}.{host}"
-        for bucket in (RAW_BUCKET, PROCESSED_BUCKET)
-        for host in ("s3.amazonaws.com", f"s3.{AWS_REGION}.amazonaws.com")
-    ]
-
-
-# Content-Security-Policy on every response (django-csp): only ArtGuard's own scripts, styles
-# and fonts; no inline script or style attribute; no framing; forms post only to ArtGuard.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:", *_image_origins(), *env_list("ARTGUARD_CSP_IMG_SRC", [])],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    }
-}
+# Content-Security-Policy on every response (artguard/content_policy.py, served by django-csp).
+CONTENT_SECURITY_POLICY = content_policy.policy(extra_image_origins=[
+    *content_policy.image_origins(
+        storage_backend=STORAGE_BACKEND, endpoint_url=AWS_S3_ENDPOINT_URL, buckets=(RAW_BUCKET, PROCESSED_BUCKET), region=AWS_REGION,
+    ),
+    *env_list("ARTGUARD_CSP_IMG_SRC", []),  # e.g. a CDN in front of the buckets
+])
 
 LOGGING = {
     "version": 1,
