@@ -21,3 +21,11 @@ forwarded_allow_ips = env_str("ARTGUARD_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn's control socket defaults to one path per user: two instances on one machine
 # (tests, a second checkout) would fight over it. Nothing here uses it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Import every view (and the model code they import) before this worker takes requests,
+    rather than during some user's first request."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns

@@ -212,11 +212,9 @@ def run(supervisor: Supervisor) -> None:
     data_dir = _data_dir()
     if not os.environ.get("DYNAMODB_HOST"):
         _start_dynamodb_local(supervisor, data_dir)
-    # DynamoDB, storage and the broker: one clear message naming the variable if one is missing.
-    supervisor.step("start-up checks", manage_argv("check_services", "--timeout", "10"))
-    supervisor.step("migrate", manage_argv("migrate", "--noinput", "-v", "0"))
-    supervisor.step("provision_storage", manage_argv("provision_storage"))
-    supervisor.step("collectstatic", manage_argv("collectstatic", "--noinput", "-v", "0"))
+    # Checks (one clear message naming the variable if a service is down), migrations, tables
+    # and buckets, static files: one process, since each start of Django costs seconds.
+    supervisor.step("prepare_serving", manage_argv("prepare_serving", "--timeout", "10"))
     log("starting the background worker (django-q2)")
     supervisor.start("worker", manage_argv("qcluster"), log_path=data_dir / "worker.log")
     if env_bool("ARTGUARD_DEMO_BOOTSTRAP", True):
