@@ -28,7 +28,7 @@ def table_name(short_name: str) -> str:
     return f"{settings.DYNAMODB_TABLE_PREFIX}-{short_name}-{settings.ARTGUARD_ENV}"
 
 
-def _local_credentials(host: str | None) -> tuple[str | None, str | None]:
+def local_credentials(host: str | None) -> tuple[str | None, str | None]:
     # DynamoDB Local accepts any credentials but botocore insists on having some.
     if host and not os.environ.get("AWS_ACCESS_KEY_ID"):
         return "local", "local"
@@ -36,7 +36,7 @@ def _local_credentials(host: str | None) -> tuple[str | None, str | None]:
 
 
 def table_meta(short_name: str) -> type:
-    key_id, secret = _local_credentials(settings.DYNAMODB_HOST)
+    key_id, secret = local_credentials(settings.DYNAMODB_HOST)
     full_name = table_name(short_name)
 
     class Meta:
@@ -74,7 +74,7 @@ def all_table_models() -> list[type[Model]]:
 
 def configure_tables(*, host: str | None, region: str | None = None, models: Iterable[type[Model]] | None = None) -> None:
     """Point every table model at `host` (None = AWS) and drop cached connections."""
-    key_id, secret = _local_credentials(host)
+    key_id, secret = local_credentials(host)
     for model in models or all_table_models():
         model.Meta.host = host
         model.Meta.region = region or settings.AWS_REGION

@@ -55,18 +55,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(*, port: int, db_path: Path | None, home: Path = DEFAULT_HOME, log_path: Path | None = None) -> subprocess.Popen:
-    """Start DynamoDB Local; `db_path=None` keeps the data in memory (tests)."""
+def command(*, port: int, db_path: Path | None, home: Path = DEFAULT_HOME) -> list[str]:
+    """The java command line; `db_path=None` keeps the data in memory (tests). Run it in `home`."""
     install(home)
-    command = ["java", f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(jar_path(home)), "-port", str(port), "-disableTelemetry"]
+    argv = ["java", f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(jar_path(home)), "-port", str(port), "-disableTelemetry"]
     if db_path is None:
-        command += ["-inMemory", "-sharedDb"]
-    else:
-        db_path = db_path.resolve()
-        db_path.mkdir(parents=True, exist_ok=True)
-        command += ["-sharedDb", "-dbPath", str(db_path)]
+        return argv + ["-inMemory", "-sharedDb"]
+    db_path = db_path.resolve()
+    db_path.mkdir(parents=True, exist_ok=True)
+    return argv + ["-sharedDb", "-dbPath", str(db_path)]
+
+
+def start(*, port: int, db_path: Path | None, home: Path = DEFAULT_HOME, log_path: Path | None = None) -> subprocess.Popen:
+    """Start DynamoDB Local and wait until it answers."""
+    argv = command(port=port, db_path=db_path, home=home)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    process = subprocess.Popen(command, cwd=home, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(argv, cwd=home, stdout=log, stderr=subprocess.STDOUT)
     wait_ready(port=port, process=process)
     return process
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from artguard import content_policy
 from artguard.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from STATIC_URL
+    "csp",
     "django_q",
     "artguard",
     "accounts",
@@ -47,7 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "artguard.probes.ProbeMiddleware",  # /healthz, /readyz: before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -236,6 +241,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
+    # Swagger UI from ArtGuard's own static files (drf-spectacular-sidecar), never a CDN; no
+    # call to the public validator either.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "TITLE": "ArtGuard API",
     "DESCRIPTION": "Forgery detection for artwork photographs, history, and right to deletion.",
     "VERSION": "1.0.0",
@@ -256,6 +267,15 @@ if IS_PROD:
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+# Content-Security-Policy on every response (artguard/content_policy.py, served by django-csp).
+CONTENT_SECURITY_POLICY = content_policy.policy(extra_image_origins=[
+    *content_policy.image_origins(
+        storage_backend=STORAGE_BACKEND, endpoint_url=AWS_S3_ENDPOINT_URL, buckets=(RAW_BUCKET, PROCESSED_BUCKET), region=AWS_REGION,
+    ),
+    *env_list("ARTGUARD_CSP_IMG_SRC", []),  # e.g. a CDN in front of the buckets
+])
 
 LOGGING = {
     "version": 1,

@@ -62,6 +62,8 @@ def journey(chromium, live_stack, request):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Chromium reports what the Content-Security-Policy blocked on the console ("Refused to ...").
+    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
     yield Journey(page, request.node.name)
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or Content-Security-Policy violations on the page: {errors}"

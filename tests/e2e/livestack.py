@@ -1,5 +1,5 @@
 """A real ArtGuard on loopback for end-to-end tests: its own DynamoDB Local (in memory), local
-storage in a temporary folder, `runserver` and a `qcluster` worker as subprocesses, exactly the
+storage in a temporary folder, gunicorn and a `qcluster` worker as subprocesses, exactly the
 processes `bin/artguard run` starts. Nothing is faked; tests talk to it over HTTP."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from artguard import dynamodb_local
+from artguard import dynamodb_local, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,6 +63,8 @@ def start_live_stack(data_dir: Path, *, extra_env: dict | None = None) -> LiveSt
         "ARTGUARD_Q_SYNC": "false",
         "ARTGUARD_MODAL": "false",
         "ARTGUARD_DEMO_BOOTSTRAP": "false",
+        "ARTGUARD_HOST": "127.0.0.1",
+        "ARTGUARD_PORT": str(web_port),
         "DYNAMODB_HOST": f"http://127.0.0.1:{ddb_port}",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -77,15 +79,13 @@ def start_live_stack(data_dir: Path, *, extra_env: dict | None = None) -> LiveSt
         stack.manage("migrate", "--noinput", "-v", "0")
         stack.manage("provision_storage")
         stack.manage("collectstatic", "--noinput", "-v", "0")
-        for name, args in (
-            ("worker", ["qcluster"]),
-            ("web", ["runserver", "--noreload", f"127.0.0.1:{web_port}"]),
+        for name, argv in (
+            ("worker", [sys.executable, "manage.py", "qcluster"]),
+            ("web", supervise.web_argv()),  # gunicorn, on ARTGUARD_HOST:ARTGUARD_PORT
         ):
             log = open(data_dir / f"{name}.log", "ab")
-            stack.processes.append(subprocess.Popen(
-                [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            ))
-        wait_http(stack.base_url + "/", timeout=60)
+            stack.processes.append(subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        wait_http(stack.base_url + "/", timeout=120)  # two gunicorn workers import Django on a busy machine
     except Exception:
         stack.stop()
         raise
