@@ -76,18 +76,23 @@ def _statuses(stack, session, ids) -> dict:
     return {i: session.get(f"{stack.base_url}/api/detections/{i}/", timeout=30).json() for i in ids}
 
 
-def _settle(stack, session, ids, *, timeout: float) -> dict:
-    """Wait until nothing is left to do; sweep what a dead worker or broker left; return details."""
+def _settle(stack, session, ids, *, timeout: float = 600, quiet: float = 45) -> dict:
+    """Wait until every record is finished, or until none has changed for `quiet` seconds (what
+    is left was taken by a dead worker or lost with the broker); then sweep; return the details."""
     deadline = time.monotonic() + timeout
+    last, last_change = None, time.monotonic()
     while True:
         details = _statuses(stack, session, ids)
-        if all(d["status"] in TERMINAL for d in details.values()) or time.monotonic() > deadline:
+        now_statuses = {i: d["status"] for i, d in details.items()}
+        if now_statuses != last:
+            last, last_change = now_statuses, time.monotonic()
+        if all(status in TERMINAL for status in now_statuses.values()):
+            return details
+        if time.monotonic() - last_change > quiet or time.monotonic() > deadline:
             break
         time.sleep(3)
-    if not all(d["status"] in TERMINAL for d in details.values()):
-        stack.manage("shell", "-c", SWEEP_NOW)
-        details = _statuses(stack, session, ids)
-    return details
+    stack.manage("shell", "-c", SWEEP_NOW)
+    return _statuses(stack, session, ids)
 
 
 def _assert_accounted_for(details: dict) -> None:
@@ -117,7 +122,7 @@ def test_a_worker_host_killed_mid_load_loses_nothing(live_stack, api):
         assert response.status_code == 202, response.text
         ids.append(response.json()["id"])
     try:
-        details = _settle(live_stack, api, ids, timeout=300)
+        details = _settle(live_stack, api, ids)
         _assert_accounted_for(details)
         completed = sum(d["status"] == "COMPLETED" for d in details.values())
         assert completed >= 4, f"host-b finished only {completed} of {len(ids)}\n{live_stack.log_tail('host-b')}"
@@ -163,7 +168,7 @@ def test_a_service_going_away_mid_load_answers_503_and_loses_nothing(live_stack,
     assert not wrong, f"answers other than 202, or 503 with Retry-After: {wrong}"
     assert answers[-1][0] == 202, f"uploads did not recover after {service} came back: {answers[-3:]}"
 
-    details = _settle(live_stack, api, ids, timeout=240)
+    details = _settle(live_stack, api, ids)
     _assert_accounted_for(details)
     print(json.dumps({service: {"answers": len(answers), "503": sum(a[0] == 503 for a in answers),
                                 "completed": sum(d["status"] == "COMPLETED" for d in details.values()),
