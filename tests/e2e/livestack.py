@@ -85,7 +85,7 @@ def start_live_stack(data_dir: Path, *, extra_env: dict | None = None) -> LiveSt
             stack.processes.append(subprocess.Popen(
                 [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             ))
-        wait_http(stack.base_url + "/", timeout=60)
+        wait_http(stack.base_url + "/", timeout=240)  # generous: a shared, busy machine starts slowly
     except Exception:
         stack.stop()
         raise
