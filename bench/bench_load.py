@@ -96,7 +96,7 @@ def run_load(stack, *, users: int, uploads_per_user: int, history_reads: int, de
                 response = session.post(
                     stack.base_url + "/api/detections/",
                     files={"file": (f"work{n}.jpg", body, "image/jpeg")},
-                    data={"attributed_artist": "Load Tester", "title": f"Study {n}"},
+                    data={"attributed_artist": "Demo Hand A", "title": f"Study {n}"},
                     headers={"Idempotency-Key": key}, timeout=120,
                 )
                 with lock:

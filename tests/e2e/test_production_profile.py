@@ -68,7 +68,7 @@ def _upload(stack, session, n: int) -> requests.Response:
     return session.post(
         stack.base_url + "/api/detections/", timeout=90,
         files={"file": (f"work{n}.jpg", painting_jpeg(n, size=(800, 600)), "image/jpeg")},
-        data={"attributed_artist": "Fault Tester", "title": f"Study {n}"},
+        data={"attributed_artist": "Demo Hand A", "title": f"Study {n}"},  # the staff journey serves it
     )
 
 

@@ -11,6 +11,7 @@ from artguard.middleware import BROKER_MESSAGE, RETRY_AFTER_SECONDS, outage_mess
 from detection.tables import InferenceRecord
 from tests.faults.conftest import closed_port
 from tests.images import image_bytes
+from tests.training.fixtures import FIXTURE_ARTIST
 
 JPEG = image_bytes(160, 120, fmt="JPEG")
 
@@ -45,12 +46,13 @@ def test_other_errors_are_not_called_a_broker_outage():
 
 
 def test_an_upload_with_the_broker_down_answers_503_and_fails_its_record(user, user_client, fake_model, broker_down):
-    response = user_client.post("/api/detections/", {"file": SimpleUploadedFile("a.jpg", JPEG, content_type="image/jpeg")})
+    response = user_client.post("/api/detections/", {"attributed_artist": FIXTURE_ARTIST, "file": SimpleUploadedFile("a.jpg", JPEG, content_type="image/jpeg")})
     assert response.status_code == 503
     assert response.json() == {"detail": BROKER_MESSAGE} and response["Retry-After"] == str(RETRY_AFTER_SECONDS)
     [record] = InferenceRecord.user_inferences_index.query(user.user_id)
     assert record.status == "FAILED" and record.failure_reason == "The analysis could not be queued. Please try again."
 
-    page = user_client.post("/detections/", {"files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")], "nonce": "y"})
+    page = user_client.post("/detections/", {"files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")], "nonce": "y",
+                                             "attributed_artist": FIXTURE_ARTIST})
     assert page.status_code == 503 and BROKER_MESSAGE in page.content.decode()
     assert page["Retry-After"] == str(RETRY_AFTER_SECONDS)
