@@ -28,7 +28,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import Figure, percentile, report  # noqa: E402
+from bench.common import Figure, format_table, percentile, report  # noqa: E402
 from tests.e2e.livestack import start_live_stack  # noqa: E402
 from tests.e2e.prodstack import start_production_stack  # noqa: E402
 
@@ -214,6 +214,7 @@ def main() -> None:
     for profile in profiles:
         profile_figures, details[profile] = measure(profile, args)
         figures += profile_figures
+        print(format_table(profile_figures), flush=True)  # each profile's figures as soon as they exist
     report("load", figures, details=details)
 
 
