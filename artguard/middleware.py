@@ -1,8 +1,8 @@
 """Outages as a clear 503, not a 500 with a stack trace.
 
 When DynamoDB is unreachable or throttling past PynamoDB's own retries (DYNAMODB_MAX_RETRIES,
-botocore's exponential back-off), or image storage cannot be read or written, the web stays up
-and says so: pages get templates/503.html, /api/ gets {"detail": ...}; both carry Retry-After.
+botocore's exponential back-off), image storage cannot be read or written, or the task broker
+(Redis or SQS) cannot take a task, the web stays up and says so: pages get templates/503.html, /api/ gets {"detail": ...}; both carry Retry-After.
 Every other exception is left to Django (a 500, logged as usual).
 
 `outage_message(error)` is also what background tasks use to give a failed record a reason a
@@ -22,6 +22,7 @@ RETRY_AFTER_SECONDS = 30
 
 DATABASE_MESSAGE = "The database is unavailable or overloaded right now. Nothing was lost; please try again in a minute."
 STORAGE_MESSAGE = "Image storage is unavailable right now. Nothing was lost; please try again in a minute."
+BROKER_MESSAGE = "The task queue is unavailable right now, so nothing new can be started. Please try again in a minute."
 
 # DynamoDB error codes that mean "busy or down", never "your request was wrong".
 UNAVAILABLE_CODES = frozenset(
@@ -46,6 +47,8 @@ _STORAGE_PATH_PARTS = (
     os.sep + "storages" + os.sep,
     os.sep + os.path.join("artguard", "storage.py"),
 )
+# ...and as a broker failure (django-q2's Redis and SQS brokers).
+_BROKER_PATH_PARTS = (os.sep + os.path.join("django_q", "brokers") + os.sep,)
 
 
 def _chain(error: BaseException):
@@ -65,7 +68,7 @@ def _is_dynamo_outage(error: BaseException) -> bool:
     for item in _chain(error):
         if isinstance(item, DynamoUnavailable):
             return True
-        if isinstance(item, ClientError) and _code(item) in UNAVAILABLE_CODES and not _raised_in_storage(item):
+        if isinstance(item, ClientError) and _code(item) in UNAVAILABLE_CODES and not _raised_in(item, _STORAGE_PATH_PARTS + _BROKER_PATH_PARTS):
             return True
         if isinstance(item, PynamoDBException) and isinstance(getattr(item, "cause", None), BotoCoreError):
             return True  # connection refused, connect/read timeout, ...
@@ -76,13 +79,32 @@ def _code(error) -> str | None:
     return (getattr(error, "response", None) or {}).get("Error", {}).get("Code")
 
 
-def _raised_in_storage(error: BaseException) -> bool:
+def _raised_in(error: BaseException, path_parts: tuple[str, ...]) -> bool:
     traceback = error.__traceback__
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
-        if any(part in filename for part in _STORAGE_PATH_PARTS):
+        if any(part in filename for part in path_parts):
             return True
         traceback = traceback.tb_next
+    return False
+
+
+def _raised_in_storage(error: BaseException) -> bool:
+    return _raised_in(error, _STORAGE_PATH_PARTS)
+
+
+def _is_broker_outage(error: BaseException) -> bool:
+    """Redis refusing or timing out, or SQS unreachable or busy, while queueing a task."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    for item in _chain(error):
+        module = type(item).__module__
+        if module.startswith("redis") and type(item).__name__ in ("ConnectionError", "TimeoutError", "BusyLoadingError"):
+            return True
+        if not _raised_in(item, _BROKER_PATH_PARTS):
+            continue
+        if isinstance(item, (BotoCoreError, ConnectionError)) or (isinstance(item, ClientError) and _code(item) in UNAVAILABLE_CODES):
+            return True
     return False
 
 
@@ -101,7 +123,9 @@ def _is_storage_outage(error: BaseException) -> bool:
 
 
 def outage_message(error: BaseException) -> str | None:
-    """A sentence for a person when `error` means DynamoDB or storage is down/busy, else None."""
+    """A sentence for a person when `error` means DynamoDB, storage or the broker is down/busy, else None."""
+    if _is_broker_outage(error):
+        return BROKER_MESSAGE
     if _is_dynamo_outage(error):
         return DATABASE_MESSAGE
     if _is_storage_outage(error):
@@ -132,7 +156,7 @@ def _page(request, message: str):
 
 
 class OutageMiddleware:
-    """Turn DynamoDB and storage outages into 503 answers with Retry-After."""
+    """Turn DynamoDB, storage and broker outages into 503 answers with Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -280,9 +280,13 @@ def _enqueue(record: InferenceRecord) -> None:
             task_name=f"detection-{record.inference_id}",
             group="detection",
         )
-    except Exception:
+    except Exception as error:
         logger.exception("enqueueing %s failed", record.inference_id)
         inference_fail(inference_id=record.inference_id, reason="The analysis could not be queued. Please try again.")
+        from artguard.middleware import outage_message
+
+        if outage_message(error):
+            raise  # the broker is down: the caller answers 503 with Retry-After (the record says why it failed)
 
 
 def inference_fail(*, inference_id: str, reason: str) -> bool:

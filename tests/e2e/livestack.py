@@ -85,7 +85,7 @@ def start_live_stack(data_dir: Path, *, extra_env: dict | None = None) -> LiveSt
         ):
             log = open(data_dir / f"{name}.log", "ab")
             stack.processes.append(subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-        wait_http(stack.base_url + "/", timeout=120)  # two gunicorn workers import Django on a busy machine
+        wait_http(stack.base_url + "/", timeout=240)  # two gunicorn workers import Django; generous on a shared, busy machine
     except Exception:
         stack.stop()
         raise
