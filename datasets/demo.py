@@ -111,8 +111,9 @@ HANDS = {
     "B": Hand(19, 0.55, 7.5, 2.4, 0.50, 0.40, 0.12, False, 11, 1, 1.4),
     # Hand C: short broad dabs in scattered directions, strong impasto lit from one side; its
     # imitator D: longer, slimmer, more curved dabs, weaker impasto, light from anywhere.
-    "C": Hand(13, 0.30, 7.0, 1.2, 0.90, 0.05, 0.30, True, 5, 3, 1.8),
-    "D": Hand(18, 0.45, 5.5, 1.8, 0.70, 0.25, 0.16, False, 9, 1, 1.6),
+    # (Each paints about as many strokes per canvas as Hand A: coverage / (length x width).)
+    "C": Hand(17, 0.30, 8.5, 1.2, 0.90, 0.05, 0.30, True, 5, 3, 1.4),
+    "D": Hand(22, 0.45, 6.5, 1.8, 0.70, 0.25, 0.16, False, 9, 1, 1.3),
 }
 
 
@@ -331,7 +332,7 @@ HARD_HANDS = {
     "A": Habits(HANDS["A"], 0.12, -3 * math.pi / 4, 0.15),
     "B": Habits(Hand(25, 0.42, 5.9, 1.4, 0.27, 0.25, 0.17, True, 8.5, 2, 1.5), 0.12, -3 * math.pi / 4 + 0.3, 0.45),
     "C": Habits(HANDS["C"], 0.12, math.pi / 4, 0.15),
-    "D": Habits(Hand(15, 0.38, 6.3, 1.5, 0.80, 0.15, 0.22, True, 7, 2, 1.7), 0.12, math.pi / 4 + 0.3, 0.45),
+    "D": Habits(Hand(19, 0.38, 7.5, 1.5, 0.80, 0.15, 0.22, True, 7, 2, 1.4), 0.12, math.pi / 4 + 0.3, 0.45),
 }
 
 

@@ -29,6 +29,8 @@ ROUTES = {
     "detection:result": (OWNED, "get", False),
     "detection:image": (OWNED, "get", False),
     "detection:report": (OWNED, "get", False),
+    "detection:region_thumbnail": (OWNED, "get", False),
+    "detection:reference_thumbnail": (OWNED, "get", False),
     "detection:delete": (OWNED, "post", False),
     "datasets:index": (STAFF, "get", False),
     "datasets:version_create": (STAFF, "post", False),
@@ -42,6 +44,7 @@ ROUTES = {
     "training:run": (STAFF, "get", False),
     "training:run_plot": (STAFF, "get", False),
     "training:run_promote": (STAFF, "post", False),
+    "training:run_reference_thumbnails": (STAFF, "post", False),
     "training:artists": (STAFF, "get", False),
     "training:artist": (STAFF, "get", False),
     "training:artist_update": (STAFF, "post", False),
@@ -61,10 +64,11 @@ ROUTES = {
 }
 # Staff pages whose GET is not the point (POST-only) or whose test object has no content.
 STAFF_NOT_200 = {"datasets:version_create": {405}, "training:run_start": {405}, "training:run_promote": {405},
-                 "training:artist_update": {405}, "training:artist_withdraw": {405},
+                 "training:artist_update": {405}, "training:run_reference_thumbnails": {405}, "training:artist_withdraw": {405},
                  "training:run_plot": {404}}  # the failed test run has no plots
 QUERY = {"training:compare": "?a={run_id}&b={run_id}"}
-PARAM_OVERRIDES = {"training:run_plot": {"kind": "roc"}}
+PARAM_OVERRIDES = {"training:run_plot": {"kind": "roc"}, "detection:region_thumbnail": {"label": "S1"},
+                   "detection:reference_thumbnail": {"label": "S1", "side": "forged", "number": 1}}
 
 
 def _walk(resolver, prefix="", namespace=None):
