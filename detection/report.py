@@ -15,7 +15,7 @@ from fpdf import FPDF
 from detection import findings
 from detection.explain import LIMITS_STATEMENT
 from detection.reading import reading_for
-from detection.report_evidence import explanation_block, references_block
+from detection.report_evidence import explanation_block, heading, references_block
 
 VERDICT_LABELS = {
     "LIKELY_AUTHENTIC": "Likely authentic",
@@ -58,15 +58,7 @@ class _Report(FPDF):
         self.cell(0, 5, self.text_safe(f"ArtGuard report · page {self.page_no()}"), align="C")
 
 
-KEEP_WITH_NEXT_MM = 20  # a heading starts a new page unless this much of its text fits under it
-
-
-def _heading(pdf: _Report, text: str, *, size: int, height: float) -> None:
-    """A section heading never left alone at the foot of a page."""
-    if pdf.will_page_break(height + KEEP_WITH_NEXT_MM):
-        pdf.add_page()
-    pdf.set_font(pdf.family, "B", size)
-    pdf.cell(0, height, pdf.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+_heading = heading  # detection.report_evidence: a heading never left alone at the foot of a page
 
 
 def _image_height(data: bytes, width_mm: float) -> float:

@@ -8,19 +8,26 @@ from detection import references as references_module
 from detection.explain import section_list
 
 THUMB_MM = 18
+KEEP_WITH_NEXT_MM = 20  # a heading starts a new page unless this much of its text fits under it
+
+
+def heading(pdf, text: str, *, size: int, height: float) -> None:
+    """A heading never left alone at the foot of a page."""
+    if pdf.will_page_break(height + KEEP_WITH_NEXT_MM):
+        pdf.add_page()
+    pdf.set_font(pdf.family, "B", size)
+    pdf.cell(0, height, pdf.text_safe(text), new_x="LMARGIN", new_y="NEXT")
 
 
 def explanation_block(pdf, record) -> None:
-    pdf.set_font(pdf.family, "B", 12)
-    pdf.cell(0, 7, "Explanation", new_x="LMARGIN", new_y="NEXT")
+    heading(pdf, "Explanation", size=12, height=7)
     sections = section_list(record.explanation_sections)
     if not sections:  # a detection made before sections existed
         pdf.set_font(pdf.family, "", 10)
         pdf.multi_cell(0, 5, pdf.text_safe(record.explanation or ""), new_x="LMARGIN", new_y="NEXT")
         return
     for section in sections:
-        pdf.set_font(pdf.family, "B", 10)
-        pdf.cell(0, 6, pdf.text_safe(section["title"]), new_x="LMARGIN", new_y="NEXT")
+        heading(pdf, section["title"], size=10, height=6)
         pdf.set_font(pdf.family, "", 10)
         pdf.multi_cell(0, 5, pdf.text_safe(section["text"]), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
@@ -41,8 +48,7 @@ def references_block(pdf, record) -> None:
     """Each cited region beside its closest training passages: thumbnails when staff allow them
     and the training image still exists, otherwise the label in a grey box."""
     shown = references_module.references_for(record, check_files=False)
-    pdf.set_font(pdf.family, "B", 12)
-    pdf.cell(0, 7, "Reference passages", new_x="LMARGIN", new_y="NEXT")
+    heading(pdf, "Reference passages", size=12, height=7)
     pdf.set_font(pdf.family, "", 9)
     if not shown.regions:
         pdf.multi_cell(0, 5, pdf.text_safe(shown.note), new_x="LMARGIN", new_y="NEXT")
