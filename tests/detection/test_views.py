@@ -44,7 +44,10 @@ def test_pending_result_page_polls_the_status_api(user_client, user):
     record = make_record(user_id=user.user_id, status="PENDING")
     html = user_client.get(f"/detections/{record.inference_id}/").content.decode()
     assert f'data-status-url="/api/detections/{record.inference_id}/"' in html
-    assert "fetch(url" in html and "Waiting for a worker" in html
+    assert "Waiting for a worker" in html and "artguard.js" in html  # the page's script (no inline script under the CSP)
+    from django.conf import settings
+    script = (settings.BASE_DIR / "static" / "artguard.js").read_text()
+    assert 'getAttribute("data-status-url")' in script and "fetch(url" in script
 
 
 def test_failed_result_page_shows_the_reason(user_client, user):
