@@ -251,7 +251,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Forgery detection for artwork photographs, history, and right to deletion.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"DetectionStatusEnum": "detection.selectors.DETECTION_STATUSES"},
+    "ENUM_NAME_OVERRIDES": {"DetectionStatusEnum": "detection.selectors.DETECTION_STATUSES",
+                            "VerdictEnum": ["LIKELY_AUTHENTIC", "INCONCLUSIVE", "LIKELY_FORGED"]},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "artguard.schema.document_outages",
                             "training.schema.list_served_artists"],
 }

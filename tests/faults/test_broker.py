@@ -13,7 +13,7 @@ from tests.faults.conftest import closed_port
 from tests.images import image_bytes
 from tests.training.fixtures import FIXTURE_ARTIST
 
-JPEG = image_bytes(160, 120, fmt="JPEG")
+JPEG = image_bytes(320, 240, fmt="JPEG")  # at least one 224 px patch
 
 
 @pytest.fixture(params=["redis", "sqs"])
