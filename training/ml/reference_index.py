@@ -7,7 +7,7 @@ Built once per run from the patch embeddings the run has already computed (train
 - Per patch: its image (id, label, sublabel), the stored patch file and its box in the image.
 Saved as one compressed .npz beside the model (training.ml.artifact) and never rewritten.
 
-Search: exact k-nearest neighbours (scikit-learn NearestNeighbors, brute force) among the
+Search: exact k-nearest neighbours (one numpy matrix product and a partial sort) among the
 authentic patches and, separately, among the forged ones. On unit vectors Euclidean order is
 cosine order, and cosine similarity = 1 - d^2 / 2. Exact search of 100,000 patches x 64 dims
 costs a few milliseconds per image (bench/bench_reference_index.py), so no approximation is
@@ -61,15 +61,11 @@ class ReferenceIndex:
         return _normalise(reduced)
 
     def _searcher(self, value: int):
-        """One NearestNeighbors per side, fitted on first use and kept."""
-        from sklearn.neighbors import NearestNeighbors
-
+        """One side's unit vectors as float32 (converted once, on first use, and kept) and their rows."""
         if value not in self._searchers:
             rows = np.flatnonzero(self.image_labels[self.patch_image] == value)
-            searcher = None
-            if len(rows):
-                searcher = NearestNeighbors(algorithm="brute", metric="euclidean").fit(self.vectors[rows].astype(np.float32))
-            self._searchers[value] = (searcher, rows)
+            matrix = np.ascontiguousarray(self.vectors[rows], dtype=np.float32) if len(rows) else None
+            self._searchers[value] = (matrix, rows)
         return self._searchers[value]
 
     def warm(self) -> "ReferenceIndex":
@@ -88,22 +84,27 @@ class ReferenceIndex:
         queries = _normalise(np.asarray(queries, dtype=np.float32).reshape(-1, self.dim))
         found: list[dict] = [{} for _ in range(len(queries))]
         for side, value in SIDES:
-            searcher, rows = self._searcher(value)
-            if searcher is None or not len(queries):
+            matrix, rows = self._searcher(value)
+            if matrix is None or not len(queries):
                 for item in found:
                     item[side] = []
                 continue
-            distances, positions = searcher.kneighbors(queries, n_neighbors=min(k, len(rows)))
-            for item, row_distances, row_positions in zip(found, distances, positions):
-                item[side] = [self._reference(int(rows[p]), float(d)) for d, p in zip(row_distances, row_positions)]
+            # Exact search: on unit vectors the nearest are the most cosine-similar; one matrix
+            # product (numpy BLAS) and a partial sort per query.
+            similarities = queries @ matrix.T
+            take = min(k, len(rows))
+            nearest = np.argpartition(-similarities, take - 1, axis=1)[:, :take]
+            for item, row_similarities, row_positions in zip(found, similarities, nearest):
+                ordered = row_positions[np.argsort(-row_similarities[row_positions], kind="stable")]
+                item[side] = [self._reference(int(rows[p]), float(row_similarities[p])) for p in ordered]
         return found
 
-    def _reference(self, row: int, distance: float) -> dict:
+    def _reference(self, row: int, similarity: float) -> dict:
         image = int(self.patch_image[row])
         return {
             "label": "forged" if self.image_labels[image] else "authentic",
             "sublabel": str(self.image_sublabels[image]) or None,
-            "similarity": round(max(-1.0, min(1.0, 1.0 - distance * distance / 2.0)), 4),
+            "similarity": round(max(-1.0, min(1.0, similarity)), 4),
             "image_id": str(self.image_ids[image]),
             "patch_path": self.patch_paths[row].decode("ascii"),
             "box": [int(v) for v in self.patch_boxes[row]],
