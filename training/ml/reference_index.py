@@ -9,7 +9,7 @@ Saved as one compressed .npz beside the model (training.ml.artifact) and never r
 
 Search: exact k-nearest neighbours (one numpy matrix product and a partial sort) among the
 authentic patches and, separately, among the forged ones. On unit vectors Euclidean order is
-cosine order, and cosine similarity = 1 - d^2 / 2. Exact search of 100,000 patches x 64 dims
+cosine order. Exact search of 100,000 patches x 64 dims
 costs a few milliseconds per image (bench/bench_reference_index.py), so no approximation is
 needed at this size. It runs on one BLAS/OpenMP thread: a handful of queries is too little work
 to share, and on a busy machine the threads' synchronisation cost ten times the search itself
