@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from training import selectors, services
+from training.card_views import artist_or_404
 
 RUNS_SHOWN = 25
 
@@ -32,15 +32,6 @@ class WithdrawForm(forms.Form):
 
 def _when(ms) -> str:
     return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ms else ""
-
-
-def _artist_or_404(slug: str):
-    from datasets.selectors import artist_get
-
-    artist = artist_get(slug=slug) if slug and len(slug) <= 120 else None
-    if artist is None:
-        raise Http404("No such artist.")
-    return artist
 
 
 @staff_member_required
@@ -67,7 +58,7 @@ def _artist_context(artist, form=None) -> dict:
 @staff_member_required
 @require_GET
 def artist_view(request, slug):
-    return render(request, "training/artist.html", _artist_context(_artist_or_404(slug)))
+    return render(request, "training/artist.html", _artist_context(artist_or_404(slug)))
 
 
 @staff_member_required
@@ -76,7 +67,7 @@ def artist_update_view(request, slug):
     from datasets.artists import ArtistError
     from datasets.services import artist_update
 
-    artist = _artist_or_404(slug)
+    artist = artist_or_404(slug)
     form = ArtistForm(request.POST)
     if form.is_valid():
         try:
@@ -93,7 +84,7 @@ def artist_update_view(request, slug):
 @staff_member_required
 @require_POST
 def artist_withdraw_view(request, slug):
-    artist = _artist_or_404(slug)
+    artist = artist_or_404(slug)
     form = WithdrawForm(request.POST)
     form.is_valid()
     try:

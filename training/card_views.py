@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from training import cards, selectors
 
 
-def _artist_or_404(slug: str):
+def artist_or_404(slug: str):
+    """The registered artist with this id; 404 otherwise (the card and staff artist pages)."""
     from datasets.selectors import artist_get
 
     artist = artist_get(slug=slug) if slug and len(slug) <= 120 else None
@@ -30,7 +31,7 @@ def cards_view(request):
 @login_required
 @require_GET
 def card_view(request, artist, model_version=None):
-    card = cards.card_for(_artist_or_404(artist), model_version=model_version)
+    card = cards.card_for(artist_or_404(artist), model_version=model_version)
     if card is None:
         raise Http404("No model serves this artist.")
     return render(request, "training/card.html", {"card": card})

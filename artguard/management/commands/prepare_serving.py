@@ -1,7 +1,5 @@
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
-
-from artguard.health import NotReady, wait_for_services
+from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
@@ -15,11 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the services")
 
     def handle(self, *args, **options):
-        try:
-            reports = wait_for_services(options["timeout"])
-        except NotReady as error:
-            raise CommandError(str(error)) from None
-        self.stdout.write("Services reachable: " + "; ".join(reports))
+        call_command("check_services", timeout=options["timeout"], stdout=self.stdout)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("provision_storage")
         call_command("collectstatic", interactive=False, verbosity=0)
