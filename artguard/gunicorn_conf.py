@@ -16,6 +16,10 @@ timeout = 60  # an upload of ARTGUARD_UPLOAD_MAX_MB over a slow link
 # Below the supervisor's ARTGUARD_STOP_GRACE (20 s), so a stop is gunicorn's own, not a kill.
 graceful_timeout = 10
 accesslog = "-"
+# gunicorn's defaults, stated: longer URLs get 414 and larger headers 431 (documented in the
+# API schema by artguard.schema.document_server_limits).
+limit_request_line = 4094
+limit_request_field_size = 8190
 # A load balancer in front (AWS) sets X-Forwarded-Proto; trust it from the addresses named.
 forwarded_allow_ips = env_str("ARTGUARD_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn's control socket defaults to one path per user: two instances on one machine

@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DetectionStatusEnum": "detection.selectors.DETECTION_STATUSES",
                             "VerdictEnum": ["LIKELY_AUTHENTIC", "INCONCLUSIVE", "LIKELY_FORGED"]},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "artguard.schema.document_outages",
+                            "artguard.schema.document_server_limits",
                             "training.schema.list_served_artists"],
 }
 

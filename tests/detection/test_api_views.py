@@ -137,6 +137,7 @@ def test_schema_documents_the_outage_answer_on_every_operation(user_client):
     assert operations
     for operation in operations:
         assert "Retry-After" in operation["responses"]["503"]["headers"]
+        assert {"414", "431"} <= set(operation["responses"])  # gunicorn's own refusals (URL, header too long)
     assert "DetectionStatusEnum" in user_client.get("/api/schema/", {"format": "json"}).content.decode()  # enum hook kept
 
 
