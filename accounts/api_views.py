@@ -86,7 +86,7 @@ class UserDataDeleteApi(APIView):
             raise NotFound()
         if request.user.user_id == user_id:
             logout(request._request)
-        erasure_request.refresh_from_db()
+        erasure_request = erasure.erasure_get_by_token(token=erasure_request.receipt_token) or erasure_request
         body = {
             "id": str(erasure_request.id),
             "status": erasure_request.status,

@@ -6,7 +6,7 @@ from django.core.checks import Error, register
 @register()
 def erasers_cover_receipt_counts(app_configs=None, **kwargs) -> list[Error]:
     from accounts.erasers import OWN_KINDS, user_data_erasers
-    from accounts.models import ErasureRequest
+    from accounts.erasure_store import COUNT_FIELDS
 
     registered = {eraser.kind for eraser in user_data_erasers()}
     return [
@@ -15,6 +15,6 @@ def erasers_cover_receipt_counts(app_configs=None, **kwargs) -> list[Error]:
             hint="The app that stores this data must call accounts.erasers.user_data_eraser_register in its AppConfig.ready().",
             id="accounts.E001",
         )
-        for kind in ErasureRequest.COUNT_FIELDS
+        for kind in COUNT_FIELDS
         if kind not in OWN_KINDS and kind not in registered
     ]

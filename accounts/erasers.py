@@ -6,7 +6,7 @@ function of that app's own services. The erasure job (accounts/erasure.py) runs 
 registration order, then ends the sessions and deletes the account.
 
 An eraser's `kind` is both the job step shown while it runs and the receipt count it adds to
-(an `ErasureRequest.COUNT_FIELDS` column), so receipts keep one number per kind.
+(one of `erasure_store.COUNT_FIELDS`), so receipts keep one number per kind.
 """
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ _ERASERS: dict[str, UserDataEraser] = {}
 
 def user_data_eraser_register(*, kind: str, erase: Erase, count: Count | None = None) -> None:
     """Register how to erase one kind of user data. Re-registering a kind replaces it."""
-    from accounts.models import ErasureRequest
+    from accounts.erasure_store import COUNT_FIELDS
 
-    if kind not in ErasureRequest.COUNT_FIELDS or kind in OWN_KINDS:
-        erasable = [name for name in ErasureRequest.COUNT_FIELDS if name not in OWN_KINDS]
+    if kind not in COUNT_FIELDS or kind in OWN_KINDS:
+        erasable = [name for name in COUNT_FIELDS if name not in OWN_KINDS]
         raise ValueError(f"no receipt count for user data kind {kind!r}; erasers fill one of {erasable}")
     _ERASERS[kind] = UserDataEraser(kind=kind, erase=erase, count=count)
 

@@ -4,7 +4,8 @@ The erasure job (`erasure_run`) is idempotent and resumable. Each step deletes w
 there and counts only what it deleted, persisting counts as it goes, so a job that fails
 halfway and runs again ends with the same receipt as one that never failed. A worker holds a
 request through a lease; `erasures_resume` (scheduled) restarts requests whose attempt failed
-or whose worker died.
+or whose worker died. Requests are items in the Users table (accounts/erasure_store.py), so
+web and worker hosts that share nothing but DynamoDB see the same request, lease and receipt.
 
 What a user owns (docs/architecture.md): InferenceRecords items (UserInferencesIndex), objects
 under `inference/<user_id>/` in the raw and processed buckets, and the Users-table account
@@ -19,16 +20,15 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 from pynamodb.exceptions import UpdateError
 
+from accounts import erasure_store as store
 from accounts import services
 from accounts.erasers import user_data_count, user_data_erasers
-from accounts.models import ErasureRequest, User
+from accounts.erasure_store import Erasure
+from accounts.models import User
 from accounts.selectors import normalize_email, user_record_get
+from artguard.dynamo import now_ms
 
 logger = logging.getLogger(__name__)
 
@@ -54,48 +54,57 @@ def email_digest(email: str) -> str:
     return hashlib.sha256(normalize_email(email).encode()).hexdigest() if email else ""
 
 
+def _ms(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
 # --- Requests ---------------------------------------------------------------------------------
 
 
-def erasure_request(*, user_id: str, requested_by: User) -> tuple[ErasureRequest, bool]:
+def erasure_request(*, user_id: str, requested_by: User) -> tuple[Erasure, bool]:
     """Record an erasure of `user_id`, disable the account, and queue the job.
 
     Returns (request, created). A second call while one is unfinished returns that one.
-    The request row is written before the account is disabled, so once the account is locked
+    The request item is written before the account is disabled, so once the account is locked
     there is always a durable request that will finish the erasure.
     """
-    open_request = erasure_open_for_user(user_id=user_id)
-    if open_request is None:
+    existing = store.erasure_get(user_id=user_id)
+    if existing is not None:
+        if existing.is_complete:
+            raise UserNotFound(user_id)  # erased already: the account is gone
+        request, created = existing, False
+    else:
         record = user_record_get(user_id=user_id)
         if record is None:
             raise UserNotFound(user_id)
         by_self = requested_by.user_id == user_id
         try:
-            with transaction.atomic():
-                open_request = ErasureRequest.objects.create(
-                    user_id=user_id,
-                    email_sha256=email_digest(record.email or ""),
-                    requested_by=ErasureRequest.RequestedBy.SELF if by_self else ErasureRequest.RequestedBy.STAFF,
-                    staff_user_id="" if by_self else requested_by.user_id,
-                )
+            request = store.erasure_create(
+                user_id=user_id,
+                email_sha256=email_digest(record.email or ""),
+                requested_by="self" if by_self else "staff",
+                staff_user_id="" if by_self else requested_by.user_id,
+            )
             created = True
-        except IntegrityError:  # a concurrent request for the same user won
-            open_request, created = erasure_open_for_user(user_id=user_id), False
-    else:
-        created = False
+        except store.ErasureExists:  # a concurrent request for the same user won
+            request, created = store.erasure_get(user_id=user_id), False
     try:
         _disable_account(user_id)
     except Exception as error:
         # The request is durable and the job disables the account before deleting anything, so
         # answer normally. (If DynamoDB is down, nobody can log in meanwhile either.)
-        logger.exception("erasure %s: could not disable user %s yet", open_request.pk, user_id)
-        ErasureRequest.objects.filter(pk=open_request.pk).update(last_error=f"disabling the account: {type(error).__name__}: {error}"[:2000])
-    erasure_enqueue(request_id=open_request.id)
-    return open_request, created
+        logger.exception("erasure %s: could not disable user %s yet", request.id, user_id)
+        try:
+            store.erasure_note(user_id=user_id, error_text=f"disabling the account: {type(error).__name__}: {error}")
+        except Exception:
+            logger.exception("erasure %s: could not record the problem either", request.id)
+    erasure_enqueue(user_id=user_id)
+    return request, created
 
 
-def erasure_open_for_user(*, user_id: str) -> ErasureRequest | None:
-    return ErasureRequest.objects.filter(user_id=user_id).exclude(status=ErasureRequest.Status.COMPLETED).first()
+def erasure_open_for_user(*, user_id: str) -> Erasure | None:
+    request = store.erasure_get(user_id=user_id)
+    return None if request is None or request.is_complete else request
 
 
 def inferences_count(*, user_id: str) -> int:
@@ -103,38 +112,45 @@ def inferences_count(*, user_id: str) -> int:
     return user_data_count(user_id=user_id, kind="inference_records")
 
 
-def erasure_get_by_token(*, token: str) -> ErasureRequest | None:
-    if not token or len(token) > 64:
-        return None
-    return ErasureRequest.objects.filter(receipt_token=token).first()
+def erasure_get_by_token(*, token: str) -> Erasure | None:
+    return store.erasure_get_by_token(token=token)
 
 
-def erasure_enqueue(*, request_id) -> bool:
+def erasure_enqueue(*, user_id: str) -> bool:
     """Queue the job. A request is durable before it is queued, so a broker failure (or, with
     synchronous django-q2, a failed attempt) is logged, not raised: the resume schedule retries."""
     from django_q.tasks import async_task
 
     try:
-        async_task("accounts.tasks.erasure_run", str(request_id), group="erasure")
+        async_task("accounts.tasks.erasure_run", user_id, group="erasure")
     except Exception:
-        logger.exception("erasure %s: queueing or running the job failed; it will be resumed", request_id)
+        logger.exception("erasure of user %s: queueing or running the job failed; it will be resumed", user_id)
         return False
     return True
 
 
-def erasures_resume(*, now=None) -> list[str]:
-    """Queue every unfinished request that no live worker holds and whose back-off has passed."""
-    now = now or timezone.now()
-    due = (
-        ErasureRequest.objects.exclude(status=ErasureRequest.Status.COMPLETED)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .values_list("id", flat=True)
-    )
-    ids = [str(request_id) for request_id in due]
-    for request_id in ids:
-        erasure_enqueue(request_id=request_id)
-    return ids
+def erasures_resume(*, now_epoch_ms: int | None = None) -> list[str]:
+    """Queue every unfinished request that no live worker holds and whose back-off has passed.
+    Returns the user ids queued."""
+    now = now_epoch_ms if now_epoch_ms is not None else now_ms()
+    due = [
+        request.user_id
+        for request in store.erasures_open()
+        if (request.lease_until is None or request.lease_until < now)
+        and (request.next_attempt_at is None or request.next_attempt_at <= now)
+    ]
+    for user_id in due:
+        erasure_enqueue(user_id=user_id)
+    return due
+
+
+def erasures_resume_now() -> list[str]:
+    """For staff: queue every unfinished request now, whatever its back-off. A job whose lease a
+    live worker holds simply returns, so this never runs one erasure twice at once."""
+    queued = [request.user_id for request in store.erasures_open()]
+    for user_id in queued:
+        erasure_enqueue(user_id=user_id)
+    return queued
 
 
 def _disable_account(user_id: str) -> None:
@@ -154,7 +170,7 @@ def _disable_account(user_id: str) -> None:
 class _Progress:
     """Counts deletions and saves them often, so a failure loses no count that happened."""
 
-    request_id: object
+    user_id: str
     pending: dict
     since_flush: int = 0
     deleted_this_pass: int = 0
@@ -172,57 +188,32 @@ class _Progress:
             self.flush()
 
     def flush(self, *, step: str | None = None) -> None:
-        updates = {kind: F(kind) + n for kind, n in self.pending.items() if n}
-        updates["lease_until"] = timezone.now() + LEASE
-        if step is not None:
-            updates["step"] = step
-        ErasureRequest.objects.filter(pk=self.request_id).update(**updates)
+        store.erasure_progress(user_id=self.user_id, added=self.pending, lease_ms=_ms(LEASE), step=step)
         self.pending, self.since_flush = {}, 0
 
 
-def _claim(request_id) -> bool:
-    now = timezone.now()
-    claimed = (
-        ErasureRequest.objects.filter(pk=request_id)
-        .exclude(status=ErasureRequest.Status.COMPLETED)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(
-            status=ErasureRequest.Status.RUNNING,
-            lease_until=now + LEASE,
-            attempts=F("attempts") + 1,
-            started_at=Coalesce(F("started_at"), now),
-            step="starting",
-        )
-    )
-    return claimed == 1
-
-
-def erasure_run(*, request_id) -> ErasureRequest:
+def erasure_run(*, user_id: str) -> Erasure | None:
     """Run (or resume) one erasure. Safe to call any number of times, from any worker."""
-    if not _claim(request_id):
-        return ErasureRequest.objects.get(pk=request_id)
-    request = ErasureRequest.objects.get(pk=request_id)
-    progress = _Progress(request_id=request.pk, pending={})
+    if not store.erasure_claim(user_id=user_id, lease_ms=_ms(LEASE)):
+        return store.erasure_get(user_id=user_id)  # finished, held by another worker, or unknown
+    progress = _Progress(user_id=user_id, pending={})
     try:
-        _disable_account(request.user_id)
+        _disable_account(user_id)
         for _ in range(MAX_PASSES):
             progress.deleted_this_pass = 0
-            _erase_pass(request.user_id, progress)
+            _erase_pass(user_id, progress)
             if progress.deleted_this_pass == 0:
                 break
         else:
-            raise ErasureIncomplete(f"data of user {request.user_id} was still arriving after {MAX_PASSES} passes")
+            raise ErasureIncomplete(f"data of user {user_id} was still arriving after {MAX_PASSES} passes")
     except Exception as error:
         progress.flush()
-        _record_failure(request, error)
+        _record_failure(user_id, error)
         raise
     progress.flush()
-    now = timezone.now()
-    ErasureRequest.objects.filter(pk=request.pk).update(
-        status=ErasureRequest.Status.COMPLETED, completed_at=now, lease_until=None, next_attempt_at=None, step="", last_error=""
-    )
-    logger.info("erasure %s of user %s completed", request.pk, request.user_id)
-    return ErasureRequest.objects.get(pk=request.pk)
+    store.erasure_complete(user_id=user_id)
+    logger.info("erasure of user %s completed", user_id)
+    return store.erasure_get(user_id=user_id)
 
 
 def _erase_pass(user_id: str, progress: _Progress) -> None:
@@ -244,6 +235,7 @@ def _end_sessions(user_id: str) -> None:
     from django.conf import settings
     from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.models import Session
+    from django.utils import timezone
 
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
         return
@@ -255,29 +247,24 @@ def _end_sessions(user_id: str) -> None:
     Session.objects.filter(pk__in=stale).delete()
 
 
-def _record_failure(request: ErasureRequest, error: Exception) -> None:
-    attempts = ErasureRequest.objects.values_list("attempts", flat=True).get(pk=request.pk)
+def _record_failure(user_id: str, error: Exception) -> None:
+    attempts = store.erasure_get(user_id=user_id).attempts
     backoff = min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
-    ErasureRequest.objects.filter(pk=request.pk).update(
-        status=ErasureRequest.Status.RETRYING,
-        lease_until=None,
-        next_attempt_at=timezone.now() + backoff,
-        last_error=f"{type(error).__name__}: {error}"[:2000],
-    )
-    logger.warning("erasure %s of user %s failed (attempt %s), retrying in %s: %s", request.pk, request.user_id, attempts, backoff, error)
+    store.erasure_failed(user_id=user_id, error_text=f"{type(error).__name__}: {error}", retry_in_ms=_ms(backoff))
+    logger.warning("erasure of user %s failed (attempt %s), retrying in %s: %s", user_id, attempts, backoff, error)
 
 
 # --- Receipts ------------------------------------------------------------------------------------
 
 
-def erasure_receipt(request: ErasureRequest) -> dict:
+def erasure_receipt(request: Erasure) -> dict:
     """What the user, staff and the API see: status, counts per kind, and when."""
     return {
-        "id": str(request.id),
+        "id": request.id,
         "status": request.status,
         "status_label": request.get_status_display(),
         "step": request.step,
-        "counts": request.counts(),
+        "counts": dict(request.counts),
         "attempts": request.attempts,
         "last_error": request.last_error if not request.is_complete else "",
         "requested_by": request.requested_by,

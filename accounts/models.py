@@ -2,11 +2,9 @@
 unmanaged (no SQL table), built from a UserRecord on each request, and never saved through
 the ORM. It exists so sessions, the admin and DRF have the user object they expect."""
 import secrets
-import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 
@@ -80,68 +78,6 @@ class User(models.Model):
 
 
 def _receipt_token() -> str:
+    # Referenced by migration 0002, which created the old SQL ErasureRequest table. Erasure
+    # requests now live in DynamoDB (accounts/erasure_store.py); migration 0003 drops the table.
     return secrets.token_urlsafe(32)
-
-
-class ErasureRequest(models.Model):
-    """One right-to-deletion request and its receipt (accounts/erasure.py runs it).
-
-    Kept in the Django database beside django-q2's task tables: it is operational and audit
-    state that must outlive the account it erases, so it holds no personal data - the opaque
-    user_id, a SHA-256 of the email (to answer "was this address erased?"), counts and times.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to start"
-        RUNNING = "running", "Erasing"
-        RETRYING = "retrying", "Interrupted, will resume"
-        COMPLETED = "completed", "Completed"
-
-    class RequestedBy(models.TextChoices):
-        SELF = "self", "The account holder"
-        STAFF = "staff", "Staff"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user_id = models.CharField(max_length=64, db_index=True)
-    email_sha256 = models.CharField(max_length=64, blank=True)
-    requested_by = models.CharField(max_length=8, choices=RequestedBy.choices)
-    staff_user_id = models.CharField(max_length=64, blank=True)
-    # The capability behind the receipt page: the account is gone, so the page cannot ask who you are.
-    receipt_token = models.CharField(max_length=64, unique=True, default=_receipt_token, editable=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
-    step = models.CharField(max_length=32, blank=True)
-    inference_records = models.PositiveIntegerField(default=0)
-    raw_objects = models.PositiveIntegerField(default=0)
-    processed_objects = models.PositiveIntegerField(default=0)
-    account = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    # A worker holds the request until lease_until, renewed as it makes progress.
-    lease_until = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-
-    COUNT_FIELDS = ("inference_records", "raw_objects", "processed_objects", "account")
-
-    class Meta:
-        ordering = ["-requested_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user_id"],
-                condition=~models.Q(status="completed"),
-                name="one_open_erasure_per_user",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Erasure {self.id} of user {self.user_id} ({self.status})"
-
-    @property
-    def is_complete(self) -> bool:
-        return self.status == self.Status.COMPLETED
-
-    def counts(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.COUNT_FIELDS}

@@ -3,9 +3,11 @@ from accounts import erasure
 from artguard import retention
 
 
-def erasure_run(request_id: str) -> dict:
-    request = erasure.erasure_run(request_id=request_id)
-    return {"status": request.status, "counts": request.counts()}
+def erasure_run(user_id: str) -> dict:
+    request = erasure.erasure_run(user_id=user_id)
+    if request is None:
+        return {"status": "unknown"}
+    return {"status": request.status, "counts": request.counts}
 
 
 def erasures_resume() -> list[str]:

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import erasure, services, throttle
 from accounts.erasure_forms import DeleteDataForm
 from accounts.forms import LoginForm, SignUpForm
-from accounts.models import ErasureRequest
+from accounts.erasure_store import BadCursor, erasures_done_page, erasures_open
 
 BACKEND = "accounts.backends.DynamoUserBackend"
 
@@ -107,7 +106,16 @@ def erasure_receipt_view(request, token):
 
 
 @staff_member_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def erasures_staff_view(request):
-    page = Paginator(ErasureRequest.objects.all(), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/erasures.html", {"page": page})
+    """Unfinished requests (with "resume now"), then completed ones, newest first, a page at a time."""
+    if request.method == "POST":
+        queued = erasure.erasures_resume_now()
+        messages.info(request, f"Queued {len(queued)} unfinished erasure(s).")
+        return redirect("accounts:erasures")
+    try:
+        done = erasures_done_page(cursor=request.GET.get("cursor") or None)
+    except BadCursor:
+        raise Http404 from None
+    unfinished = sorted(erasures_open(), key=lambda item: item.requested_at, reverse=True)
+    return render(request, "accounts/erasures.html", {"unfinished": unfinished, "done": done})

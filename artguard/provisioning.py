@@ -2,6 +2,7 @@
 image buckets with lifecycle rules, default encryption and public access blocked. Idempotent."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import boto3
@@ -23,8 +24,54 @@ def tables_provision() -> list[str]:
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
             created.append(model.Meta.table_name)
+        else:
+            _ensure_indexes(model)
         _ensure_ttl(model)
     return created
+
+
+def _ensure_indexes(model) -> list[str]:
+    """Add the global secondary indexes a model declares that its existing table lacks (an
+    index ArtGuard added to a seed table after the table was made). DynamoDB builds an index
+    in the background; the table stays usable meanwhile. Returns the names added."""
+    client = model._get_connection().connection.client
+    table = client.describe_table(TableName=model.Meta.table_name)["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    schema = model._get_schema()
+    known_attributes = {definition["AttributeName"] for definition in table["AttributeDefinitions"]}
+    added = []
+    for index in schema.get("global_secondary_indexes", []):
+        if index["index_name"] in present:
+            continue
+        # DynamoDB wants the HASH key first; PynamoDB lists them in declaration order.
+        key_schema = sorted(index["key_schema"], key=lambda element: element["KeyType"] != "HASH")
+        key_names = {element["AttributeName"] for element in key_schema}
+        client.update_table(
+            TableName=model.Meta.table_name,
+            AttributeDefinitions=[
+                definition for definition in schema["attribute_definitions"]
+                if definition["AttributeName"] in key_names | known_attributes
+            ],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": index["index_name"],
+                "KeySchema": key_schema,
+                "Projection": {"ProjectionType": index["projection"]["ProjectionType"]},
+            }}],
+        )
+        _wait_index_active(client, model.Meta.table_name, index["index_name"])
+        added.append(index["index_name"])
+    return added
+
+
+def _wait_index_active(client, table_name: str, index_name: str, timeout_seconds: float = 600) -> None:
+    """A new index on a big table backfills for minutes; queries on it fail until it is ACTIVE."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        indexes = client.describe_table(TableName=table_name)["Table"].get("GlobalSecondaryIndexes", [])
+        if any(index["IndexName"] == index_name and index.get("IndexStatus") == "ACTIVE" for index in indexes):
+            return
+        time.sleep(2)
+    raise TimeoutError(f"index {index_name} of {table_name} is still being built; run provisioning again later")
 
 
 def _ensure_ttl(model) -> None:

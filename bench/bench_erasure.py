@@ -52,7 +52,7 @@ def main() -> None:
 def run(analyses: int) -> list:
     from django.core.files.storage import FileSystemStorage
 
-    from accounts import erasure
+    from accounts import erasure, erasure_store
     from accounts.services import user_create
     from tests.accounts.test_erasure import seed_user_data
 
@@ -76,17 +76,17 @@ def run(analyses: int) -> list:
 
             FileSystemStorage.delete = flaky
         started = time.perf_counter()
-        request, _ = erasure.erasure_request(user_id=user.user_id, requested_by=user)
+        erasure.erasure_request(user_id=user.user_id, requested_by=user)
         FileSystemStorage.delete = real_delete
-        request.refresh_from_db()
+        request = erasure.erasure_open_for_user(user_id=user.user_id) or erasure_store.erasure_get(user_id=user.user_id)
         if fault:
             assert request.status == "retrying", request.status
-            request = erasure.erasure_run(request_id=request.id)
+            request = erasure.erasure_run(user_id=user.user_id)
         elapsed = time.perf_counter() - started
-        assert request.status == "completed" and request.counts() == expected, (request.status, request.counts(), expected)
+        assert request.status == "completed" and request.counts == expected, (request.status, request.counts, expected)
         objects = expected["raw_objects"] + expected["processed_objects"]
         print(f"{label}: {analyses} records + {objects} files seeded in {seeded:.1f} s; erased in {elapsed:.2f} s "
-              f"({analyses / elapsed:.0f} records/s incl. files), attempts={request.attempts}, counts match: {request.counts()}")
+              f"({analyses / elapsed:.0f} records/s incl. files), attempts={request.attempts}, counts match: {request.counts}")
         figures.append(Figure(f"erasure of {analyses} analyses + {objects} files: {label}", elapsed, "s",
                               note=f"attempts {request.attempts}; receipt counts match what was stored"))
     return figures

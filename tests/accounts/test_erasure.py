@@ -1,19 +1,17 @@
 """Right to deletion end to end: the API, the job's completeness, resuming after faults."""
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
-from django.utils import timezone
 from pynamodb.connection.base import Connection
 
 from accounts import erasure
-from accounts.models import ErasureRequest
+from accounts import erasure_store
 from accounts.selectors import user_record_get, user_record_get_by_email
 from accounts.services import api_token_create
-from accounts.tables import UserRecord
+from accounts.tables import ERASURE_PREFIX, UserRecord
 from artguard.dynamo import all_table_models, now_ms
 from artguard.storage import list_prefix, processed_storage, raw_storage
 from detection.tables import InferenceRecord
@@ -35,13 +33,25 @@ def seed_user_data(user_id: str, *, analyses: int) -> dict:
     return {"inference_records": analyses, "raw_objects": analyses, "processed_objects": analyses * len(PROCESSED_NAMES), "account": 1}
 
 
+HOUR_MS = 3_600_000
+
+
+def the_request(user_id: str) -> erasure_store.Erasure:
+    return erasure_store.erasure_get(user_id=user_id)
+
+
 def user_traces(user_id: str, email: str) -> list[str]:
     """Every place anything of the user could be: all six tables (scanned: this is a test) and
-    both buckets' whole trees, including folder names."""
+    both buckets' whole trees, including folder names. The erasure item itself (the receipt)
+    keeps only the opaque user id and counts, never the email."""
     found = []
     for model in all_table_models():
         for item in model.scan():
             text = repr(item.attribute_values)
+            if item.attribute_values.get("user_id", "").startswith(ERASURE_PREFIX):
+                if email in text or email.split("@")[0] in text:
+                    found.append(f"erasure item holds the email: {text[:80]}")
+                continue
             if user_id in text or email in text:
                 found.append(f"{model.Meta.table_name}: {text[:80]}")
     for storage in (raw_storage(), processed_storage()):
@@ -102,9 +112,9 @@ def test_storage_failure_halfway_resumes_and_counts_stay_exact(user_client, user
     response = user_client.delete(delete_url(user.user_id))
 
     assert response.status_code == 202 and response.json()["status"] == "retrying"
-    request = ErasureRequest.objects.get()
-    assert request.counts() == {"inference_records": 4, "raw_objects": 4, "processed_objects": 2, "account": 0}
-    assert "storage unavailable" in request.last_error and request.next_attempt_at > timezone.now()
+    request = the_request(user.user_id)
+    assert request.counts == {"inference_records": 4, "raw_objects": 4, "processed_objects": 2, "account": 0}
+    assert "storage unavailable" in request.last_error and request.next_attempt_at > now_ms()
     # Half-deleted: the account still exists but nobody can use it.
     record = user_record_get(user_id=user.user_id)
     assert record and not record.is_active and record.deletion_status == "erasing"
@@ -113,12 +123,12 @@ def test_storage_failure_halfway_resumes_and_counts_stay_exact(user_client, user
     assert erasure.erasures_resume() == []
 
     monkeypatch.setattr(FileSystemStorage, "delete", real_delete)
-    resumed = erasure.erasures_resume(now=timezone.now() + timedelta(hours=2))
+    resumed = erasure.erasures_resume(now_epoch_ms=now_ms() + 2 * HOUR_MS)
 
-    assert resumed == [str(request.id)]
-    request.refresh_from_db()
-    assert request.status == ErasureRequest.Status.COMPLETED and request.attempts == 2
-    assert request.counts() == expected and request.last_error == ""
+    assert resumed == [user.user_id]
+    request = the_request(user.user_id)
+    assert request.status == erasure_store.COMPLETED and request.attempts == 2
+    assert request.counts == expected and request.last_error == ""
     assert user_traces(user.user_id, user.email) == []
 
 
@@ -133,16 +143,16 @@ def test_dynamodb_failure_halfway_resumes_without_double_counting(user, db, monk
         return real_batch_write(self, *args, **kwargs)
 
     monkeypatch.setattr(Connection, "batch_write_item", flaky_batch_write)
-    request, created = erasure.erasure_request(user_id=user.user_id, requested_by=user)
-    request.refresh_from_db()
-    assert created and request.status == "retrying" and request.inference_records == 25
+    _, created = erasure.erasure_request(user_id=user.user_id, requested_by=user)
+    request = the_request(user.user_id)
+    assert created and request.status == "retrying" and request.counts["inference_records"] == 25
 
-    erasure.erasure_run(request_id=request.id)  # a worker picking it up again (failures released the lease)
-    request.refresh_from_db()
-    assert request.status == "completed" and request.counts() == expected
+    erasure.erasure_run(user_id=user.user_id)  # a worker picking it up again (failures released the lease)
+    request = the_request(user.user_id)
+    assert request.status == "completed" and request.counts == expected
     # Running it again changes nothing: the job is idempotent.
-    again = erasure.erasure_run(request_id=request.id)
-    assert again.counts() == expected and again.attempts == 2
+    again = erasure.erasure_run(user_id=user.user_id)
+    assert again.counts == expected and again.attempts == 2
 
 
 def test_dynamodb_down_when_asked_still_records_the_request_and_finishes_later(user_client, user, monkeypatch):
@@ -161,23 +171,25 @@ def test_dynamodb_down_when_asked_still_records_the_request_and_finishes_later(u
     assert other_user_data(user.user_id) == (1, 1, 5)
 
     monkeypatch.setattr(services, "user_disable", real_disable)
-    erasure.erasures_resume(now=timezone.now() + timedelta(hours=1))
-    request = ErasureRequest.objects.get()
-    assert request.status == "completed" and request.counts() == expected
+    erasure.erasures_resume(now_epoch_ms=now_ms() + HOUR_MS)
+    request = the_request(user.user_id)
+    assert request.status == "completed" and request.counts == expected
     assert user_traces(user.user_id, user.email) == []
 
 
 def test_a_request_held_by_a_live_worker_is_not_run_twice(user, db):
     seed_user_data(user.user_id, analyses=1)
-    request = ErasureRequest.objects.create(user_id=user.user_id, requested_by="self", status="running", lease_until=timezone.now() + timedelta(minutes=5))
+    erasure_store.erasure_create(user_id=user.user_id, requested_by="self")
+    assert erasure_store.erasure_claim(user_id=user.user_id, lease_ms=5 * 60_000)  # a live worker holds it
     assert erasure.erasures_resume() == []
-    assert erasure.erasure_run(request_id=request.id).attempts == 0
+    assert erasure.erasure_run(user_id=user.user_id).attempts == 1  # a second worker leaves it alone
+    assert not erasure_store.erasure_claim(user_id=user.user_id, lease_ms=60_000)
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 1
     # Once the lease runs out (the worker died), the resume job takes it over.
-    ErasureRequest.objects.filter(pk=request.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert erasure.erasures_resume() == [str(request.id)]
-    request.refresh_from_db()
-    assert request.status == "completed" and request.inference_records == 1
+    erasure_store.erasure_release(user_id=user.user_id, lease_ms_from_now=-1000)
+    assert erasure.erasures_resume() == [user.user_id]
+    request = the_request(user.user_id)
+    assert request.status == "completed" and request.counts["inference_records"] == 1 and request.attempts == 2
 
 
 def test_anonymous_cannot_delete(client, user):
@@ -186,7 +198,7 @@ def test_anonymous_cannot_delete(client, user):
     assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"] == "Token"
     assert client.delete(delete_url(user.user_id), HTTP_AUTHORIZATION="Token ag_x_y").status_code == 401
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 1
-    assert not ErasureRequest.objects.exists()
+    assert the_request(user.user_id) is None and erasure_store.erasures_open() == []
 
 
 def test_another_user_gets_404_and_nothing_changes(client, user, make_user):
@@ -217,7 +229,7 @@ def test_staff_erase_anyone_and_unknown_ids_are_404(staff_client, staff_user, us
     response = staff_client.delete(delete_url(user.user_id))
     assert response.status_code == 202
     assert response.json()["receipt"]["counts"] == expected and response.json()["receipt"]["requested_by"] == "staff"
-    assert ErasureRequest.objects.get().staff_user_id == staff_user.user_id
+    assert the_request(user.user_id).staff_user_id == staff_user.user_id
     assert user_traces(user.user_id, user.email) == []
     assert staff_client.delete(delete_url(uuid.uuid4().hex)).status_code == 404
     # The staff member's own session and account are untouched.
@@ -227,13 +239,13 @@ def test_staff_erase_anyone_and_unknown_ids_are_404(staff_client, staff_user, us
 def test_request_stores_no_personal_data(user, db, monkeypatch):
     monkeypatch.setattr(erasure, "erasure_enqueue", lambda **kwargs: None)  # look before the job runs
     request, _ = erasure.erasure_request(user_id=user.user_id, requested_by=user)
-    row = repr(ErasureRequest.objects.filter(pk=request.pk).values().get())
+    row = repr(UserRecord.get(ERASURE_PREFIX + user.user_id).attribute_values)
     assert user.email not in row and "alice" not in row
     assert request.email_sha256 == erasure.email_digest("ALICE@example.com ")
     # Disabled before any deletion; a second request returns the open one.
     assert not user_record_get(user_id=user.user_id).is_active
     again, created = erasure.erasure_request(user_id=user.user_id, requested_by=user)
-    assert again.pk == request.pk and not created
+    assert again.id == request.id and again.receipt_token == request.receipt_token and not created
     assert UserRecord.get(user.user_id).email == user.email  # nothing erased yet
 
 
@@ -263,9 +275,8 @@ def test_erasure_on_s3_storage(user, db, settings, monkeypatch):
     expected = seed_user_data(user.user_id, analyses=2)
     s3.put_object(Bucket="raw-test", Key="inference/someone-else/x/original.jpg", Body=b"x")
     monkeypatch.setattr(S3Storage, "delete", lambda self, name: pytest.fail(f"one request per object: {name}"))
-    request, _ = erasure.erasure_request(user_id=user.user_id, requested_by=user)
-    request.refresh_from_db()
-    assert request.counts() == expected
+    erasure.erasure_request(user_id=user.user_id, requested_by=user)
+    assert the_request(user.user_id).counts == expected
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="raw-test").get("Contents", [])] == ["inference/someone-else/x/original.jpg"]
     assert s3.list_objects_v2(Bucket="processed-test")["KeyCount"] == 0
 
@@ -276,9 +287,9 @@ def test_batch_delete_through_the_index_on_dynamodb_local(user, db):
     with InferenceRecord.batch_write() as batch:
         for i in range(3):
             batch.save(InferenceRecord(inference_id=uuid.uuid4().hex, user_id="someone-else", created_at=i))
-    request, _ = erasure.erasure_request(user_id=user.user_id, requested_by=user)
-    request.refresh_from_db()
-    assert request.status == "completed" and request.counts() == expected
+    erasure.erasure_request(user_id=user.user_id, requested_by=user)
+    request = the_request(user.user_id)
+    assert request.status == "completed" and request.counts == expected
     assert list(InferenceRecord.user_inferences_index.query(user.user_id)) == []
     assert InferenceRecord.user_inferences_index.count("someone-else") == 3
     assert user_record_get(user_id=user.user_id) is None and user_record_get_by_email(email=user.email) is None

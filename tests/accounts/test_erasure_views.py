@@ -1,7 +1,7 @@
-"""The deletion page, the receipt page, the staff list and the admin."""
+"""The deletion page, the receipt page and the staff list."""
 from django.urls import reverse
 
-from accounts.models import ErasureRequest
+from accounts import erasure_store
 from accounts.selectors import user_record_get
 from tests.accounts.test_erasure import seed_user_data, user_traces
 from tests.conftest import STRONG_PASSWORD
@@ -25,7 +25,7 @@ def test_wrong_confirmation_deletes_nothing(user_client, user):
     for typed in ("delete", "bob@example.com"):
         response = user_client.post(reverse("accounts:delete_data"), {"confirm": typed})
         assert response.status_code == 400 and b"Nothing was deleted" in response.content
-    assert not ErasureRequest.objects.exists()
+    assert erasure_store.erasure_get(user_id=user.user_id) is None
     assert user_record_get(user_id=user.user_id).is_active
 
 
@@ -33,7 +33,7 @@ def test_user_deletes_from_the_browser_and_sees_the_receipt(user_client, user):
     expected = seed_user_data(user.user_id, analyses=3)
     response = user_client.post(reverse("accounts:delete_data"), {"confirm": "Alice@Example.com"})
 
-    request = ErasureRequest.objects.get()
+    request = erasure_store.erasure_get(user_id=user.user_id)
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:erasure_receipt", args=[request.receipt_token])
     receipt = user_client.get(response["Location"])
@@ -50,16 +50,25 @@ def test_user_deletes_from_the_browser_and_sees_the_receipt(user_client, user):
 
 def test_typing_delete_also_confirms(user_client, user):
     response = user_client.post(reverse("accounts:delete_data"), {"confirm": "DELETE"})
-    assert response.status_code == 302 and ErasureRequest.objects.get().status == "completed"
+    assert response.status_code == 302 and erasure_store.erasure_get(user_id=user.user_id).status == "completed"
 
 
 def test_unknown_receipt_token_is_404(client, db):
     assert client.get(reverse("accounts:erasure_receipt", args=["not-a-token"])).status_code == 404
     assert client.get(reverse("api-erasure-status", args=["not-a-token"])).status_code == 404
+    request = erasure_store.erasure_create(user_id="u1", requested_by="self")
+    forged = request.receipt_token[:-4] + ("aaaa" if not request.receipt_token.endswith("aaaa") else "bbbb")
+    assert client.get(reverse("accounts:erasure_receipt", args=[forged])).status_code == 404
+    assert client.get(reverse("accounts:erasure_receipt", args=["u1.x"])).status_code == 404
+    assert client.get(reverse("accounts:erasure_receipt", args=[request.receipt_token])).status_code == 200
 
 
 def test_receipt_shows_progress_of_an_interrupted_erasure(client, db):
-    request = ErasureRequest.objects.create(user_id="u1", requested_by="self", status="retrying", raw_objects=4, last_error="OSError: storage unavailable")
+    erasure_store.erasure_create(user_id="u1", requested_by="self")
+    erasure_store.erasure_claim(user_id="u1", lease_ms=60_000)
+    erasure_store.erasure_progress(user_id="u1", added={"raw_objects": 4}, lease_ms=60_000)
+    erasure_store.erasure_failed(user_id="u1", error_text="OSError: storage unavailable", retry_in_ms=60_000)
+    request = erasure_store.erasure_get(user_id="u1")
     html = client.get(reverse("accounts:erasure_receipt", args=[request.receipt_token])).content.decode()
     assert "Deleting your data" in html and "resumes automatically" in html and 'http-equiv="refresh"' in html
     assert 'class="count-raw_objects">4<' in html
@@ -76,15 +85,36 @@ def test_staff_list_of_erasure_requests(client, staff_client, user, make_user):
     assert client.get(reverse("accounts:erasures")).status_code == 302
 
 
-def test_admin_lists_erasures_read_only(staff_client, db):
-    request = ErasureRequest.objects.create(user_id="u1", requested_by="self")
-    listing = staff_client.get(reverse("admin:accounts_erasurerequest_changelist"))
-    assert listing.status_code == 200 and b"u1" in listing.content
-    assert staff_client.get(reverse("admin:accounts_erasurerequest_changelist") + "?q=not-a-uuid").status_code == 200
-    assert staff_client.get(reverse("admin:accounts_erasurerequest_change", args=[request.pk])).status_code == 200
-    assert staff_client.get(reverse("admin:accounts_erasurerequest_add")).status_code == 403
-    assert staff_client.post(reverse("admin:accounts_erasurerequest_delete", args=[request.pk]), {"post": "yes"}).status_code == 403
+def test_staff_see_unfinished_requests_first_and_resume_them_now(staff_client, make_user):
+    stuck = make_user("stuck@example.com")
+    seed_user_data(stuck.user_id, analyses=1)
+    erasure_store.erasure_create(user_id=stuck.user_id, requested_by="staff")  # its job never ran
+    page = staff_client.get(reverse("accounts:erasures")).content.decode()
+    unfinished, completed = page.split("<h2>Completed</h2>")
+    assert stuck.user_id in unfinished and "Waiting to start" in unfinished and "Resume now" in unfinished
+    assert "No completed erasures yet." in completed
     # "Resume now" runs the unfinished request (synchronously in tests).
-    staff_client.post(reverse("admin:accounts_erasurerequest_changelist"), {"action": "resume_now", "_selected_action": [request.pk]})
-    request.refresh_from_db()
-    assert request.status == "completed" and request.account == 0
+    response = staff_client.post(reverse("accounts:erasures"))
+    assert response.status_code == 302
+    request = erasure_store.erasure_get(user_id=stuck.user_id)
+    assert request.status == "completed" and request.counts["inference_records"] == 1
+    assert stuck.user_id in staff_client.get(reverse("accounts:erasures")).content.decode().split("<h2>Completed</h2>")[1]
+
+
+def test_staff_list_pages_through_completed_requests(staff_client, monkeypatch):
+    monkeypatch.setattr(erasure_store, "erasures_done_page", _paged(erasure_store.erasures_done_page, page_size=2))
+    for n in range(3):
+        erasure_store.erasure_create(user_id=f"gone-{n}", requested_by="staff")
+        erasure_store.erasure_complete(user_id=f"gone-{n}")
+    from accounts import views
+    monkeypatch.setattr(views, "erasures_done_page", erasure_store.erasures_done_page)
+    first = staff_client.get(reverse("accounts:erasures")).content.decode()
+    assert "gone-2" in first and "gone-1" in first and "gone-0" not in first and "Older" in first
+    cursor = first.split('?cursor=')[1].split('"')[0]
+    second = staff_client.get(reverse("accounts:erasures") + f"?cursor={cursor}").content.decode()
+    assert "gone-0" in second and "gone-2" not in second
+    assert staff_client.get(reverse("accounts:erasures") + "?cursor=garbage").status_code == 404
+
+
+def _paged(function, *, page_size):
+    return lambda **kwargs: function(**{**kwargs, "page_size": page_size})

@@ -46,3 +46,26 @@ def test_unreachable_dynamodb_gives_one_clear_message():
     with pytest.raises(CommandError) as error:
         call_command("check_dynamodb", "--timeout", "1")
     assert "DYNAMODB_HOST" in str(error.value) and "Traceback" not in str(error.value)
+
+
+def test_provision_adds_an_index_that_a_table_made_before_it_lacks():
+    """A Users table made from seed 000 alone (EmailIndex only) gains ErasureIndex, and the
+    erasure items are then found through it."""
+    from accounts import erasure_store
+    from accounts.tables import UserRecord
+
+    UserRecord.delete_table()
+    client = UserRecord._get_connection().connection.client
+    client.create_table(
+        TableName=UserRecord.Meta.table_name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"}, {"AttributeName": "email", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{"IndexName": "EmailIndex", "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
+    )
+    assert tables_provision() == []  # nothing created: the table is there
+    indexes = {index["IndexName"]: index for index in client.describe_table(TableName=UserRecord.Meta.table_name)["Table"]["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"EmailIndex", "ErasureIndex"}
+    assert [key["KeyType"] for key in indexes["ErasureIndex"]["KeySchema"]] == ["HASH", "RANGE"]
+    erasure_store.erasure_create(user_id="u1", requested_by="self")
+    assert [request.user_id for request in erasure_store.erasures_open()] == ["u1"]
+    tables_provision()  # and again: nothing to add

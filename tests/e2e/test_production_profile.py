@@ -181,10 +181,5 @@ def test_a_service_going_away_mid_load_answers_503_and_loses_nothing(live_stack,
                                 "failed": sum(d["status"] == "FAILED" for d in details.values())}}))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN GAP: erasure requests (accounts.models.ErasureRequest) live in the relational database, "
-    "which is per host here: the worker host that takes the erasure task finds no such request "
-    "('ErasureRequest matching query does not exist') and the receipt never completes. Strict: "
-    "this fails loudly once erasure requests move to a store the hosts share."))
 def test_user_deletes_their_data_from_the_browser(journey, live_stack):
     test_deletion_journey.test_user_deletes_their_data_from_the_browser(journey, live_stack)
