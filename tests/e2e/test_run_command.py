@@ -61,10 +61,15 @@ def _get(url: str) -> tuple[int, dict, bytes]:
         return error.code, dict(error.headers), error.read()
 
 
+# ARTGUARD_RUN_COMMAND_REPEAT=20 runs every case 20 times (proof that a stop is not luck).
+REPEAT = max(1, int(os.environ.get("ARTGUARD_RUN_COMMAND_REPEAT", "1")))
+STOPS = [("ctrl-c", signal.SIGINT, signal.SIG_DFL), ("ctrl-c-after-nohup", signal.SIGINT, signal.SIG_IGN),
+         ("service-stop", signal.SIGTERM, signal.SIG_DFL)]
+
+
 @pytest.mark.parametrize(
     ("stop_signal", "inherited_sigint"),
-    [(signal.SIGINT, signal.SIG_DFL), (signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, signal.SIG_DFL)],
-    ids=["ctrl-c", "ctrl-c-after-nohup", "service-stop"],
+    [pytest.param(stop, sigint, id=name if REPEAT == 1 else f"{name}-{n}") for n in range(1, REPEAT + 1) for name, stop, sigint in STOPS],
 )
 def test_run_serves_and_a_stop_leaves_no_process_behind(tmp_path, stop_signal, inherited_sigint):
     data_dir = tmp_path / "var"
