@@ -11,9 +11,11 @@ pause, and raises after `max_retry_attempts` tries, losing the rest of the batch
 - sends at most 25 items per BatchWriteItem (the API's limit);
 - paces itself to `items_per_second` through a token bucket shared by every writer in the
   process under the same `pace_key` (0 = unpaced: backoff only);
-- resends UnprocessedItems, and whole batches refused with a throttling error, after an
-  exponentially growing, fully jittered pause (50 ms doubling up to 5 s), up to `attempts`
-  times, then raises BulkWriteFailed naming how many items were not written.
+- resends UnprocessedItems after an exponentially growing, fully jittered pause (50 ms
+  doubling up to 5 s), up to `attempts` times; a whole batch refused with a throttling error
+  (which botocore has already retried with its own backoff) up to `error_attempts` times;
+  then raises BulkWriteFailed, a DynamoUnavailable (so commands and pages say "DynamoDB is
+  busy, try again"), naming how many items were not written.
 
 Writes are idempotent puts and deletes by key, so a resend is harmless.
 """
@@ -28,11 +30,13 @@ from typing import Callable
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
+from artguard.dynamo import DynamoUnavailable
+
 BATCH_LIMIT = 25  # items per BatchWriteItem (DynamoDB's limit)
 THROTTLING_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 
 
-class BulkWriteFailed(RuntimeError):
+class BulkWriteFailed(DynamoUnavailable):
     """Some items were still unwritten after every retry (the partition stayed throttled)."""
 
     def __init__(self, message: str, *, unwritten: int):
@@ -44,7 +48,8 @@ class BulkWriteFailed(RuntimeError):
 class Backoff:
     base_seconds: float = 0.05
     cap_seconds: float = 5.0
-    attempts: int = 10
+    attempts: int = 10       # resends of unprocessed items
+    error_attempts: int = 3  # resends of a batch refused with a throttling error
 
     def delay(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
@@ -146,25 +151,28 @@ class PacedBatchWrite:
             self.stats.paced_seconds += self.pacer.take(len(puts) + len(deletes))
         connection = self.model._get_connection()
         table = self.model.Meta.table_name
-        attempt = 0
+        attempt = errors = 0
         while True:
             self.stats.requests += 1
+            refused: PynamoDBException | None = None
             try:
                 data = connection.batch_write_item(put_items=puts or None, delete_items=deletes or None) or {}
                 unprocessed = data.get("UnprocessedItems", {}).get(table) or []
             except PynamoDBException as error:
                 if error.cause_response_code not in THROTTLING_CODES:
                     raise
+                refused, errors = error, errors + 1
                 unprocessed = [{"PutRequest": {"Item": item}} for item in puts] + [{"DeleteRequest": {"Key": key}} for key in deletes]
             self.stats.items += len(puts) + len(deletes) - len(unprocessed)
             if not unprocessed:
                 return
             self.stats.throttled += 1
             attempt += 1
-            if attempt > self.backoff.attempts:
+            if attempt > self.backoff.attempts or errors > self.backoff.error_attempts:
                 raise BulkWriteFailed(
-                    f"{len(unprocessed)} item(s) of {table} were not written after {self.backoff.attempts} retries "
-                    "(the partition stayed throttled); run the job again, it resumes.", unwritten=len(unprocessed))
+                    f"DynamoDB is busy: {len(unprocessed)} item(s) of {table} were not written after {attempt - 1} "
+                    "retries (the partition stayed throttled); run the job again, it resumes.",
+                    unwritten=len(unprocessed)) from refused
             pause = self.backoff.delay(attempt)
             self.stats.backoff_seconds += pause
             self._sleep(pause)

@@ -110,6 +110,19 @@ def test_gives_up_after_the_last_attempt_naming_what_was_not_written(fake):
     assert "resumes" in str(raised.value)
 
 
+def test_a_batch_refused_again_and_again_surfaces_as_dynamodb_busy(fake):
+    from artguard.middleware import DATABASE_MESSAGE, outage_message
+
+    connection = fake([_throttle_error()] * 10)
+    writer, pauses = _writer(backoff=Backoff(error_attempts=2))
+    with pytest.raises(BulkWriteFailed) as raised:
+        with writer:
+            writer.save(_image(1))
+    assert len(connection.calls) == 3 and len(pauses) == 2
+    assert isinstance(raised.value.__cause__, PutError)
+    assert outage_message(raised.value) == DATABASE_MESSAGE
+
+
 def test_backoff_is_capped():
     backoff = Backoff(base_seconds=0.05, cap_seconds=1.0)
     assert all(0 <= backoff.delay(attempt) <= 1.0 for attempt in range(30))
