@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from artguard.batching import paced_batch_write
 from artguard.storage import delete_prefix, processed_storage, prune_empty_folders, raw_storage
 from datasets.layout import STATUS_UPLOADED, DatasetError, validate_name
 from datasets.selectors import dataset_versions_list, images_for_datasets
-from datasets.tables import ImageRecord, PatchRecord
+from datasets.services import image_records_batch_write
+from datasets.tables import PatchRecord
 
 DELETE_CHUNK = 25  # images per round of batch deletes (the DynamoDB batch size)
 
@@ -53,10 +55,10 @@ def dataset_delete(*, name: str, force: bool = False) -> DatasetDeletion:
             for record in chunk
             for patch in PatchRecord.image_patches_index.query(record.image_id, attributes_to_get=["patch_id"])
         ]
-        with PatchRecord.batch_write() as batch:
+        with paced_batch_write(PatchRecord) as batch:
             for patch_id in patch_ids:
                 batch.delete(PatchRecord(patch_id=patch_id))
-        with ImageRecord.batch_write() as batch:
+        with image_records_batch_write() as batch:
             for record in chunk:
                 batch.delete(record)
         result.patches += len(patch_ids)

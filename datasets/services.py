@@ -19,6 +19,7 @@ from django.core.files.storage import Storage
 from PIL import Image
 from pynamodb.exceptions import PutError
 
+from artguard.batching import paced_batch_write
 from artguard.dynamo import now_ms
 from artguard.storage import processed_storage, raw_storage
 from datasets import imaging
@@ -48,6 +49,18 @@ from datasets.sources import Problem, UploadEntry
 from datasets.tables import ImageRecord, PatchRecord
 
 UPLOAD_CHUNK = 25  # files read, hashed and recorded together (one BatchGet + one BatchWrite)
+
+# Every ImageRecord write lands in one of LabelSplitIndex's two training partitions (`authentic`,
+# `forged`), about 1,000 writes a second each on AWS. A process writes them at most this fast,
+# with backoff when throttled, so two bulk writers and the preprocessing workers' updates fit
+# (docs/scaling.md). Patches are unpaced: ImagePatchesIndex is keyed by image_id.
+LABEL_PARTITION_ITEMS_PER_SECOND = 400
+LABEL_PARTITION_PACE_KEY = "image-records:LabelSplitIndex"
+
+
+def image_records_batch_write():
+    """A paced, backed-off batch writer of ImageRecords (artguard.batching)."""
+    return paced_batch_write(ImageRecord, items_per_second=LABEL_PARTITION_ITEMS_PER_SECOND, pace_key=LABEL_PARTITION_PACE_KEY)
 
 # How an upload runs preprocessing for the images it records.
 PROCESS_QUEUE = "queue"  # django-q2 tasks (workers pick them up)
@@ -132,7 +145,7 @@ def training_upload(
             seen[candidate.image_id] = (entry.name, entry.label)
             candidates.append(candidate)
         existing = {record.image_id: record for record in ImageRecord.batch_get([c.image_id for c in candidates])} if candidates else {}
-        with ImageRecord.batch_write() as batch:
+        with image_records_batch_write() as batch:
             for candidate in candidates:
                 entry = candidate.entry
                 if candidate.image_id in existing:
@@ -247,7 +260,7 @@ def image_patches_extract(*, image_id: str, image: Image.Image | None = None) ->
         with storage.open(record.processed_path, "rb") as handle:
             image = Image.open(io.BytesIO(handle.read())).convert("RGB")
     patches = imaging.extract_patches(image)
-    with PatchRecord.batch_write() as batch:
+    with paced_batch_write(PatchRecord) as batch:
         for index, patch in enumerate(patches):
             patch_id = patch_id_for(image_id, index)
             path = patch_path(record.dataset_name, image_id, patch_id)
