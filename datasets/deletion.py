@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from artguard.batching import paced_batch_write
 from artguard.storage import delete_prefix, processed_storage, prune_empty_folders, raw_storage
+from datasets import stats
 from datasets.layout import STATUS_UPLOADED, DatasetError, validate_name
 from datasets.selectors import dataset_versions_list, images_for_datasets
 from datasets.services import image_records_batch_write
@@ -63,6 +64,8 @@ def dataset_delete(*, name: str, force: bool = False) -> DatasetDeletion:
                 batch.delete(record)
         result.patches += len(patch_ids)
         result.images += len(chunk)
+    if result.images:
+        stats.stats_dataset_forget(dataset=name)
     raw, processed = raw_storage(), processed_storage()
     result.raw_objects = delete_prefix(raw, f"training/{name}")
     result.processed_objects = delete_prefix(processed, f"training/{name}") + delete_prefix(processed, f"patches/{name}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
 from typing import Iterator
 
 from artguard.pagination import Page, cursor_decode, page_from_query
@@ -18,6 +17,7 @@ from datasets.layout import (
     DatasetError,
     version_item_id,
 )
+from datasets import stats
 from datasets.artists import ARTIST_ID_PREFIX, ARTIST_LABEL, ARTIST_SPLIT, Artist, Resolver, artist_item_id
 from datasets.sources import LABELS
 from datasets.tables import ImageRecord, PatchRecord
@@ -28,7 +28,7 @@ _SUMMARY_ATTRIBUTES = ["image_id", "dataset_name", "label", "sublabel", "split",
 
 def image_get(*, image_id: str) -> ImageRecord | None:
     """A training image's record (never a dataset-version registry item)."""
-    if not image_id or image_id.startswith((VERSION_ID_PREFIX, ARTIST_ID_PREFIX)):
+    if not image_id or image_id.startswith((VERSION_ID_PREFIX, ARTIST_ID_PREFIX, stats.STATS_ID_PREFIX)):
         return None
     try:
         return ImageRecord.get(image_id)
@@ -57,26 +57,20 @@ def images_for_datasets(*, dataset_names: list[str], status: str | None = STATUS
 
 
 def datasets_list() -> list[dict]:
-    """Dataset names with image counts, derived from the authentic and forged partitions of
-    LabelSplitIndex (only the few attributes needed are read)."""
-    summary: dict[str, dict] = defaultdict(lambda: {"labels": Counter(), "sublabels": Counter(), "splits": Counter(), "statuses": Counter()})
-    for record in _training_images(attributes=_SUMMARY_ATTRIBUTES):
-        entry = summary[record.dataset_name or "(none)"]
-        entry["labels"][record.label] += 1
-        entry["sublabels"][f"{record.label}/{record.sublabel or '-'}"] += 1
-        entry["splits"][record.split] += 1
-        entry["statuses"][record.status or "-"] += 1
-    return [
-        {
-            "name": name,
-            "image_count": sum(entry["labels"].values()),
-            "labels": dict(entry["labels"]),
-            "sublabels": dict(sorted(entry["sublabels"].items())),
-            "splits": dict(entry["splits"]),
-            "statuses": dict(entry["statuses"]),
-        }
-        for name, entry in sorted(summary.items())
-    ]
+    """Dataset names with image counts: {name, image_count, labels, sublabels, splits, statuses}.
+    Read from the sharded counters (datasets/stats.py): one BatchGetItem, whatever the number
+    of images. A table without counters yet gets them counted once, here."""
+    listed = stats.stats_read()
+    if listed is None:
+        stats.stats_rebuild(training_image_summaries())
+        listed = stats.stats_read() or []
+    return listed
+
+
+def training_image_summaries() -> Iterator[ImageRecord]:
+    """Every training image's dataset, label, sublabel, split and status (both LabelSplitIndex
+    partitions, read whole: a job for a command, never a page)."""
+    return _training_images(attributes=_SUMMARY_ATTRIBUTES)
 
 
 def patches_for_image(*, image_id: str, patch_type: str | None = None) -> list[PatchRecord]:

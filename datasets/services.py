@@ -17,12 +17,12 @@ from typing import Callable, Iterable
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from PIL import Image
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from artguard.batching import paced_batch_write
 from artguard.dynamo import now_ms
 from artguard.storage import processed_storage, raw_storage
-from datasets import imaging
+from datasets import imaging, stats
 from datasets.layout import (
     STATUS_FAILED,
     STATUS_PROCESSED,
@@ -145,6 +145,7 @@ def training_upload(
             seen[candidate.image_id] = (entry.name, entry.label)
             candidates.append(candidate)
         existing = {record.image_id: record for record in ImageRecord.batch_get([c.image_id for c in candidates])} if candidates else {}
+        stored: list[ImageRecord] = []
         with image_records_batch_write() as batch:
             for candidate in candidates:
                 entry = candidate.entry
@@ -163,7 +164,7 @@ def training_upload(
                 except OSError as error:
                     summary.failed.append(Problem(entry.name, f"could not store the original ({error})"))
                     continue
-                batch.save(ImageRecord(
+                record = ImageRecord(
                     image_id=candidate.image_id,
                     image_name=entry.name,
                     image_path=path,
@@ -176,9 +177,12 @@ def training_upload(
                     content_hash=hashlib.sha256(candidate.data).hexdigest(),
                     status=STATUS_UPLOADED,
                     created_at=now_ms(),
-                ))
+                )
+                batch.save(record)
+                stored.append(record)
                 summary.uploaded.append(entry.name)
                 to_process.append(candidate.image_id)
+        stats.stats_images_added(stored)  # after the batch: only what was written is counted
         done = min(len(entries), start + chunk_size)
         if progress:
             progress(done, len(entries), entries[done - 1].name)
@@ -227,19 +231,36 @@ def _preprocess(image_id: str) -> tuple[ImageRecord, Image.Image | None]:
         return _mark_failed(record, str(error)), None
     path = processed_image_path(record.dataset_name, record.image_id)
     store_bytes(storage, path, imaging.encode_png(image))
-    record.update(actions=[
+    _status_change(record, STATUS_PROCESSED, [
         ImageRecord.image_width.set(image.width),
         ImageRecord.image_height.set(image.height),
         ImageRecord.processed_path.set(path),
-        ImageRecord.status.set(STATUS_PROCESSED),
         ImageRecord.status_reason.remove(),
-    ], condition=ImageRecord.image_id.exists())
+    ])
     return record, image
 
 
 def _mark_failed(record: ImageRecord, reason: str) -> ImageRecord:
-    record.update(actions=[ImageRecord.status.set(STATUS_FAILED), ImageRecord.status_reason.set(reason[:500])], condition=ImageRecord.image_id.exists())
+    _status_change(record, STATUS_FAILED, [ImageRecord.status_reason.set(reason[:500])])
     return record
+
+
+def _status_change(record: ImageRecord, status: str, actions: list) -> None:
+    """Set the status (and `actions`) only if nobody changed it since `record` was read, so a
+    transition done twice by two workers is counted once; the loser re-reads and writes again."""
+    for _ in range(3):
+        old = record.status
+        same_status = ImageRecord.status == old if old else ImageRecord.status.does_not_exist()
+        try:
+            record.update(actions=[ImageRecord.status.set(status), *actions], condition=ImageRecord.image_id.exists() & same_status)
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+            record.refresh()
+            continue
+        stats.stats_status_changed(dataset=record.dataset_name, old=old, new=status)
+        return
+    raise DatasetError(f"Image {record.image_id} kept changing status under this update; try again.")
 
 
 def image_patches_extract(*, image_id: str, image: Image.Image | None = None) -> int:

@@ -29,6 +29,9 @@ class ImageRecord(Model):
     So do artists (docs/artists.md): image_id "artist#<slug>", label and split "_artist",
     image_name the canonical name, plus aliases, serving (the model that serves the artist, set
     by training's promotion) and serving_history (promotions and withdrawals).
+    And the per-dataset image counters (datasets/stats.py): image_id "dataset-stats#<0-7>", no
+    label or split (outside every index), one number attribute per dataset|facet|value, written
+    with the low-level client because their names are data.
     """
 
     Meta = table_meta("image-records")

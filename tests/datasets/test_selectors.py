@@ -53,3 +53,31 @@ def test_image_get_never_returns_a_version_item(tmp_path):
     _upload(folder_dataset(tmp_path / "a", authentic=1, forged={}), "alpha")
     services.dataset_version_create(name="v1", dataset_names=["alpha"])
     assert selectors.image_get(image_id="dataset-version#v1") is None
+
+
+def test_datasets_list_reads_the_counters_not_the_images(tmp_path, monkeypatch):
+    """After the first count, the page's numbers come from eight counter items: uploads,
+    status changes and deletions keep them equal to a full recount, with no image read."""
+    from datasets import deletion, stats
+
+    _upload(folder_dataset(tmp_path / "a", authentic=2, forged={"imitation": 1}), "alpha", process=services.PROCESS_NONE)
+    first = selectors.datasets_list()  # no counters yet: counted once from the images
+    assert {d["name"]: d["statuses"] for d in first} == {"alpha": {"uploaded": 3}}
+
+    _upload(folder_dataset(tmp_path / "b", authentic=1, forged={"synthetic": 2}, seed=1), "beta")
+    for record in selectors.images_for_datasets(dataset_names=["alpha"], status=None)[:2]:
+        services.image_process(image_id=record.image_id)
+        services.image_process(image_id=record.image_id)  # a task run twice is counted once
+    monkeypatch.setattr(selectors, "_training_images", lambda **kwargs: pytest.fail("the page read the images"))
+    listed = selectors.datasets_list()
+    monkeypatch.undo()
+    assert {d["name"]: d["statuses"] for d in listed} == {"alpha": {"uploaded": 1, "processed": 2}, "beta": {"processed": 3}}
+    assert listed[1]["sublabels"] == {"authentic/original": 1, "forged/synthetic": 2} and listed[1]["image_count"] == 3
+
+    deletion.dataset_delete(name="beta")
+    after_delete = selectors.datasets_list()
+    stats.stats_rebuild(selectors.training_image_summaries())
+    assert after_delete == selectors.datasets_list() and [d["name"] for d in after_delete] == ["alpha"]
+    # The counters are not images: no page, listing or lookup returns them.
+    assert selectors.image_get(image_id=stats.stats_item_id(0)) is None
+    assert all(not r.image_id.startswith(stats.STATS_ID_PREFIX) for r in selectors.training_image_summaries())
