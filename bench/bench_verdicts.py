@@ -22,7 +22,9 @@ Feature sets (all from the frozen EfficientNet-lite0; one embedding per patch, c
   pooled       the final pooled embedding (1280), what the product used before;
   stats        pooled + per-channel mean and std of five intermediate stages (2176);
   style        stats + channel correlations of two early stages (3232): the default backbone;
-  style+flip   style averaged with the horizontally flipped patch (test-time augmentation).
+  style+flip   style averaged with the horizontally flipped patch (test-time augmentation);
+  style-ms     style of the patch, then style of the same patch halved (2x2 average pooling):
+               multi-scale, concatenated per patch (6464).
 Heads: "baseline" is the binary linear baseline alone; "default grid" adds the by-type head and
 the torch heads, which serve only when they beat the baseline on inner validation.
 Figures only; nothing here is asserted.
@@ -50,19 +52,20 @@ BACKBONE = "efficientnet-lite0-style"
 POOLED_DIM = 1280
 HELD_OUT_SEED_OFFSET = 1000
 STATS_DIM = 2176
-FEATURE_SETS = ("pooled", "stats", "style", "style+flip")
+MULTISCALE_BACKBONE = "efficientnet-lite0-style-ms"
+FEATURE_SETS = ("pooled", "stats", "style", "style+flip", "style-ms")
 
 
-def _embed(folder: Path, patches: list, *, flip: bool) -> tuple[np.ndarray, float]:
+def _embed(folder: Path, patches: list, *, flip: bool, name: str = BACKBONE) -> tuple[np.ndarray, float]:
     """Stage-statistics embeddings (cached in the set's folder) and seconds per patch."""
     manifest = (folder / "manifest.csv").stat()  # a regenerated set rewrites its manifest last
-    path = folder / f"{BACKBONE}{'-flip' if flip else ''}-{manifest.st_mtime_ns:x}.npy"
+    path = folder / f"{name}{'-flip' if flip else ''}-{manifest.st_mtime_ns:x}.npy"
     timing = path.with_suffix(".seconds")
     if path.exists() and timing.exists():
         return np.load(path), float(timing.read_text())
     images = [p.transpose(0) for p in patches] if flip else patches  # 0 = FLIP_LEFT_RIGHT
     started = time.perf_counter()
-    features = backbone.embed(images, backbone_name=BACKBONE)
+    features = backbone.embed(images, backbone_name=name)
     per_patch = (time.perf_counter() - started) / max(1, len(images))
     np.save(path, features)
     timing.write_text(f"{per_patch:.6f}")
@@ -77,6 +80,8 @@ def feature_sets(folder: Path, loaded: dict, wanted: list[str]) -> tuple[dict, d
         flipped, flip_seconds = _embed(folder, loaded["patches"], flip=True)
         sets["style+flip"] = (style + flipped) / 2
         cost["style+flip"] = style_seconds + flip_seconds
+    if "style-ms" in wanted:
+        sets["style-ms"], cost["style-ms"] = _embed(folder, loaded["patches"], flip=False, name=MULTISCALE_BACKBONE)
     return sets, cost
 
 

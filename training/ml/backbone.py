@@ -126,6 +126,20 @@ class StyleStatistics(torch.nn.Module):
         return (gram / (scale[:, :, None] * scale[:, None, :])).reshape(n, c * c)[:, upper]
 
 
+class MultiScaleStyle(torch.nn.Module):
+    """StyleStatistics of the patch at full resolution, then of the same patch at each coarser
+    scale in `scales` (2 = the patch halved, 2x2 average pooling of the normalized input, so the
+    network's filters see strokes at half their size: the larger-scale handling), concatenated.
+    One embedding per patch; one graph (exports to ONNX)."""
+
+    def __init__(self, style: StyleStatistics, scales: tuple[int, ...] = (2,)):
+        super().__init__()
+        self.style, self.scales = style, tuple(scales)
+
+    def forward(self, x):
+        return torch.cat([self.style(x), *(self.style(torch.nn.functional.avg_pool2d(x, s)) for s in self.scales)], dim=1)
+
+
 LITE0_STAGE_ENDS = {2: 24, 4: 40, 7: 80, 10: 112, 14: 192, 15: 320}  # block index: channels
 STYLE_STAGES = (2, 4, 7, 10, 14)
 GRAM_STAGES = (2, 4)  # 24 and 40 channels: 276 + 780 correlations
@@ -198,9 +212,19 @@ def _timm(model_name: str) -> Callable[[str], Backbone]:  # pragma: no cover - n
     return build
 
 
+def lite0_multiscale_style(stages: tuple[int, ...], gram_stages: tuple[int, ...], scales: tuple[int, ...]) -> Callable[[str], Backbone]:
+    def build(name: str) -> Backbone:
+        single = lite0_style_statistics(stages, gram_stages)(name)
+        module = MultiScaleStyle(single.module, scales)
+        return Backbone(name=name, module=module, dim=single.dim * (1 + len(scales)))
+
+    return build
+
+
 REGISTRY: dict[str, Callable[[str], Backbone]] = {
     "efficientnet-lite0": _efficientnet_lite,
     "efficientnet-lite0-style": lite0_style_statistics(STYLE_STAGES, GRAM_STAGES),
+    "efficientnet-lite0-style-ms": lite0_multiscale_style(STYLE_STAGES, GRAM_STAGES, (2,)),
     # Larger backbones for GPU runs on Modal, where the image installs timm.
     "efficientnet-b3": _timm("efficientnet_b3"),
     "convnext-tiny": _timm("convnext_tiny"),
