@@ -59,12 +59,14 @@ def images_for_datasets(*, dataset_names: list[str], status: str | None = STATUS
 def datasets_list() -> list[dict]:
     """Dataset names with image counts: {name, image_count, labels, sublabels, splits, statuses}.
     Read from the sharded counters (datasets/stats.py): one BatchGetItem, whatever the number
-    of images. A table without counters yet gets them counted once, here."""
+    of images. Until the counters exist (images uploaded before them, and no upload or
+    `recount_datasets` since) the images themselves are counted: correct, but slow at scale."""
     listed = stats.stats_read()
-    if listed is None:
-        stats.stats_rebuild(training_image_summaries())
-        listed = stats.stats_read() or []
-    return listed
+    return listed if listed is not None else _datasets_counted_from_images()
+
+
+def _datasets_counted_from_images() -> list[dict]:
+    return stats.listing(stats.tally(training_image_summaries()))
 
 
 def training_image_summaries() -> Iterator[ImageRecord]:

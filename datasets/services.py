@@ -44,7 +44,7 @@ from datasets.layout import (
 )
 from datasets import artists as artist_names
 from datasets.artists import ARTIST_LABEL, ARTIST_SPLIT, Artist, ArtistError, artist_item_id
-from datasets.selectors import artist_get, artists_list, image_get, images_for_datasets
+from datasets.selectors import artist_get, artists_list, image_get, images_for_datasets, training_image_summaries
 from datasets.sources import Problem, UploadEntry
 from datasets.tables import ImageRecord, PatchRecord
 
@@ -126,6 +126,8 @@ def training_upload(
     seen: dict[str, tuple[str, str]] = {}  # image_id -> (name, label) of the first file with that content
     to_process: list[str] = []
     storage = raw_storage()
+    if not stats.stats_built():  # before this upload writes: the recount must not include it
+        stats.stats_rebuild(training_image_summaries())
     done = 0
     for start in range(0, len(entries), chunk_size):
         candidates: list[_Candidate] = []

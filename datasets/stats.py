@@ -9,8 +9,9 @@ keys, and a read is one BatchGetItem that sums the shards.
 
 Writers: an upload adds its new images; a status change (uploaded -> processed or failed) is
 counted only by the caller whose conditional update made it; deleting a dataset removes its
-counters. `stats_rebuild` recounts everything from the partitions (the `recount_datasets`
-command, and automatically the first time on a table that has no counters yet).
+counters. `stats_rebuild` recounts everything from the partitions: the `recount_datasets`
+command, and an upload that finds no counters yet (before it writes anything, so on a new table
+the counters cover every image from the first one on).
 """
 from __future__ import annotations
 
@@ -69,19 +70,31 @@ def stats_add(changes: dict[tuple[str, str, str], int], *, shard: int | None = N
         )
 
 
-def stats_images_added(records) -> None:
-    """Count newly stored images (ImageRecord-like objects)."""
-    changes: dict[tuple[str, str, str], int] = defaultdict(int)
+def tally(records) -> dict[tuple[str, str, str], int]:
+    """(dataset, facet, value) -> count over ImageRecord-like objects."""
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for record in records:
         facets = image_facets(label=record.label, sublabel=record.sublabel, split=record.split, status=record.status)
         for facet, value in facets.items():
-            changes[(record.dataset_name, facet, value)] += 1
-    stats_add(changes)
+            counts[(record.dataset_name or "(none)", facet, value)] += 1
+    return counts
+
+
+def stats_images_added(records) -> None:
+    """Count newly stored images."""
+    stats_add(tally(records))
 
 
 def stats_status_changed(*, dataset: str, old: str | None, new: str) -> None:
     if (old or "-") != new:
         stats_add({(dataset, "status", old or "-"): -1, (dataset, "status", new): 1})
+
+
+def stats_built() -> bool:
+    """True once the counters cover every image (shard 0 carries BUILT_AT)."""
+    answer = _client().get_item(TableName=_table(), Key={"image_id": {"S": stats_item_id(0)}}, ConsistentRead=True,
+                                ProjectionExpression="#built", ExpressionAttributeNames={"#built": BUILT_AT})
+    return BUILT_AT in answer.get("Item", {})
 
 
 def _shards() -> list[dict]:
@@ -101,13 +114,19 @@ def stats_read() -> list[dict] | None:
     shards = _shards()
     if not any(BUILT_AT in item for item in shards):
         return None
-    totals: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: {facet: defaultdict(int) for facet in FACETS})
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for item in shards:
         for name, value in item.items():
-            if SEPARATOR not in name or "N" not in value:
-                continue
-            dataset, facet, facet_value = name.split(SEPARATOR, 2)
-            totals[dataset][facet][facet_value] += int(value["N"])
+            if SEPARATOR in name and "N" in value:
+                counts[tuple(name.split(SEPARATOR, 2))] += int(value["N"])
+    return listing(counts)
+
+
+def listing(counts: dict[tuple[str, str, str], int]) -> list[dict]:
+    """[{name, image_count, labels, sublabels, splits, statuses}] by name, from a tally."""
+    totals: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: {facet: defaultdict(int) for facet in FACETS})
+    for (dataset, facet, value), n in counts.items():
+        totals[dataset][facet][value] += n
     listed = []
     for dataset, facets in sorted(totals.items()):
         labels = {value: n for value, n in facets["label"].items() if n}
@@ -139,21 +158,18 @@ def stats_dataset_forget(*, dataset: str) -> None:
 
 
 def stats_rebuild(records) -> None:
-    """Replace every counter with counts of `records` (all training images). Run while nothing
-    is being uploaded, processed or deleted: changes made meanwhile may be counted twice or not."""
-    for shard in range(SHARDS):
-        _client().delete_item(TableName=_table(), Key={"image_id": {"S": stats_item_id(shard)}})
-    changes: dict[tuple[str, str, str], int] = defaultdict(int)
-    count = 0
-    for record in records:
-        count += 1
-        facets = image_facets(label=record.label, sublabel=record.sublabel, split=record.split, status=record.status)
-        for facet, value in facets.items():
-            changes[(record.dataset_name or "(none)", facet, value)] += 1
-    stats_add(changes, shard=0)
+    """Replace every counter with counts of `records` (all training images). With images, run it
+    while nothing is being uploaded, processed or deleted: changes made meanwhile may be counted
+    twice or not. With none (a new table) it only marks the counters built, so it cannot race."""
+    changes = tally(records)
+    count = sum(n for (_, facet, _), n in changes.items() if facet == "label")
+    if count:
+        for shard in range(SHARDS):
+            _client().delete_item(TableName=_table(), Key={"image_id": {"S": stats_item_id(shard)}})
+        stats_add(changes, shard=0)
     _client().update_item(
         TableName=_table(), Key={"image_id": {"S": stats_item_id(0)}},
-        UpdateExpression="SET #built = :now", ExpressionAttributeNames={"#built": BUILT_AT},
+        UpdateExpression="SET #built = if_not_exists(#built, :now)", ExpressionAttributeNames={"#built": BUILT_AT},
         ExpressionAttributeValues={":now": {"N": str(now_ms())}},
     )
     logger.info("dataset counters rebuilt from %s training images", count)

@@ -61,7 +61,8 @@ def test_datasets_list_reads_the_counters_not_the_images(tmp_path, monkeypatch):
     from datasets import deletion, stats
 
     _upload(folder_dataset(tmp_path / "a", authentic=2, forged={"imitation": 1}), "alpha", process=services.PROCESS_NONE)
-    first = selectors.datasets_list()  # no counters yet: counted once from the images
+    assert stats.stats_built()  # the first upload made them, before writing its images
+    first = selectors.datasets_list()
     assert {d["name"]: d["statuses"] for d in first} == {"alpha": {"uploaded": 3}}
 
     _upload(folder_dataset(tmp_path / "b", authentic=1, forged={"synthetic": 2}, seed=1), "beta")
@@ -81,3 +82,18 @@ def test_datasets_list_reads_the_counters_not_the_images(tmp_path, monkeypatch):
     # The counters are not images: no page, listing or lookup returns them.
     assert selectors.image_get(image_id=stats.stats_item_id(0)) is None
     assert all(not r.image_id.startswith(stats.STATS_ID_PREFIX) for r in selectors.training_image_summaries())
+
+
+def test_images_from_before_the_counters_are_counted_and_the_next_upload_takes_them_in(tmp_path):
+    from datasets import stats
+
+    _upload(folder_dataset(tmp_path / "a", authentic=2, forged={"imitation": 1}), "alpha")
+    for shard in range(stats.SHARDS):  # as on a table written by a version without counters
+        ImageRecord._get_connection().connection.client.delete_item(
+            TableName=ImageRecord.Meta.table_name, Key={"image_id": {"S": stats.stats_item_id(shard)}})
+    assert stats.stats_read() is None
+    assert {d["name"]: d["image_count"] for d in selectors.datasets_list()} == {"alpha": 3}  # counted from the images
+
+    _upload(folder_dataset(tmp_path / "b", authentic=1, forged={}, seed=1), "beta")
+    assert stats.stats_built()
+    assert {d["name"]: d["statuses"] for d in stats.stats_read()} == {"alpha": {"processed": 3}, "beta": {"processed": 1}}
