@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import erasure
+from accounts import erasure, erasure_store
 from accounts.authentication import ApiTokenAuthentication
 
 
@@ -86,7 +86,7 @@ class UserDataDeleteApi(APIView):
             raise NotFound()
         if request.user.user_id == user_id:
             logout(request._request)
-        erasure_request = erasure.erasure_get_by_token(token=erasure_request.receipt_token) or erasure_request
+        erasure_request = erasure_store.erasure_get(user_id=user_id)  # the job may have run already (synchronous workers)
         body = {
             "id": str(erasure_request.id),
             "status": erasure_request.status,

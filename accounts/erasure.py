@@ -102,11 +102,6 @@ def erasure_request(*, user_id: str, requested_by: User) -> tuple[Erasure, bool]
     return request, created
 
 
-def erasure_open_for_user(*, user_id: str) -> Erasure | None:
-    request = store.erasure_get(user_id=user_id)
-    return None if request is None or request.is_complete else request
-
-
 def inferences_count(*, user_id: str) -> int:
     """How many analyses an erasure would delete, asked of the app that holds them."""
     return user_data_count(user_id=user_id, kind="inference_records")

@@ -225,13 +225,9 @@ def erasure_note(*, user_id: str, error_text: str) -> None:
     _update(user_id, [UserRecord.erasure.last_error.set(error_text[:2000])])
 
 
-def erasure_release(*, user_id: str, lease_ms_from_now: int = 0, retry_now: bool = False) -> None:
-    """For operators and tests: end a lease (a worker that died) or clear the back-off."""
-    fields = UserRecord.erasure
-    actions = [fields.lease_until.set(now_ms() + lease_ms_from_now)]
-    if retry_now:
-        actions.append(fields.next_attempt_at.remove())
-    _update(user_id, actions)
+def erasure_release(*, user_id: str, lease_ms_from_now: int = 0) -> None:
+    """For operators and tests: move a lease's end (to now or before: a worker that died)."""
+    _update(user_id, [UserRecord.erasure.lease_until.set(now_ms() + lease_ms_from_now)])
 
 
 __all__ = [

@@ -78,7 +78,7 @@ def run(analyses: int) -> list:
         started = time.perf_counter()
         erasure.erasure_request(user_id=user.user_id, requested_by=user)
         FileSystemStorage.delete = real_delete
-        request = erasure.erasure_open_for_user(user_id=user.user_id) or erasure_store.erasure_get(user_id=user.user_id)
+        request = erasure_store.erasure_get(user_id=user.user_id)
         if fault:
             assert request.status == "retrying", request.status
             request = erasure.erasure_run(user_id=user.user_id)
