@@ -13,6 +13,7 @@ import os
 import statistics
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -49,15 +50,24 @@ def promote_small_model(folder: Path, backbone: str | None = None) -> str:
     return run.model_version
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=12)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[512, 1024, 2048, 4096], help="long sides for the growth table")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    if args.quick:
-        args.runs, args.sizes = 4, [512, 2048]
+def analysed(user_id: str, data: bytes, name: str):
+    """Upload `data` as `name`, attributed to the fixture artist: (seconds to COMPLETED, the record)."""
+    from detection import services
+    from detection.selectors import inference_get
+    from tests.training.fixtures import FIXTURE_ARTIST
 
+    with Timer() as timer:
+        record = services.inference_submit(user_id=user_id, data=data, filename=name, attributed_artist=FIXTURE_ARTIST).record
+    done = inference_get(inference_id=record.inference_id)
+    if done.status != "COMPLETED":
+        raise SystemExit(f"{name} ended {done.status}: {done.failure_reason}")
+    return timer.seconds, done
+
+
+@contextmanager
+def detection_environment():
+    """DynamoDB Local on a free port, Django on a temporary data folder, tables and migrations,
+    no upload rate limit, and a bench user: yields (folder, user_id). Shared by the detection benches."""
     from artguard import dynamodb_local
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,70 +82,70 @@ def main() -> None:
 
             from accounts.services import user_create
             from artguard.provisioning import tables_provision
-            from detection import services
-            from detection.selectors import inference_get
-            from tests.training.fixtures import FIXTURE_ARTIST
 
             settings.UPLOADS_PER_HOUR = 10_000
             call_command("migrate", verbosity=0)
             tables_provision()
-            print("[detection] training and promoting a small model ...", flush=True)
-            with Timer() as train_timer:
-                model_version = promote_small_model(Path(tmp) / "fixture-images")
-            print(f"[detection] model {model_version} ready in {train_timer.seconds:.0f} s", flush=True)
             user = user_create(email="bench@example.com", password="correct-horse-battery-staple")
-            images = [painting_jpeg(seed) for seed in range(args.runs + 1)]
-
-            # The first analysis in a fresh process includes loading the model.
-            with Timer() as first:
-                record = services.inference_submit(user_id=user.user_id, data=images[0], filename="first.jpg", attributed_artist=FIXTURE_ARTIST).record
-            assert inference_get(inference_id=record.inference_id).status == "COMPLETED"
-            totals, steps = [], {}
-            for index in range(1, args.runs + 1):
-                with Timer() as t:
-                    record = services.inference_submit(user_id=user.user_id, data=images[index], filename=f"w{index}.jpg", attributed_artist=FIXTURE_ARTIST).record
-                done = inference_get(inference_id=record.inference_id)
-                if done.status != "COMPLETED":
-                    raise SystemExit(f"run {index} ended {done.status}: {done.failure_reason}")
-                totals.append(t.seconds)
-                for step in done.steps:
-                    steps.setdefault(step["name"], []).append(float(step["seconds"]))
-            patches = len(done.patch_scores)
-
-            def analyse(data: bytes, name: str) -> float:
-                with Timer() as t:
-                    record = services.inference_submit(user_id=user.user_id, data=data, filename=name, attributed_artist=FIXTURE_ARTIST).record
-                assert inference_get(inference_id=record.inference_id).status == "COMPLETED"
-                return t.seconds
-
-            # The naive way, same run: the scorer as eager torch (the engine before ONNX Runtime).
-            from training.ml import backbone
-
-            bb = backbone.get_backbone()
-            session, bb.session = bb.session, None
-            try:
-                naive_totals = [analyse(images[1 + i % args.runs], f"naive{i}.jpg") for i in range(max(3, args.runs // 3))]
-            finally:
-                bb.session = session
-
-            # The pooled-only backbone models used before the style statistics, same run.
-            print("[detection] the legacy pooled backbone, for comparison ...", flush=True)
-            promote_small_model(Path(tmp) / "fixture-images", backbone=backbone.LEGACY_BACKBONE)
-            analyse(images[0], "legacy-warmup.jpg")
-            legacy_totals = [analyse(images[1 + i % args.runs], f"legacy{i}.jpg") for i in range(args.runs)]
-            promote_small_model(Path(tmp) / "fixture-images")
-
-            # How cost grows with the image's size (4:3, long side given).
-            growth = {}
-            for side in args.sizes:
-                data = painting_jpeg(side, size=(side, side * 3 // 4))
-                growth[side] = statistics.median(analyse(data, f"side{side}-{k}.jpg") for k in range(3))
-            import resource
-
-            peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            yield Path(tmp), user.user_id
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=12)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[512, 1024, 2048, 4096], help="long sides for the growth table")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.sizes = 4, [512, 2048]
+
+    with detection_environment() as (folder, user_id):
+        print("[detection] training and promoting a small model ...", flush=True)
+        with Timer() as train_timer:
+            model_version = promote_small_model(folder / "fixture-images")
+        print(f"[detection] model {model_version} ready in {train_timer.seconds:.0f} s", flush=True)
+        images = [painting_jpeg(seed) for seed in range(args.runs + 1)]
+
+        def analyse(data: bytes, name: str) -> float:
+            return analysed(user_id, data, name)[0]
+
+        first_seconds = analyse(images[0], "first.jpg")  # a fresh process: includes loading the model
+        totals, steps = [], {}
+        for index in range(1, args.runs + 1):
+            seconds, done = analysed(user_id, images[index], f"w{index}.jpg")
+            totals.append(seconds)
+            for step in done.steps:
+                steps.setdefault(step["name"], []).append(float(step["seconds"]))
+        patches = len(done.patch_scores)
+
+        # The naive way, same run: the scorer as eager torch (the engine before ONNX Runtime).
+        from training.ml import backbone
+
+        bb = backbone.get_backbone()
+        session, bb.session = bb.session, None
+        try:
+            naive_totals = [analyse(images[1 + i % args.runs], f"naive{i}.jpg") for i in range(max(3, args.runs // 3))]
+        finally:
+            bb.session = session
+
+        # The pooled-only backbone models used before the style statistics, same run.
+        print("[detection] the legacy pooled backbone, for comparison ...", flush=True)
+        promote_small_model(folder / "fixture-images", backbone=backbone.LEGACY_BACKBONE)
+        analyse(images[0], "legacy-warmup.jpg")
+        legacy_totals = [analyse(images[1 + i % args.runs], f"legacy{i}.jpg") for i in range(args.runs)]
+        promote_small_model(folder / "fixture-images")
+
+        # How cost grows with the image's size (4:3, long side given).
+        growth = {}
+        for side in args.sizes:
+            data = painting_jpeg(side, size=(side, side * 3 // 4))
+            growth[side] = statistics.median(analyse(data, f"side{side}-{k}.jpg") for k in range(3))
+        import resource
+
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     p50 = percentile(totals, 50)
     naive_p50 = percentile(naive_totals, 50)
@@ -147,7 +157,7 @@ def main() -> None:
         Figure("upload to COMPLETED p95", percentile(totals, 95), "s"),
         Figure("  the same with the legacy pooled backbone (p50)", percentile(legacy_totals, 50), "s",
                note=f"what the style statistics cost: {p50 / percentile(legacy_totals, 50):.2f}x the pooled-only p50, same run"),
-        Figure("first analysis in a fresh process (loads the model)", first.seconds, "s"),
+        Figure("first analysis in a fresh process (loads the model)", first_seconds, "s"),
     ]
     figures.append(Figure("peak resident memory of the scoring process", peak_rss_mb, "MB", note="ru_maxrss after every run above, model loaded"))
     figures += [Figure(f"growth: long side {side} px, upload to COMPLETED (median of 3)", seconds, "s") for side, seconds in growth.items()]

@@ -24,7 +24,9 @@ Feature sets (all from the frozen EfficientNet-lite0; one embedding per patch, c
   style        stats + channel correlations of two early stages (3232): the default backbone;
   style+flip   style averaged with the horizontally flipped patch (test-time augmentation);
   style-ms     style of the patch, then style of the same patch halved (2x2 average pooling):
-               multi-scale, concatenated per patch (6464).
+               multi-scale, concatenated per patch (6464);
+  brushwork    style without the final pooled embedding (1952): the stage statistics and
+               correlations only; the network stops after the last of them (block 14).
 Heads: "baseline" is the binary linear baseline alone; "default grid" adds the by-type head and
 the torch heads, which serve only when they beat the baseline on inner validation.
 Figures only; nothing here is asserted.
@@ -53,7 +55,8 @@ POOLED_DIM = 1280
 HELD_OUT_SEED_OFFSET = 1000
 STATS_DIM = 2176
 MULTISCALE_BACKBONE = "efficientnet-lite0-style-ms"
-FEATURE_SETS = ("pooled", "stats", "style", "style+flip", "style-ms")
+BRUSHWORK_BACKBONE = "efficientnet-lite0-brushwork"
+FEATURE_SETS = ("pooled", "stats", "style", "style+flip", "style-ms", "brushwork")
 
 
 def _embed(folder: Path, patches: list, *, flip: bool, name: str = BACKBONE) -> tuple[np.ndarray, float]:
@@ -82,6 +85,8 @@ def feature_sets(folder: Path, loaded: dict, wanted: list[str]) -> tuple[dict, d
         cost["style+flip"] = style_seconds + flip_seconds
     if "style-ms" in wanted:
         sets["style-ms"], cost["style-ms"] = _embed(folder, loaded["patches"], flip=False, name=MULTISCALE_BACKBONE)
+    if "brushwork" in wanted:
+        sets["brushwork"], cost["brushwork"] = _embed(folder, loaded["patches"], flip=False, name=BRUSHWORK_BACKBONE)
     return sets, cost
 
 

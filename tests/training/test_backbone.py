@@ -68,6 +68,18 @@ def test_style_statistics_extend_the_pooled_embedding_with_moments_and_channel_c
         backbone.get_backbone("no-such-net")
 
 
+def test_the_default_brushwork_statistics_are_the_style_statistics_without_the_pooled_embedding():
+    images = [_patch(8), _patch(9)]
+    brushwork = backbone.get_backbone()
+    assert brushwork.name == backbone.DEFAULT_BACKBONE == "efficientnet-lite0-brushwork"
+    assert brushwork.session is not None, "the brushwork statistics export to ONNX Runtime"
+    assert brushwork.module.last_block == 14, "the blocks after the last statistic never run"
+    got = backbone.embed(images)
+    style = backbone.embed(images, backbone_name="efficientnet-lite0-style")
+    assert got.shape == (2, brushwork.dim) == (2, 896 + 276 + 780)
+    np.testing.assert_allclose(got, style[:, 1280:], rtol=1e-4, atol=1e-4)
+
+
 def test_embedding_cache_computes_each_patch_once(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(backbone, "embed", lambda images, **kw: calls.append(len(images)) or np.full((len(images), 4), len(calls), dtype=np.float32))

@@ -37,7 +37,7 @@ def test_a_run_records_nested_cv_as_the_tables_describe(dataset_version, setting
         assert best.fold_metrics["n_test"] == 4 and "auc" in best.fold_metrics.as_dict()
         for c in in_fold:
             assert 1 <= c.best_epoch <= 20 and c.dataset_version == dataset_version
-            assert c.hyperparameters["backbone"] == "efficientnet-lite0-style"
+            assert c.hyperparameters["backbone"] == "efficientnet-lite0-brushwork"
     final = next(c for c in configs if c.fold_id == -1)
     assert run.best_config_id == final.config_id
     assert final.modal_volume_path == run.modal_volume_path
