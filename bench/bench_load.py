@@ -1,7 +1,7 @@
 """Load on loopback: concurrent users upload artworks (2048x1536 JPEGs by default) and browse
 their history against a live ArtGuard with a quick demo model promoted, in two profiles:
 
-    local        the local default: DynamoDB Local, local folders, ORM broker, one qcluster, runserver
+    local        the local default: DynamoDB Local, local folders, ORM broker, one qcluster, gunicorn
                  (tests/e2e/livestack.py, what `bin/artguard run` starts)
     redis, sqs   the production profile: gunicorn, S3 on moto's server, Redis or SQS, DynamoDB Local,
                  two worker hosts (tests/e2e/prodstack.py)
@@ -170,7 +170,7 @@ def measure(profile: str, args) -> tuple[list[Figure], dict]:
         finally:
             stack.stop()
     bad = len(result["lost"]) + len(result["duplicated"]) + len(result["unexpected"]) + len(result["stuck"])
-    setup = ("runserver, one qcluster (2 worker processes), ORM broker, local folders" if profile == "local" else
+    setup = ("gunicorn (as bin/artguard run), one qcluster (2 worker processes), ORM broker, local folders" if profile == "local" else
              f"gunicorn 2x4 threads, two qcluster hosts (2 worker processes each), {profile} broker, S3 on moto")
     load_text = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min)"
     figures = [
