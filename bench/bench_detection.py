@@ -156,7 +156,7 @@ def main() -> None:
                     "naive = the same pipeline scoring with eager torch; issue 5 asked <= 3 s, issue 8 <= 1.5 s"),
         Figure("upload to COMPLETED p95", percentile(totals, 95), "s"),
         Figure("  the same with the legacy pooled backbone (p50)", percentile(legacy_totals, 50), "s",
-               note=f"what the style statistics cost: {p50 / percentile(legacy_totals, 50):.2f}x the pooled-only p50, same run"),
+               note=f"the default backbone against the pooled-only one: {p50 / percentile(legacy_totals, 50):.2f}x its p50, same run"),
         Figure("first analysis in a fresh process (loads the model)", first_seconds, "s"),
     ]
     figures.append(Figure("peak resident memory of the scoring process", peak_rss_mb, "MB", note="ru_maxrss after every run above, model loaded"))

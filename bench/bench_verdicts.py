@@ -21,12 +21,12 @@ served only when it beats the baseline on inner validation). Reported per seed a
 Feature sets (all from the frozen EfficientNet-lite0; one embedding per patch, cached):
   pooled       the final pooled embedding (1280), what the product used before;
   stats        pooled + per-channel mean and std of five intermediate stages (2176);
-  style        stats + channel correlations of two early stages (3232): the default backbone;
+  style        stats + channel correlations of two early stages (3232): the default before brushwork;
   style+flip   style averaged with the horizontally flipped patch (test-time augmentation);
   style-ms     style of the patch, then style of the same patch halved (2x2 average pooling):
                multi-scale, concatenated per patch (6464);
   brushwork    style without the final pooled embedding (1952): the stage statistics and
-               correlations only; the network stops after the last of them (block 14).
+               correlations only; the network stops after the last of them (block 14): the default backbone.
 Heads: "baseline" is the binary linear baseline alone; "default grid" adds the by-type head and
 the torch heads, which serve only when they beat the baseline on inner validation.
 Figures only; nothing here is asserted.

@@ -85,7 +85,7 @@ class PooledFeatures(torch.nn.Module):
 
 class StyleStatistics(torch.nn.Module):
     """Brushwork statistics as style-transfer and hand-attribution work uses them, after the
-    final pooled embedding:
+    final pooled embedding when `pooled` (without it, the default "brushwork" backbone):
 
     - the per-channel mean and standard deviation of the feature maps at the end of each stage
       in `stages` (block indices): the "style" of AdaIN, at a fraction of a Gram matrix's size;
