@@ -1,3 +1,5 @@
+import sys
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,8 @@ class ArtGuardConfig(AppConfig):
 
     name = "artguard"
     verbose_name = "ArtGuard"
+
+    def ready(self):
+        from artguard.worker_priority import lower_if_worker
+
+        lower_if_worker(sys.argv)

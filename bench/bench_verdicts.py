@@ -7,11 +7,12 @@ For each generator seed: a 120-image hard training set and a 60-image held-out s
 another seed (bench.hard_set), patches cut and read back as the product does. For each feature
 set, the product's own nested cross-validation (training.ml.cv, 5 outer folds) runs twice on
 the same embeddings: once with the baseline alone (scikit-learn logistic regression, C chosen
-in the inner loop) and once with the default grid (baseline + torch heads; another head is
+in the inner loop) and once with the default grid (baseline + by-type, LDA and torch heads; another head is
 served only when it beats the baseline on inner validation). Reported per seed and as means:
 
 - nested-CV image AUC (mean over outer folds, and its spread), pooled out-of-fold AUC;
-- ECE of the out-of-fold probabilities before and after calibration (cross-fitted Platt);
+- ECE of the out-of-fold probabilities before and after calibration (cross-fitted Platt), and
+  the ECE a perfectly calibrated model would show on as many predictions (noise floor);
 - the verdict policy at 5% / 5%: thresholds, share decided out of fold;
 - held out: the final model (refit on all 120, calibrated, thresholds from out-of-fold
   predictions) scores the 60 unseen images: AUC, share decided, and the two error rates of
@@ -27,7 +28,7 @@ Feature sets (all from the frozen EfficientNet-lite0; one embedding per patch, c
                multi-scale, concatenated per patch (6464);
   brushwork    style without the final pooled embedding (1952): the stage statistics and
                correlations only; the network stops after the last of them (block 14): the default backbone.
-Heads: "baseline" is the binary linear baseline alone; "default grid" adds the by-type head and
+Heads: "baseline" is the binary linear baseline alone; "default grid" adds the by-type and LDA heads and
 the torch heads, which serve only when they beat the baseline on inner validation.
 Figures only; nothing here is asserted.
 """
@@ -131,6 +132,7 @@ def evaluate(loaded: dict, held: dict, features: np.ndarray, held_features: np.n
         "per_sublabel_auc": {name: value["auc"] for name, value in detail["per_sublabel"].items()},
         "ece_before": detail["calibration_before"]["ece"],
         "ece_after": detail["calibration"]["ece"],
+        "ece_noise_floor": noise_floor(after),
         "thresholds": [served["authentic_below"], served["forged_above"]],
         "oof_decided": served["rates"]["decided"]["rate"],
         "check_decided": detail["policy_check"]["decided"]["rate"],
@@ -191,7 +193,7 @@ def _summary(rows: list[dict]) -> list[dict]:
     for features, head_name in keys:
         group = [row for row in rows if (row["features"], row["head"]) == (features, head_name)]
         line = {"seed": "mean", "features": features, "head": head_name}
-        for key in ("cv_auc_mean", "oof_auc", "ece_before", "ece_after", "oof_decided", "check_decided"):
+        for key in ("cv_auc_mean", "oof_auc", "ece_before", "ece_after", "ece_noise_floor", "oof_decided", "check_decided"):
             values = [row[key] for row in group if row.get(key) is not None]
             if values:
                 line[key] = statistics.mean(values)
@@ -248,7 +250,7 @@ def _f(value, digits=3) -> str:
 def _line(row: dict) -> str:
     text = f"seed {row['seed']!s:>4}  {row['features']:<10} {row['head']:<26} CV AUC {_f(row.get('cv_auc_mean'))} ± {_f(row.get('cv_auc_std'))}  OOF {_f(row.get('oof_auc'))}"
     if "ece_before" in row:
-        text += f"  ECE {_f(row['ece_before'])}->{_f(row['ece_after'])}  decided OOF {_f(row.get('oof_decided'), 2)} check {_f(row.get('check_decided'), 2)}"
+        text += f"  ECE {_f(row['ece_before'])}->{_f(row['ece_after'])} (floor {_f(row.get('ece_noise_floor'))})  decided OOF {_f(row.get('oof_decided'), 2)} check {_f(row.get('check_decided'), 2)}"
     if "pooled_ece_after" in row:
         text += f"  pooled ECE ({row['pooled_n']}) {_f(row['pooled_ece_before'])}->{_f(row['pooled_ece_after'])} (noise floor {_f(row['pooled_ece_noise_floor'])})"
     held = row.get("held_out")

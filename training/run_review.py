@@ -8,6 +8,7 @@ on a few dozen validation works a bare percentage hides how little was measured.
 """
 from __future__ import annotations
 
+from training.ml import cv
 from training.ml import head as head_module
 from training.ml.policy import pct
 
@@ -113,13 +114,20 @@ def head_review(run, detail: dict) -> dict | None:
     final = grid[int(index)]
     kind = final.get("kind") or head_module.TORCH
     mean_val = detail.get("mean_inner_val") or []
+
+    def inner(i: int) -> dict:
+        """Mean inner-validation figures of configuration i (runs before AUC selection: loss only)."""
+        return {name: (detail.get(key) or [None] * len(mean_val))[i] if i < len(mean_val) else None
+                for name, key in (("auc", "mean_inner_auc"), ("patch_auc", "mean_inner_patch_auc"), ("val", "mean_inner_val"))}
+
     baselines = [i for i, config in enumerate(grid) if head_module.is_baseline(config) and i < len(mean_val)]
-    best_baseline = min(baselines, key=lambda i: mean_val[i]) if baselines else None
+    best_baseline = min(baselines, key=lambda i: (cv.selection_score(*inner(i).values()), i)) if baselines else None
     return {
         "kind": kind,
+        "description": head_module.describe(final),
         "config": {k: v for k, v in final.items() if k != "kind"},
-        "val": mean_val[int(index)] if int(index) < len(mean_val) else None,
-        "baseline_val": mean_val[best_baseline] if best_baseline is not None else None,
+        "inner": inner(int(index)),
+        "baseline_inner": inner(best_baseline) if best_baseline is not None else None,
         "grid_has_baseline": best_baseline is not None,
     }
 

@@ -64,6 +64,11 @@ def _clean_grid(grid: list[dict] | None) -> list[dict]:
     for position, config in enumerate(grid, start=1):
         if not isinstance(config, dict) or set(config) - HP_KEYS:
             raise TrainingError(f"Configuration {position}: allowed keys are {', '.join(sorted(HP_KEYS))}.")
+        if config.get("kind") == head.LDA:
+            if set(config) != {"kind"}:
+                raise TrainingError(f"Configuration {position}: an lda head takes no other setting (its shrinkage is estimated).")
+            cleaned.append(head.complete(config))
+            continue
         if head.is_linear(config):
             try:
                 c_value = float(config.get("C", 0.03))
@@ -74,7 +79,7 @@ def _clean_grid(grid: list[dict] | None) -> list[dict]:
             cleaned.append(head.complete({"kind": config["kind"], "C": c_value}))
             continue
         if config.get("kind", head.TORCH) != head.TORCH:
-            raise TrainingError(f"Configuration {position}: kind must be one of {', '.join((*head.LINEAR_KINDS, head.TORCH))}.")
+            raise TrainingError(f"Configuration {position}: kind must be one of {', '.join(head.HEAD_KINDS)}.")
         hp = head.complete(config)
         try:
             hp = {

@@ -68,12 +68,13 @@ def test_model_selection_never_sees_the_outer_test_fold(monkeypatch):
     seen = []
     original = head.train
 
-    def recording_train(train_x, train_y, hyperparameters, *, seed, val_x=None, val_y=None, epochs=None, types=None):
+    def recording_train(train_x, train_y, hyperparameters, *, seed, val_x=None, val_y=None, epochs=None, types=None, groups=None):
         images = set(np.asarray(train_x)[:, -1].astype(int).tolist())
+        assert groups is None or set(np.asarray(groups).tolist()) == images - (set(np.asarray(val_x)[:, -1].astype(int).tolist()) if val_x is not None else set())
         if val_x is not None:
             images |= set(np.asarray(val_x)[:, -1].astype(int).tolist())
         seen.append(("select" if val_x is not None else "refit", images))
-        return original(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs, types=types)
+        return original(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs, types=types, groups=groups)
 
     monkeypatch.setattr(cv.head, "train", recording_train)
     result = cv.nested_cv(data, GRID, k_folds=4, outer_split_seed=1, inner_split_seed=2)
@@ -88,7 +89,8 @@ def test_model_selection_never_sees_the_outer_test_fold(monkeypatch):
         assert not set(fold.inner_train_images) & set(fold.inner_val_images)
         assert sum(c.is_best_in_fold for c in fold.configs) == 1
         best = next(c for c in fold.configs if c.is_best_in_fold)
-        assert best.best_val == min(c.best_val for c in fold.configs)
+        scores = [cv.selection_score(c.inner_metrics["auc"], c.inner_metrics["patch_auc"], c.best_val) for c in fold.configs]
+        assert scores[best.index] == min(scores)
 
 
 def test_result_has_metrics_thresholds_and_final_choice():
@@ -97,7 +99,8 @@ def test_result_has_metrics_thresholds_and_final_choice():
     assert not np.isnan(result.oof_probabilities).any()
     assert result.summary["mean_auc"] > 0.8
     assert 0 <= result.final_index < len(GRID)
-    assert result.detail["mean_inner_val"][result.final_index] == min(result.detail["mean_inner_val"])
+    scores = [cv.selection_score(*s) for s in zip(*(result.detail[k] for k in ("mean_inner_auc", "mean_inner_patch_auc", "mean_inner_val")))]
+    assert scores[result.final_index] == min(scores)
     assert set(result.detail["per_sublabel"]) == {"original", "copy", "pastiche", "synthetic"}
     t = result.detail["thresholds"]
     assert t["authentic_below"] is None or t["forged_above"] is None or t["authentic_below"] <= t["forged_above"]
@@ -110,14 +113,18 @@ def test_result_has_metrics_thresholds_and_final_choice():
 def test_the_baseline_serves_unless_another_head_beats_it_on_inner_validation():
     baseline = {"kind": "baseline", "C": 0.1}
     grid = [GRID[0], baseline]
-    assert cv.final_choice(grid, [0.30, 0.30]) == 1  # a tie goes to the baseline
-    assert cv.final_choice(grid, [0.29, 0.30]) == 0  # beaten: the other head serves
-    assert cv.final_choice([GRID[0], GRID[0]], [0.5, 0.4]) == 1  # no baseline in the grid: plain minimum
+    score = cv.selection_score
+    assert cv.final_choice(grid, [score(0.9, 0.8, 0.3), score(0.9, 0.8, 0.3)]) == 1  # a tie goes to the baseline
+    assert cv.final_choice(grid, [score(0.9, 0.8, 0.29), score(0.9, 0.8, 0.3)]) == 0  # beaten on loss alone
+    assert cv.final_choice(grid, [score(0.9, 0.81, 0.5), score(0.9, 0.8, 0.3)]) == 0  # ranking first: patch AUC
+    assert cv.final_choice(grid, [score(0.89, 0.9, 0.1), score(0.9, 0.8, 0.3)]) == 1  # then image AUC before that
+    assert cv.final_choice(grid, [score(None, None, 0.1), score(0.5, 0.5, 0.9)]) == 1  # no AUC ranks last
+    assert cv.final_choice([GRID[0], GRID[0]], [score(1, 1, 0.5), score(1, 1, 0.4)]) == 1  # no baseline in the grid: plain minimum
     data = make_data()
     result = cv.nested_cv(data, [baseline, *GRID], k_folds=3, outer_split_seed=0, inner_split_seed=1)
-    mean_val = result.detail["mean_inner_val"]
+    scores = [score(*s) for s in zip(*(result.detail[k] for k in ("mean_inner_auc", "mean_inner_patch_auc", "mean_inner_val")))]
     if result.final_index != 0:
-        assert mean_val[result.final_index] < mean_val[0]
+        assert scores[result.final_index] < scores[0]
     assert result.summary["mean_auc"] > 0.8
     # the baseline's logits are served by the same Head module
     from training.ml import head
@@ -145,3 +152,50 @@ def test_a_by_type_head_scores_any_forgery_type_against_authentic_and_survives_s
     assert np.allclose(head.predict_logits(loaded.head, x), head.predict_logits(by_type.head, x), atol=1e-5)
     one_type = head.train(x[:120], y[:120], {"kind": "by_type", "C": 1.0}, seed=0, types=types[:120])
     assert one_type.head.classes == 1  # a single forgery type is the plain binary regression
+
+
+def _correlated_patches(seed: int, n_images: int = 80, patches: int = 8, dim: int = 40):
+    """Patches that share their image's draw, as real patches do: rows are not independent."""
+    rng = np.random.default_rng(seed)
+    image_labels = (np.arange(n_images) % 2).astype(int)
+    image_types = np.where(image_labels == 0, "", np.where(np.arange(n_images) % 4 == 1, "imitation", "synthetic"))
+    owner = np.repeat(np.arange(n_images), patches)
+    shift = np.zeros((n_images, dim))
+    shift[image_types == "imitation", 0] = 0.6
+    shift[image_types == "synthetic", 1] = -0.6
+    x = rng.normal(size=(n_images, dim))[owner] * 1.2 + rng.normal(size=(len(owner), dim)) + shift[owner]
+    return x, image_labels[owner], image_types[owner], owner
+
+
+def test_the_lda_head_is_shrinkage_lda_with_a_cross_fitted_temperature_that_makes_its_losses_honest(tmp_path):
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from training.ml import artifact
+
+    x, y, types, owner = _correlated_patches(0)
+    test_x, test_y, _, _ = _correlated_patches(1)
+    lda = head.train(x, y, {"kind": "lda"}, seed=0, types=types, groups=owner)
+    assert lda.hyperparameters == {"kind": "lda"} and lda.head.classes == 3
+    # the same discriminant as scikit-learn's (standardized features, Ledoit-Wolf shrinkage) ...
+    standardized = (x - lda.head.mean.numpy()) / lda.head.std.numpy()
+    raw = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(standardized, head.type_codes(y, types))
+    weight = lda.head.net[-1].weight.detach().numpy()
+    scale = float(np.linalg.norm(weight) / np.linalg.norm(raw.coef_))
+    assert 0 < scale < 1  # ... only cooled: its raw posteriors trust correlated patches as independent rows
+    assert np.allclose(weight, raw.coef_ * scale, rtol=1e-3, atol=1e-5)
+    # on unseen images, the cooled head's log loss beats the raw discriminant's
+    test_standardized = (test_x - lda.head.mean.numpy()) / lda.head.std.numpy()
+    raw_log_proba = raw.predict_log_proba(test_standardized)
+    raw_logits = np.logaddexp.reduce(raw_log_proba[:, 1:], axis=1) - raw_log_proba[:, 0]
+
+    def log_loss(logits):
+        return float(np.mean(np.logaddexp(0, logits) - test_y * logits))
+
+    assert log_loss(head.predict_logits(lda.head, test_x)) < log_loss(raw_logits) - 0.05
+    artifact.save(tmp_path, "m1", lda.head, {"embedding_dim": x.shape[1], "hyperparameters": lda.hyperparameters, "backbone": "x"})
+    assert np.allclose(head.predict_logits(artifact.load(tmp_path, "m1").head, test_x), head.predict_logits(lda.head, test_x), atol=1e-4)
+
+
+def test_the_lda_head_keeps_its_raw_scale_when_too_few_images_to_cross_fit():
+    x, y, types, owner = _correlated_patches(0, n_images=4)
+    lda = head.train(x, y, {"kind": "lda"}, seed=0, types=types, groups=owner)
+    assert np.isfinite(head.predict_logits(lda.head, x)).all()

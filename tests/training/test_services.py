@@ -97,6 +97,10 @@ def test_bad_requests_are_refused_before_anything_is_written(dataset_version):
         services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=7)
     with pytest.raises(services.TrainingError, match="allowed keys"):
         services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, grid=[{"layers": 3}])
+    with pytest.raises(services.TrainingError, match="lda head takes no other setting"):
+        services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, grid=[{"kind": "lda", "C": 1}])
+    with pytest.raises(services.TrainingError, match="kind must be one of baseline, by_type, lda, torch"):
+        services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, grid=[{"kind": "svm"}])
     with pytest.raises(services.TrainingError, match="Unknown backbone"):
         services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, backbone="resnet-9000")
     assert list(RunRecord.status_index.query("running")) == []

@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from tests.training.fixtures import SMALL_TARGETS
 from training import serving, services
+from training.ml import head
 from training.tables import RunRecord
 
 
@@ -97,7 +98,11 @@ def test_run_started_from_the_form_keeps_its_targets_and_the_page_shows_the_poli
                  'id="ece-before"', 'id="not-calibrated"', "calibration needs at least 20", 'id="final-head"'):
         assert text in body, text
     # The default grid holds the baseline; the final head is named, with the comparison that chose it.
-    assert "best baseline" in body and ("<strong>baseline</strong>" in body or "<strong>torch</strong>" in body)
+    kinds = [f"<strong>{kind}</strong>" for kind in head.HEAD_KINDS]
+    assert "best baseline: image AUC" in body and sum(kind in body for kind in kinds) == 1
+    final = run.hyperparameter_grid.as_dict()["configs"][run.metrics_detail.as_dict()["final_index"]]
+    assert f"({head.describe(final)})" in body
+    assert "AUC 1.000 / " in body or "AUC 0." in body  # each fold's cells show what it chose by
 
 
 def _cannot_decide(run_id: str) -> None:

@@ -35,14 +35,18 @@ from torch import nn
 # and regularization). Each entry is completed with TRAINING_DEFAULTS.
 BASELINE = "baseline"
 BY_TYPE = "by_type"
+LDA = "lda"
 TORCH = "torch"
 LINEAR_KINDS = (BASELINE, BY_TYPE)  # scikit-learn, take only C
+SKLEARN_KINDS = (*LINEAR_KINDS, LDA)  # fitted in closed form or by lbfgs, copied into a linear Head
+HEAD_KINDS = (*SKLEARN_KINDS, TORCH)
 DEFAULT_GRID: list[dict] = [
     {"kind": BASELINE, "C": 0.003},
     {"kind": BASELINE, "C": 0.03},
     {"kind": BASELINE, "C": 0.3},
     {"kind": BY_TYPE, "C": 0.03},
     {"kind": BY_TYPE, "C": 0.3},
+    {"kind": LDA},
     {"hidden": 0, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.0},
     {"hidden": 0, "lr": 0.001, "weight_decay": 0.01, "dropout": 0.0},
     {"hidden": 128, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.2},
@@ -59,11 +63,30 @@ def is_baseline(hyperparameters: dict) -> bool:
 
 
 def is_linear(hyperparameters: dict) -> bool:
+    """A scikit-learn regression, which takes C (and only C)."""
     return hyperparameters.get("kind") in LINEAR_KINDS
+
+
+def is_sklearn(hyperparameters: dict) -> bool:
+    return hyperparameters.get("kind") in SKLEARN_KINDS
+
+
+def describe(hyperparameters: dict) -> str:
+    """What a configuration is, in a few words, for the run page."""
+    kind = hyperparameters.get("kind") or TORCH
+    if kind == BASELINE:
+        return "scikit-learn logistic regression"
+    if kind == BY_TYPE:
+        return "scikit-learn logistic regression over the forgery types"
+    if kind == LDA:
+        return "shrinkage linear discriminant analysis over the forgery types"
+    return "MLP" if hyperparameters.get("hidden") else "logistic regression"
 
 
 def complete(hyperparameters: dict) -> dict:
     """A configuration with every training default filled in (what ConfigRecords store)."""
+    if hyperparameters.get("kind") == LDA:
+        return {"kind": LDA}
     if is_linear(hyperparameters):
         return {"kind": hyperparameters["kind"], "C": float(hyperparameters.get("C", 0.03))}
     return {"kind": TORCH, **TRAINING_DEFAULTS, **{k: v for k, v in hyperparameters.items() if k != "kind"}}
@@ -103,7 +126,7 @@ class TrainedHead:
 
 def build(dim: int, hyperparameters: dict, classes: int = 1) -> Head:
     hp = complete(hyperparameters)
-    if is_linear(hp):
+    if is_sklearn(hp):
         return Head(dim, classes=classes)
     return Head(dim, hidden=int(hp["hidden"]), dropout=float(hp["dropout"]))
 
@@ -147,11 +170,14 @@ def train(
     val_y: np.ndarray | None = None,
     epochs: int | None = None,
     types: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> TrainedHead:
     """Train a head. With validation data: early stopping (best epoch kept). Without: exactly
-    `epochs` epochs (default max_epochs), as when refitting with an epoch count chosen earlier."""
-    if is_linear(hyperparameters):
-        return _train_linear(train_x, train_y, hyperparameters, val_x=val_x, val_y=val_y, types=types)
+    `epochs` epochs (default max_epochs), as when refitting with an epoch count chosen earlier.
+    `types`: each row's forgery type (by-type and LDA heads); `groups`: each row's image (the
+    LDA head's cross-fitted temperature keeps an image's patches together)."""
+    if is_sklearn(hyperparameters):
+        return _train_linear(train_x, train_y, hyperparameters, val_x=val_x, val_y=val_y, types=types, groups=groups)
     with _threads(len(train_x)):
         return _train(train_x, train_y, hyperparameters, seed=seed, val_x=val_x, val_y=val_y, epochs=epochs)
 
@@ -177,15 +203,15 @@ def type_codes(labels: np.ndarray, types) -> np.ndarray:
     return np.array([index[str(t or "")] if label == 1 else 0 for t, label in zip(types, labels)])
 
 
-def _train_linear(train_x, train_y, hyperparameters, *, val_x, val_y, types=None) -> TrainedHead:
-    """scikit-learn's lbfgs logistic regression, copied into a linear Head: binary for the
-    baseline, over authentic + each forgery type in `types` (per row) for a by-type head."""
-    from sklearn.linear_model import LogisticRegression
+def _train_linear(train_x, train_y, hyperparameters, *, val_x, val_y, types=None, groups=None) -> TrainedHead:
+    """scikit-learn's lbfgs logistic regression or shrinkage LDA, copied into a linear Head:
+    binary for the baseline, over authentic + each forgery type in `types` (per row) for the
+    by-type and LDA heads."""
 
     hp = complete(hyperparameters)
     x = torch.from_numpy(np.asarray(train_x, dtype=np.float32))
     y = np.asarray(train_y, dtype=int)
-    target = type_codes(y, types) if hp["kind"] == BY_TYPE and types is not None else y
+    target = type_codes(y, types) if hp["kind"] in (BY_TYPE, LDA) and types is not None else y
     classes = int(target.max()) + 1 if target.max() > 1 else 1  # one forgery type: plain binary
     if classes == 1:
         target = y
@@ -194,14 +220,16 @@ def _train_linear(train_x, train_y, hyperparameters, *, val_x, val_y, types=None
     head.mean.copy_(mean)
     head.std.copy_(std)
     standardized = ((x - mean) / std).numpy().astype(np.float64)
-    model = LogisticRegression(C=hp["C"], class_weight="balanced", max_iter=BASELINE_MAX_ITER, tol=1e-4)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # close enough for ranking at this C
-        model.fit(standardized, target)
+    model = _fit_sklearn(hp, standardized, target)
+    weight, bias = model.coef_.astype(np.float64), model.intercept_.astype(np.float64)
+    if hp["kind"] == LDA:
+        scale, shift = _lda_temperature(hp, standardized, target, y, groups, classes)
+        weight, bias = weight * scale, bias * scale
+        bias[-1 if classes == 1 else slice(1, None)] += shift  # shifts logsumexp(z[1:]) - z[0] by `shift`
     linear = head.net[-1]
     with torch.no_grad():
-        linear.weight.copy_(torch.from_numpy(model.coef_.astype(np.float32)))
-        linear.bias.copy_(torch.from_numpy(model.intercept_.astype(np.float32)))
+        linear.weight.copy_(torch.from_numpy(weight.astype(np.float32)))
+        linear.bias.copy_(torch.from_numpy(bias.astype(np.float32)))
     head.eval()
     best_val = None
     if val_x is not None and len(val_x) > 0:
@@ -209,6 +237,78 @@ def _train_linear(train_x, train_y, hyperparameters, *, val_x, val_y, types=None
         vy = torch.from_numpy(np.asarray(val_y, dtype=np.float32))
         best_val = round(_loss(head, vx, vy, _pos_weight(torch.from_numpy(y.astype(np.float32)))), 6)
     return TrainedHead(head, hp, 1, best_val, False, 1)
+
+
+def _fit_sklearn(hp: dict, x: np.ndarray, target: np.ndarray):
+    model = _sklearn_model(hp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # close enough for ranking at this C
+        model.fit(x, target)
+    return model
+
+
+LDA_TEMPERATURE_FOLDS = 3
+
+
+def _lda_temperature(hp, x, target, y, groups, classes) -> tuple[float, float]:
+    """Scale and shift for LDA's class scores, fitted on cross-fitted scores of the training rows.
+
+    LDA's posteriors assume independent Gaussian rows; patches of one image are not independent,
+    so its raw log-odds are far too confident, and the inner loop (which selects on validation
+    loss) would reject a head that ranks well. Each training image's patches are scored by an LDA
+    fitted without that image (folds grouped by image); the scale and shift that minimise the
+    class-balanced log loss of the resulting image logits (means of patch logits) are applied to
+    the final LDA's class scores: a temperature (with one forgery type the ranking is unchanged;
+    with several, the types' scores blend a little more evenly). Too few images to cross-fit: (1, 0)."""
+    from scipy.optimize import minimize
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    image_labels = {g: label for g, label in zip(groups, y)}
+    if min(sum(1 for v in image_labels.values() if v == label) for label in (0, 1)) < LDA_TEMPERATURE_FOLDS:
+        return 1.0, 0.0
+    # Cross-fitted class scores, authentic first; a class missing from a fold's fit scores -inf.
+    scores = np.full((len(y), max(2, classes)), -np.inf)
+    folds = StratifiedGroupKFold(n_splits=LDA_TEMPERATURE_FOLDS, shuffle=True, random_state=0)
+    for fit_rows, score_rows in folds.split(x, y, groups):
+        model = _fit_sklearn(hp, x[fit_rows], target[fit_rows])
+        decision = model.decision_function(x[score_rows])
+        if decision.ndim == 1:  # binary: the log-odds of class 1
+            scores[np.ix_(score_rows, [0, 1])] = np.stack([np.zeros_like(decision), decision], 1)
+        else:
+            scores[np.ix_(score_rows, model.classes_.astype(int))] = decision
+    # Judged per image, as the product judges: the image logit is the mean of its patch logits.
+    _, image_of_row = np.unique(groups, return_inverse=True)
+    counts = np.bincount(image_of_row)
+    labels = np.bincount(image_of_row, weights=y) / counts
+    weights = np.where(labels == 1, 0.5 / max(1, (labels == 1).sum()), 0.5 / max(1, (labels == 0).sum()))
+
+    def loss(params):
+        scale, shift = params
+        logits = _logsumexp(scale * scores[:, 1:]) - scale * scores[:, 0] + shift
+        image_logits = np.bincount(image_of_row, weights=logits) / counts
+        return float(np.sum(weights * (np.logaddexp(0, image_logits) - labels * image_logits)))
+
+    best = minimize(loss, x0=np.array([1.0, 0.0]), method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-7})
+    scale, shift = float(best.x[0]), float(best.x[1])
+    return (scale, shift) if best.success and scale > 0 else (1.0, 0.0)
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    top = z.max(axis=1)
+    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))  # -inf columns add nothing
+
+
+def _sklearn_model(hp: dict):
+    if hp["kind"] == LDA:
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+        # lsqr solves with the shrunk covariance directly; "auto" is Ledoit-Wolf on the
+        # standardized features. Priors stay the class shares, as the policy is fitted after.
+        return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=hp["C"], class_weight="balanced", max_iter=BASELINE_MAX_ITER, tol=1e-4)
 
 
 def _train(train_x, train_y, hyperparameters, *, seed, val_x, val_y, epochs) -> TrainedHead:
