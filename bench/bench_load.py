@@ -11,6 +11,7 @@ none lost, duplicated or stuck PENDING. The load average is recorded before and 
 machine may be shared).
 
     .venv/bin/python bench/bench_load.py [--users 10] [--uploads-per-user 10] [--profiles local,redis] [--quick]
+        [--worker-niceness 0,10]   # each profile once per value of ARTGUARD_WORKER_NICENESS, in one run
 """
 from __future__ import annotations
 
@@ -147,16 +148,16 @@ def run_load(stack, *, users: int, uploads_per_user: int, history_reads: int, de
     }
 
 
-def start_stack(profile: str, folder: Path):
-    extra_env = {"ARTGUARD_UPLOADS_PER_HOUR": "1000"}
+def start_stack(profile: str, folder: Path, niceness: str | None = None):
+    extra_env = {"ARTGUARD_UPLOADS_PER_HOUR": "1000", **({"ARTGUARD_WORKER_NICENESS": niceness} if niceness is not None else {})}
     if profile == "local":
         return start_live_stack(folder, extra_env=extra_env)
     return start_production_stack(folder, broker=profile, extra_env=extra_env)
 
 
-def measure(profile: str, args) -> tuple[list[Figure], dict]:
+def measure(profile: str, args, niceness: str | None = None) -> tuple[list[Figure], dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        stack = start_stack(profile, Path(tmp) / profile)
+        stack = start_stack(profile, Path(tmp) / profile, niceness)
         try:
             print(f"[load] {profile}: preparing a quick demo model ...", flush=True)
             ensure_model(stack)
@@ -173,22 +174,23 @@ def measure(profile: str, args) -> tuple[list[Figure], dict]:
     setup = ("gunicorn (as bin/artguard run), one qcluster (2 worker processes), ORM broker, local folders" if profile == "local" else
              f"gunicorn 2x4 threads, two qcluster hosts (2 worker processes each), {profile} broker, S3 on moto")
     load_text = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min)"
+    label = profile if niceness is None else f"{profile} (workers nice {niceness})"
     figures = [
-        Figure(f"{profile}: uploads accepted", result["submitted"], "records", target=f"= {result['expected']}",
+        Figure(f"{label}: uploads accepted", result["submitted"], "records", target=f"= {result['expected']}",
                met=result["submitted"] == result["expected"], note="each sent twice with one Idempotency-Key"),
-        Figure(f"{profile}: records lost / duplicated / stuck", bad, "records", target="= 0", met=bad == 0),
-        Figure(f"{profile}: records completed", result["completed"], "records"),
-        Figure(f"{profile}: throughput, upload to finished", result["submitted"] / result["elapsed"], "images/s",
+        Figure(f"{label}: records lost / duplicated / stuck", bad, "records", target="= 0", met=bad == 0),
+        Figure(f"{label}: records completed", result["completed"], "records"),
+        Figure(f"{label}: throughput, upload to finished", result["submitted"] / result["elapsed"], "images/s",
                target=">= 3", met=result["submitted"] / result["elapsed"] >= 3,
                note=f"{args.users} users, {args.width}x{args.height}; {setup}; {load_text}"),
-        Figure(f"{profile}: upload accepted p50", percentile(result["upload_latency"], 50) * 1000, "ms"),
-        Figure(f"{profile}: upload accepted p95", percentile(result["upload_latency"], 95) * 1000, "ms"),
-        Figure(f"{profile}: history p50 (under load)", percentile(result["history_latency"], 50) * 1000, "ms"),
-        Figure(f"{profile}: history p95 (under load)", percentile(result["history_latency"], 95) * 1000, "ms",
+        Figure(f"{label}: upload accepted p50", percentile(result["upload_latency"], 50) * 1000, "ms"),
+        Figure(f"{label}: upload accepted p95", percentile(result["upload_latency"], 95) * 1000, "ms"),
+        Figure(f"{label}: history p50 (under load)", percentile(result["history_latency"], 50) * 1000, "ms"),
+        Figure(f"{label}: history p95 (under load)", percentile(result["history_latency"], 95) * 1000, "ms",
                target="<= 100", met=percentile(result["history_latency"], 95) <= 0.100),
     ]
     if result["errors"]:
-        print(f"[load] {profile}: {len(result['errors'])} errors, first: {result['errors'][:3]}", flush=True)
+        print(f"[load] {label}: {len(result['errors'])} errors, first: {result['errors'][:3]}", flush=True)
     return figures, {key: value for key, value in result.items() if not key.endswith("latency")}
 
 
@@ -202,6 +204,8 @@ def main() -> None:
     parser.add_argument("--profiles", default="local,redis", help=f"comma-separated, of {', '.join(PROFILES)}")
     parser.add_argument("--deadline", type=float, default=900, help="seconds allowed for all records to finish")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--worker-niceness", default=None,
+                        help="comma-separated ARTGUARD_WORKER_NICENESS values to compare (default: the product's default only)")
     args = parser.parse_args()
     if args.quick:
         args.users, args.uploads_per_user, args.history_reads = 2, 2, 10
@@ -211,10 +215,13 @@ def main() -> None:
         parser.error(f"unknown profile(s) {unknown}; choose from {PROFILES}")
 
     figures, details = [], {}
+    nicenesses = [v.strip() for v in args.worker_niceness.split(",")] if args.worker_niceness else [None]
     for profile in profiles:
-        profile_figures, details[profile] = measure(profile, args)
-        figures += profile_figures
-        print(format_table(profile_figures), flush=True)  # each profile's figures as soon as they exist
+        for niceness in nicenesses:
+            name = profile if niceness is None else f"{profile}-nice{niceness}"
+            profile_figures, details[name] = measure(profile, args, niceness)
+            figures += profile_figures
+            print(format_table(profile_figures), flush=True)  # each profile's figures as soon as they exist
     report("load", figures, details=details)
 
 
