@@ -30,7 +30,9 @@ def _descendants(root: int) -> list[int]:
 
 
 def test_the_worker_host_runs_below_the_web_server(live_stack):
-    worker, web = live_stack.processes[0], live_stack.processes[1]
+    by_role = {("worker" if "qcluster" in process.args else "web" if "gunicorn" in " ".join(map(str, process.args)) else "other"): process
+               for process in live_stack.processes}
+    worker, web = by_role["worker"], by_role["web"]
     expected = max(os.getpriority(os.PRIO_PROCESS, 0), DEFAULT_WORKER_NICENESS)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _descendants(worker.pid):
