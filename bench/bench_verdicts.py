@@ -231,10 +231,12 @@ def noise_floor(probabilities: np.ndarray, draws: int = 200) -> float:
 
 
 def reliability_plot(rows: list[dict], path: Path) -> None:
-    """Pooled out-of-fold reliability before and after calibration, for the served setup."""
+    """Pooled out-of-fold reliability before and after calibration, for the served setup (the
+    default brushwork features when measured, else style)."""
     from training import plots
 
-    group = [row for row in rows if row["features"] == "style" and row["head"] == "default grid" and "oof" in row]
+    served = "brushwork" if any(row["features"] == "brushwork" for row in rows) else "style"
+    group = [row for row in rows if row["features"] == served and row["head"] == "default grid" and "oof" in row]
     if not group:
         return
     y = np.concatenate([np.asarray(o["oof"]["y"]) for o in group])
