@@ -254,13 +254,14 @@ def _lda_temperature(hp, x, target, y, groups, classes) -> tuple[float, float]:
     """Scale and shift for LDA's class scores, fitted on cross-fitted scores of the training rows.
 
     LDA's posteriors assume independent Gaussian rows; patches of one image are not independent,
-    so its raw log-odds are far too confident, and the inner loop (which selects on validation
-    loss) would reject a head that ranks well. Each training image's patches are scored by an LDA
+    so its raw log-odds are far too confident: the heatmap's patch probabilities would be all
+    but 0 or 1, and its validation loss (the selection's tie-break) meaningless. Each training image's patches are scored by an LDA
     fitted without that image (folds grouped by image); the scale and shift that minimise the
     class-balanced log loss of the resulting image logits (means of patch logits) are applied to
     the final LDA's class scores: a temperature (with one forgery type the ranking is unchanged;
     with several, the types' scores blend a little more evenly). Too few images to cross-fit: (1, 0)."""
     from scipy.optimize import minimize
+    from scipy.special import logsumexp
     from sklearn.model_selection import StratifiedGroupKFold
 
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
@@ -285,18 +286,13 @@ def _lda_temperature(hp, x, target, y, groups, classes) -> tuple[float, float]:
 
     def loss(params):
         scale, shift = params
-        logits = _logsumexp(scale * scores[:, 1:]) - scale * scores[:, 0] + shift
+        logits = logsumexp(scale * scores[:, 1:], axis=1) - scale * scores[:, 0] + shift  # -inf columns add nothing
         image_logits = np.bincount(image_of_row, weights=logits) / counts
         return float(np.sum(weights * (np.logaddexp(0, image_logits) - labels * image_logits)))
 
     best = minimize(loss, x0=np.array([1.0, 0.0]), method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-7})
     scale, shift = float(best.x[0]), float(best.x[1])
     return (scale, shift) if best.success and scale > 0 else (1.0, 0.0)
-
-
-def _logsumexp(z: np.ndarray) -> np.ndarray:
-    top = z.max(axis=1)
-    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))  # -inf columns add nothing
 
 
 def _sklearn_model(hp: dict):
