@@ -30,6 +30,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import Figure, format_table, percentile, report  # noqa: E402
+from bench.process_cpu import own_cpu_seconds, tree_cpu_seconds  # noqa: E402
 from tests.e2e.livestack import start_live_stack  # noqa: E402
 from tests.e2e.prodstack import start_production_stack  # noqa: E402
 
@@ -155,6 +156,25 @@ def start_stack(profile: str, folder: Path, niceness: str | None = None):
     return start_production_stack(folder, broker=profile, extra_env=extra_env)
 
 
+def stack_roots(stack) -> dict[str, int]:
+    """The stack's top processes by role, for CPU accounting (worker hosts summed as "workers")."""
+    roots = {}
+    for process in stack.processes:
+        argv = " ".join(map(str, process.args))
+        role = ("workers" if "qcluster" in argv else "web" if "gunicorn" in argv else "dynamodb" if "DynamoDB" in argv
+                else "redis" if "redis-server" in argv else "moto" if "moto.server" in argv else "other")
+        roots[f"{role}#{process.pid}"] = process.pid
+    return roots
+
+
+def cpu_by_role(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    used: dict[str, float] = {}
+    for name, seconds in after.items():
+        role = name.split("#")[0]
+        used[role] = used.get(role, 0.0) + seconds - before.get(name, 0.0)
+    return used
+
+
 def measure(profile: str, args, niceness: str | None = None) -> tuple[list[Figure], dict]:
     with tempfile.TemporaryDirectory() as tmp:
         stack = start_stack(profile, Path(tmp) / profile, niceness)
@@ -162,12 +182,16 @@ def measure(profile: str, args, niceness: str | None = None) -> tuple[list[Figur
             print(f"[load] {profile}: preparing a quick demo model ...", flush=True)
             ensure_model(stack)
             load_before = os.getloadavg()
+            roots = stack_roots(stack)
+            cpu_before, own_before = tree_cpu_seconds(roots), own_cpu_seconds()
             print(f"[load] {profile}: {args.users} users x {args.uploads_per_user} uploads of "
                   f"{args.width}x{args.height} ...", flush=True)
             result = run_load(stack, users=args.users, uploads_per_user=args.uploads_per_user,
                               history_reads=args.history_reads, deadline=args.deadline,
                               image_size=(args.width, args.height))
             load_after = os.getloadavg()
+            cpu = cpu_by_role(cpu_before, tree_cpu_seconds(roots))
+            cpu["load generator"] = own_cpu_seconds() - own_before
         finally:
             stack.stop()
     bad = len(result["lost"]) + len(result["duplicated"]) + len(result["unexpected"]) + len(result["stuck"])
@@ -189,6 +213,13 @@ def measure(profile: str, args, niceness: str | None = None) -> tuple[list[Figur
         Figure(f"{label}: history p95 (under load)", percentile(result["history_latency"], 95) * 1000, "ms",
                target="<= 100", met=percentile(result["history_latency"], 95) <= 0.100),
     ]
+    submitted = max(1, result["submitted"])
+    for role, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
+        figures.append(Figure(f"{label}: CPU per image, {role}", seconds / submitted, "CPU-s",
+                              note="the bench process (HTTP client" + (", outage-switch proxies)" if profile != "local" else ")")
+                              if role == "load generator" else ""))
+    figures.append(Figure(f"{label}: CPU per image, all processes", sum(cpu.values()) / submitted, "CPU-s",
+                          note=f"{sum(cpu.values()):.0f} CPU-s over {result['elapsed']:.0f} s wall on {os.cpu_count()} CPUs"))
     if result["errors"]:
         print(f"[load] {label}: {len(result['errors'])} errors, first: {result['errors'][:3]}", flush=True)
     return figures, {key: value for key, value in result.items() if not key.endswith("latency")}

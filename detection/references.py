@@ -147,16 +147,35 @@ def reference_thumbnail(record, *, label: str, side: str, number: int) -> bytes 
         return None
 
 
-def region_thumbnails(record) -> dict[str, bytes]:
-    """{label: JPEG} crops of the cited regions from the analysed image (the user's own photograph)."""
-    stored = as_dict(record.references)
-    boxes = {label: as_dict(region).get("box") for label, region in as_dict(stored.get("regions")).items()}
-    boxes = {label: box for label, box in boxes.items() if box}
+def region_thumbnail_jpeg(crop: Image.Image) -> bytes:
+    """A cited region's thumbnail, made once when the image is analysed (detection.services)."""
+    return _jpeg_thumbnail(crop)
+
+
+def region_thumbnails(record, labels: set[str] | None = None) -> dict[str, bytes]:
+    """{label: JPEG} thumbnails of the cited regions (`labels`, default all) from the analysed
+    image (the user's own photograph). Analyses store each region's thumbnail when they are made
+    (`crop_path`); older ones stored the whole processed image, which is cropped instead."""
+    regions = {label: as_dict(region) for label, region in as_dict(as_dict(record.references).get("regions")).items()
+               if labels is None or label in labels}
+    storage = processed_storage()
+    found = {}
+    for label, region in regions.items():
+        if region.get("crop_path"):
+            try:
+                with storage.open(region["crop_path"], "rb") as handle:
+                    found[label] = handle.read()
+            except FileNotFoundError:
+                pass
+    boxes = {label: region["box"] for label, region in regions.items() if region.get("box") and not region.get("crop_path")}
     if not boxes or not record.processed_path:
-        return {}
+        return found
     try:
-        with processed_storage().open(record.processed_path, "rb") as handle:
+        with storage.open(record.processed_path, "rb") as handle:
             image = Image.open(io.BytesIO(handle.read())).convert("RGB")
     except FileNotFoundError:
-        return {}
-    return {label: _jpeg_thumbnail(image.crop((x, y, x + w, y + h))) for label, (x, y, w, h) in ((label, [int(v) for v in box]) for label, box in boxes.items())}
+        return found
+    for label, box in boxes.items():
+        x, y, w, h = (int(v) for v in box)
+        found[label] = _jpeg_thumbnail(image.crop((x, y, x + w, y + h)))
+    return found

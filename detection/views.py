@@ -186,7 +186,7 @@ def _jpeg(body: bytes) -> HttpResponse:
 @login_or_api_token_required
 def region_thumbnail_view(request, inference_id: str, label: str):
     record = _owned_record_or_404(request, inference_id)
-    body = references_module.region_thumbnails(record).get(label)
+    body = references_module.region_thumbnails(record, {label}).get(label)
     if body is None:
         raise Http404("No such region.")
     return _jpeg(body)

@@ -17,7 +17,7 @@ from artguard.storage import list_prefix, processed_storage, raw_storage
 from detection.tables import InferenceRecord
 from tests.conftest import STRONG_PASSWORD
 
-PROCESSED_NAMES = ("image.png", "display.jpg", "thumb.jpg", "heatmap.png", "report.pdf")
+PROCESSED_NAMES = ("display.jpg", "thumb.jpg", "heatmap.png", "regions/S1.jpg", "report.pdf")
 
 
 def seed_user_data(user_id: str, *, analyses: int) -> dict:

@@ -179,3 +179,42 @@ def test_a_result_from_before_references_renders_as_before(user, user_client):
     assert "One paragraph from before." in page and references_module.NOTES[None] in page
     api = user_client.get(reverse("api-detection", args=[record.inference_id])).json()
     assert api["explanation_sections"] == [] and api["references"]["status"] == "none"
+
+
+def test_region_thumbnails_are_the_cited_regions_of_the_photograph_stored_and_legacy(user, promoted_model, user_client, storage_dirs):
+    """Each cited region's thumbnail is stored when the image is analysed and shows that region
+    of the photograph; a result from before (the whole processed image stored, no crop_path)
+    is still cropped on request, to the same picture."""
+    import numpy as np
+
+    from artguard.storage import processed_storage
+    from datasets.imaging import preprocess
+    from detection.tables import InferenceRecord
+
+    record = _analyse(user, promoted_model)
+    regions = _regions(record)
+    image = preprocess(_png(promoted_model.forged_image))
+
+    def expected(label: str) -> np.ndarray:
+        x, y, w, h = regions[label]["box"]
+        return np.asarray(Image.open(io.BytesIO(references_module.region_thumbnail_jpeg(image.crop((x, y, x + w, y + h))))), dtype=float)
+
+    stored = references_module.region_thumbnails(record)
+    assert set(stored) == set(regions)
+    for label, body in stored.items():
+        assert np.abs(np.asarray(Image.open(io.BytesIO(body)), dtype=float) - expected(label)).mean() < 1.0, label
+    served = user_client.get(reverse("detection:region_thumbnail", args=[record.inference_id, "L1"]))
+    assert served.status_code == 200 and served.content == stored["L1"]
+    assert user_client.get(reverse("detection:region_thumbnail", args=[record.inference_id, "S9"])).status_code == 404
+
+    # A result stored the old way: the whole processed image, no thumbnails.
+    legacy = InferenceRecord.get(record.inference_id)
+    legacy.processed_path = processed_storage().save(f"legacy/{record.inference_id}/image.png", io.BytesIO(_png(image)))
+    legacy.references = {**legacy.references.as_dict(), "regions": {
+        label: {key: value for key, value in region.items() if key != "crop_path"} for label, region in regions.items()}}
+    legacy.save()
+    legacy = inference_get(inference_id=record.inference_id)
+    cropped = references_module.region_thumbnails(legacy, {"S1", "L2"})
+    assert set(cropped) == {"S1", "L2"}
+    for label, body in cropped.items():
+        assert np.abs(np.asarray(Image.open(io.BytesIO(body)), dtype=float) - expected(label)).mean() < 1.0, label

@@ -130,15 +130,22 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
     # EXIF orientation applied (400x300 rotated), so patches are on a 300x400 image.
     assert len(record.patch_scores) == len(patch_grid(300, 400))
     assert set(record.patch_scores[0]) == {"x", "y", "w", "h", "scale", "p"}
-    assert [step["name"] for step in record.steps] == ["upload", "preprocess", "patches", "score", "references", "heatmap", "store images", "explanation"]
+    assert [step["name"] for step in record.steps] == ["upload", "preprocess", "patches", "score", "references", "heatmap", "explanation", "store images"]
     assert all(step["seconds"] >= 0 for step in record.steps)
     expected_ttl = datetime.fromtimestamp(record.created_at / 1000 + 90 * 86400, tz=timezone.utc)
     assert abs((record.ttl - expected_ttl).total_seconds()) < 1
     assert record.image_path == f"{prefix}/original.jpg"
+    # No lossless copy of the whole image (nothing reads it back); each cited region's thumbnail instead.
+    regions = record.references.as_dict()["regions"]
+    most, least = services.evidence_patches(record.patch_scores)
+    assert set(regions) == {f"S{n}" for n in range(1, len(most) + 1)} | {f"L{n}" for n in range(1, len(least) + 1)}
+    assert record.processed_path is None
     assert sorted(stored_files(storage_dirs)) == sorted(
-        [f"{prefix}/original.jpg", f"{prefix}/image.png", f"{prefix}/display.jpg", f"{prefix}/thumb.jpg", f"{prefix}/heatmap.png"]
+        [f"{prefix}/original.jpg", f"{prefix}/display.jpg", f"{prefix}/thumb.jpg", f"{prefix}/heatmap.png",
+         *(f"{prefix}/regions/{label}.jpg" for label in regions)]
     )
-    processed = Image.open(storage_dirs["processed"] / prefix / "image.png")
+    assert all(regions[label]["crop_path"] == f"{prefix}/regions/{label}.jpg" for label in regions)
+    processed = Image.open(storage_dirs["processed"] / prefix / "display.jpg")
     assert processed.size == (300, 400) and not processed.info.get("exif") and not processed.getexif()
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 0
     assert "Scan" not in dynamo_operations
