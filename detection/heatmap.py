@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import io
-import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -159,8 +158,10 @@ def _draw_legend(canvas: Image.Image, *, top: int) -> None:
     draw.text((right - text_width, bar_bottom + 2), label, fill=(60, 60, 60), font=font)
 
 
-def encode_heatmap_png(image: Image.Image) -> bytes:
-    # Huffman-only deflate: a third faster than the default for a few percent more bytes.
+def encode_heatmap(image: Image.Image) -> bytes:
+    """JPEG, 4:4:4 so the thin coloured outlines and tags keep their colour: the heatmap is a
+    photograph under a translucent fill, which JPEG suits. A Huffman-only PNG of a 2048x1536
+    result's heatmap took 110 ms and 1.8 MB; this takes about 11 ms and 0.2 MB."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1, compress_type=zlib.Z_HUFFMAN_ONLY)
+    image.save(buffer, format="JPEG", quality=90, subsampling=0)
     return buffer.getvalue()

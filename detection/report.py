@@ -68,7 +68,7 @@ def _image_height(data: bytes, width_mm: float) -> float:
         return width_mm * image.height / image.width
 
 
-def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
+def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes) -> bytes:
     pdf = _Report()
     pdf.add_page()
     pdf.set_title("ArtGuard forgery analysis")
@@ -131,11 +131,11 @@ def render_report(*, record, display_jpeg: bytes, heatmap_png: bytes) -> bytes:
         pdf.add_page()  # images placed at an explicit y do not break the page themselves
     top = pdf.get_y()
     left_h = _image_height(display_jpeg, column)
-    right_h = _image_height(heatmap_png, column)
+    right_h = _image_height(heatmap_image, column)
     room = min(120, pdf.h - pdf.b_margin - top - 8)
     scale = min(1.0, room / max(left_h, right_h))
     pdf.image(io.BytesIO(display_jpeg), x=pdf.l_margin, y=top, w=column * scale)
-    pdf.image(io.BytesIO(heatmap_png), x=pdf.l_margin + column + 6, y=top, w=column * scale)
+    pdf.image(io.BytesIO(heatmap_image), x=pdf.l_margin + column + 6, y=top, w=column * scale)
     pdf.set_y(top + max(left_h, right_h) * scale + 2)
     pdf.set_font(pdf.family, "", 8)
     pdf.set_text_color(100, 100, 100)

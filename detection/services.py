@@ -34,7 +34,7 @@ from datasets.imaging import (
 )
 from detection import explain as explain_module, references as references_module
 from detection.erasure import user_prefix
-from detection.heatmap import encode_heatmap_png, render_heatmap
+from detection.heatmap import encode_heatmap, render_heatmap
 from detection.selectors import (
     ACTIVE_STATUSES,
     PENDING_MARKER_PREFIX,
@@ -470,7 +470,7 @@ def _process(record: InferenceRecord, serving) -> None:
     with steps.step("heatmap"):
         display, display_jpeg, display_path, thumb_path = display_write.result()
         heatmap = render_heatmap(display, patch_scores, labelled=labelled, source_size=image.size)
-    heatmap_write = _BACKGROUND.submit(lambda: _put(processed, f"{prefix}/heatmap.png", encode_heatmap_png(heatmap)))
+    heatmap_write = _BACKGROUND.submit(lambda: _put(processed, f"{prefix}/heatmap.jpg", encode_heatmap(heatmap)))
     probability = min(1.0, max(0.0, float(scores.image_probability)))
     forgery_score = int(round(probability * 100))
     with steps.step("explanation"):
@@ -577,7 +577,7 @@ def report_pdf(*, record: InferenceRecord) -> bytes:
         display = handle.read()
     with storage.open(record.heatmap_path, "rb") as handle:
         heatmap = handle.read()
-    pdf = render_report(record=record, display_jpeg=display, heatmap_png=heatmap)
+    pdf = render_report(record=record, display_jpeg=display, heatmap_image=heatmap)
     if keep:
         _put(storage, path, pdf)
     elif storage.exists(path):

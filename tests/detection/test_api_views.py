@@ -192,7 +192,7 @@ def test_upload_poll_list_images_report_delete(user_client, other_client, user, 
     listed = user_client.get(URL).json()["results"]
     assert [item["id"] for item in listed] == [body["id"]]
 
-    for key, content_type in [("image_url", "image/jpeg"), ("heatmap_url", "image/png"), ("original_url", "image/jpeg")]:
+    for key, content_type in [("image_url", "image/jpeg"), ("heatmap_url", "image/jpeg"), ("original_url", "image/jpeg")]:
         response = user_client.get(detail[key])
         assert response.status_code == 200 and response["Content-Type"] == content_type
         assert other_client.get(detail[key]).status_code == 404

@@ -134,7 +134,7 @@ def test_the_pdf_of_an_unfamiliar_result_does_not_lead_with_the_score(user, stor
     monkeypatch.setattr(report, "_font_dir", lambda: None)
     record = make_record(user_id=user.user_id, familiarity=UNFAMILIAR, thresholds=THRESHOLDS, explanation="x",
                          model_version="m", patch_scores=_patches(2048, 1536))
-    text = pdf_text(report.render_report(record=record, display_jpeg=image_bytes(320, 240), heatmap_png=image_bytes(320, 240, fmt="PNG")))
+    text = pdf_text(report.render_report(record=record, display_jpeg=image_bytes(320, 240), heatmap_image=image_bytes(320, 240, fmt="PNG")))
     assert "Forgery score: " not in text and "unfamiliar photograph" in text
     assert "The most suspicious region, S1 (lower right), scores 97" in text
 
@@ -163,7 +163,7 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page(user, monkeypatch):
     orphans = []
     for sentences in range(40):
         record.explanation = " ".join(f"Sentence {n} says something about the brushwork of this painting." for n in range(sentences))
-        pdf = report.render_report(record=record, display_jpeg=image_bytes(320, 480), heatmap_png=image_bytes(320, 480, fmt="PNG"))
+        pdf = report.render_report(record=record, display_jpeg=image_bytes(320, 480), heatmap_image=image_bytes(320, 480, fmt="PNG"))
         for page in _page_texts(pdf):
             body = [line for line in page if not line.startswith("ArtGuard report")]  # the footer
             if body and body[-1] in HEADINGS:

@@ -15,7 +15,7 @@ def core_font(monkeypatch):
 
 
 def _render(record) -> str:
-    return pdf_text(report.render_report(record=record, display_jpeg=image_bytes(320, 240), heatmap_png=image_bytes(320, 240, fmt="PNG")))
+    return pdf_text(report.render_report(record=record, display_jpeg=image_bytes(320, 240), heatmap_image=image_bytes(320, 240, fmt="PNG")))
 
 
 def test_the_report_states_the_operating_point_what_cannot_be_decided_and_the_calibration(user, core_font):

@@ -141,7 +141,7 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
     assert set(regions) == {f"S{n}" for n in range(1, len(most) + 1)} | {f"L{n}" for n in range(1, len(least) + 1)}
     assert record.processed_path is None
     assert sorted(stored_files(storage_dirs)) == sorted(
-        [f"{prefix}/original.jpg", f"{prefix}/display.jpg", f"{prefix}/thumb.jpg", f"{prefix}/heatmap.png",
+        [f"{prefix}/original.jpg", f"{prefix}/display.jpg", f"{prefix}/thumb.jpg", f"{prefix}/heatmap.jpg",
          *(f"{prefix}/regions/{label}.jpg" for label in regions)]
     )
     assert all(regions[label]["crop_path"] == f"{prefix}/regions/{label}.jpg" for label in regions)
