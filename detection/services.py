@@ -195,13 +195,13 @@ def inference_submit(
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise InvalidSubmission(f"The Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
-    check = upload_check(data=data, filename=filename)
-
     inference_id = inference_id_for(user_id=user_id, idempotency_key=idempotency_key)
-    if idempotency_key:
+    if idempotency_key:  # a replay is answered from its record, before the image is decoded again
         existing = inference_get_for_user(user_id=user_id, inference_id=inference_id)
         if existing is not None:
             return Submission(record=existing, created=False)
+    check = upload_check(data=data, filename=filename)
+    if idempotency_key:
         _forget_expired(user_id=user_id, inference_id=inference_id)
     rate_limit_check(user_id=user_id)
     artist = served_artist_for(attributed_artist)

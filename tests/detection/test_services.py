@@ -176,6 +176,11 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     # One idempotency key, twice: one record. Another user with the same key: their own record.
     first = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
     again = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
+    # The replay is answered from the record: the image is not checked (decoded) again.
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "upload_check", lambda **_: pytest.fail("a replay decoded the image again"))
+        assert services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1",
+                                         attributed_artist=FIXTURE_ARTIST).record.inference_id == first.record.inference_id
     theirs = services.inference_submit(user_id=other_user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
     assert first.created and not again.created and theirs.created
     assert again.record.inference_id == first.record.inference_id != theirs.record.inference_id
