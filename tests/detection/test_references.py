@@ -206,6 +206,7 @@ def test_region_thumbnails_are_the_cited_regions_of_the_photograph_stored_and_le
     served = user_client.get(reverse("detection:region_thumbnail", args=[record.inference_id, "L1"]))
     assert served.status_code == 200 and served.content == stored["L1"]
     assert user_client.get(reverse("detection:region_thumbnail", args=[record.inference_id, "S9"])).status_code == 404
+    assert user_client.get(reverse("detection:image", args=[record.inference_id, "image"])).status_code == 404  # no lossless copy
 
     # A result stored the old way: the whole processed image, no thumbnails.
     legacy = InferenceRecord.get(record.inference_id)
@@ -214,6 +215,7 @@ def test_region_thumbnails_are_the_cited_regions_of_the_photograph_stored_and_le
         label: {key: value for key, value in region.items() if key != "crop_path"} for label, region in regions.items()}}
     legacy.save()
     legacy = inference_get(inference_id=record.inference_id)
+    assert user_client.get(reverse("detection:image", args=[record.inference_id, "image"])).status_code == 200
     cropped = references_module.region_thumbnails(legacy, {"S1", "L2"})
     assert set(cropped) == {"S1", "L2"}
     for label, body in cropped.items():
