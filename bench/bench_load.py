@@ -30,8 +30,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import Figure, format_table, percentile, report  # noqa: E402
-from bench.process_cpu import own_cpu_seconds, tree_cpu_seconds  # noqa: E402
 from tests.e2e.livestack import start_live_stack  # noqa: E402
+from tests.e2e.processes import own_cpu_seconds, process_role, tree_cpu_seconds  # noqa: E402
 from tests.e2e.prodstack import start_production_stack  # noqa: E402
 
 PROFILES = ("local", "redis", "sqs")
@@ -158,13 +158,7 @@ def start_stack(profile: str, folder: Path, niceness: str | None = None):
 
 def stack_roots(stack) -> dict[str, int]:
     """The stack's top processes by role, for CPU accounting (worker hosts summed as "workers")."""
-    roots = {}
-    for process in stack.processes:
-        argv = " ".join(map(str, process.args))
-        role = ("workers" if "qcluster" in argv else "web" if "gunicorn" in argv else "dynamodb" if "DynamoDB" in argv
-                else "redis" if "redis-server" in argv else "moto" if "moto.server" in argv else "other")
-        roots[f"{role}#{process.pid}"] = process.pid
-    return roots
+    return {f"{process_role(process)}#{process.pid}": process.pid for process in stack.processes}
 
 
 def cpu_by_role(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

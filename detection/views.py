@@ -209,7 +209,7 @@ def image_view(request, inference_id: str, kind: str):
     attribute, bucket = IMAGE_KINDS[kind]
     path = getattr(record, attribute)
     if not path:
-        if record.status in ("COMPLETED", "FAILED"):  # e.g. `image`: results since 2026-12-02 keep no lossless copy
+        if record.status not in selectors.ACTIVE_STATUSES:  # e.g. `image`: results since 2026-12-02 keep no lossless copy
             raise Http404("This result has no such image; the original is at images/original/.")
         raise Http404("This image is not ready.")
     storage = raw_storage() if bucket == "raw" else processed_storage()

@@ -1,9 +1,9 @@
-"""bench/process_cpu.py counts a process tree's CPU, live children and reaped ones alike."""
+"""tests/e2e/processes.py counts a process tree's CPU, live children and reaped ones alike."""
 import subprocess
 import sys
 import textwrap
 
-from bench.process_cpu import tree_cpu_seconds
+from tests.e2e.processes import tree_cpu_seconds
 
 BURN = textwrap.dedent("""
     import subprocess, sys, time
