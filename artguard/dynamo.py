@@ -84,6 +84,13 @@ def configure_tables(*, host: str | None, region: str | None = None, models: Ite
         model._connection = None
 
 
+def clients_create() -> None:
+    """Create each table's botocore client now (no request is sent). PynamoDB makes one per table
+    on first use; concurrent first requests would each parse botocore's service model."""
+    for model in all_table_models():
+        model._get_connection().connection.client
+
+
 def check_reachable(timeout_seconds: float = 10.0) -> None:
     """Raise DynamoUnavailable with a message a person can act on, not a traceback."""
     # Any registered table carries the connection settings; listing tables needs none to exist.

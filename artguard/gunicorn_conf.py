@@ -28,8 +28,11 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Import every view (and the model code they import) before this worker takes requests,
-    rather than during some user's first request."""
+    """Import every view (and the model code they import), then run the warm-up steps
+    (artguard.warmup), before this worker takes requests rather than during users' first ones."""
     from django.urls import get_resolver
 
+    from artguard.warmup import warmup_run
+
     get_resolver().url_patterns
+    worker.log.info("warm-up: %s", ", ".join(f"{name} {outcome}" for name, outcome in warmup_run().items()))

@@ -11,7 +11,8 @@ none lost, duplicated or stuck PENDING. The load average is recorded before and 
 machine may be shared).
 
     .venv/bin/python bench/bench_load.py [--users 10] [--uploads-per-user 10] [--profiles local,redis] [--quick]
-        [--worker-niceness 0,10]   # each profile once per value of ARTGUARD_WORKER_NICENESS, in one run
+        [--compare ARTGUARD_WEB_THREADS=4,8]   # each profile once per value of one setting, in one run
+        [--worker-niceness 0,10]               # short for --compare ARTGUARD_WORKER_NICENESS=0,10
 """
 from __future__ import annotations
 
@@ -149,8 +150,8 @@ def run_load(stack, *, users: int, uploads_per_user: int, history_reads: int, de
     }
 
 
-def start_stack(profile: str, folder: Path, niceness: str | None = None):
-    extra_env = {"ARTGUARD_UPLOADS_PER_HOUR": "1000", **({"ARTGUARD_WORKER_NICENESS": niceness} if niceness is not None else {})}
+def start_stack(profile: str, folder: Path, variant: dict[str, str] | None = None):
+    extra_env = {"ARTGUARD_UPLOADS_PER_HOUR": "1000", **(variant or {})}
     if profile == "local":
         return start_live_stack(folder, extra_env=extra_env)
     return start_production_stack(folder, broker=profile, extra_env=extra_env)
@@ -169,9 +170,9 @@ def cpu_by_role(before: dict[str, float], after: dict[str, float]) -> dict[str, 
     return used
 
 
-def measure(profile: str, args, niceness: str | None = None) -> tuple[list[Figure], dict]:
+def measure(profile: str, args, variant: dict[str, str] | None = None) -> tuple[list[Figure], dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        stack = start_stack(profile, Path(tmp) / profile, niceness)
+        stack = start_stack(profile, Path(tmp) / profile, variant)
         try:
             print(f"[load] {profile}: preparing a quick demo model ...", flush=True)
             ensure_model(stack)
@@ -192,7 +193,7 @@ def measure(profile: str, args, niceness: str | None = None) -> tuple[list[Figur
     setup = ("gunicorn (as bin/artguard run), one qcluster (2 worker processes), ORM broker, local folders" if profile == "local" else
              f"gunicorn 2x4 threads, two qcluster hosts (2 worker processes each), {profile} broker, S3 on moto")
     load_text = f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min)"
-    label = profile if niceness is None else f"{profile} (workers nice {niceness})"
+    label = profile if not variant else f"{profile} ({', '.join(f'{k}={v}' for k, v in variant.items())})"
     figures = [
         Figure(f"{label}: uploads accepted", result["submitted"], "records", target=f"= {result['expected']}",
                met=result["submitted"] == result["expected"], note="each sent twice with one Idempotency-Key"),
@@ -229,8 +230,9 @@ def main() -> None:
     parser.add_argument("--profiles", default="local,redis", help=f"comma-separated, of {', '.join(PROFILES)}")
     parser.add_argument("--deadline", type=float, default=900, help="seconds allowed for all records to finish")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--worker-niceness", default=None,
-                        help="comma-separated ARTGUARD_WORKER_NICENESS values to compare (default: the product's default only)")
+    parser.add_argument("--compare", default=None, metavar="SETTING=V1,V2",
+                        help="run each profile once per value of this ARTGUARD_ setting (default: the product's defaults only)")
+    parser.add_argument("--worker-niceness", default=None, help="short for --compare ARTGUARD_WORKER_NICENESS=...")
     args = parser.parse_args()
     if args.quick:
         args.users, args.uploads_per_user, args.history_reads = 2, 2, 10
@@ -240,11 +242,17 @@ def main() -> None:
         parser.error(f"unknown profile(s) {unknown}; choose from {PROFILES}")
 
     figures, details = [], {}
-    nicenesses = [v.strip() for v in args.worker_niceness.split(",")] if args.worker_niceness else [None]
+    compare = args.compare or (f"ARTGUARD_WORKER_NICENESS={args.worker_niceness}" if args.worker_niceness else None)
+    variants: list[dict[str, str]] = [{}]
+    if compare:
+        setting, _, values = compare.partition("=")
+        if not setting.startswith("ARTGUARD_") or not values:
+            parser.error("--compare takes ARTGUARD_SETTING=value1,value2")
+        variants = [{setting: value.strip()} for value in values.split(",")]
     for profile in profiles:
-        for niceness in nicenesses:
-            name = profile if niceness is None else f"{profile}-nice{niceness}"
-            profile_figures, details[name] = measure(profile, args, niceness)
+        for variant in variants:
+            name = "-".join([profile, *(f"{k}={v}" for k, v in variant.items())])
+            profile_figures, details[name] = measure(profile, args, variant)
             figures += profile_figures
             print(format_table(profile_figures), flush=True)  # each profile's figures as soon as they exist
     report("load", figures, details=details)

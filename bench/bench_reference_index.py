@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from bench.common import Figure, median, percentile, report  # noqa: E402
-from training.ml import reference_index  # noqa: E402
+from training.ml import blas, reference_index  # noqa: E402
 
 THREADS = 2
 PATCHES_PER_IMAGE = 40
@@ -110,7 +110,7 @@ def measure(n_patches: int, dim: int, repeats: int, folder: Path) -> dict:
         cpu_times.append((time.process_time() - start_cpu) * 1000)
     labels = data["image_labels"][data["patch_image"]]
     naive = naive_search(data["features"], labels, data["features"][:REGIONS] * 1.01)
-    with reference_index._one_thread():  # like for like: the served search runs on one thread too
+    with blas.one_thread():  # like for like: the served search runs on one thread too
         naive()  # warm
         naive_times = time_ms(naive, 3)  # seconds each at 100k: three are enough to show the gap
     return {

@@ -26,10 +26,13 @@ class DetectionConfig(AppConfig):
     def ready(self):
         from accounts.erasers import user_data_eraser_register
         from artguard.dynamo import table_models_register
+        from artguard.warmup import warmup_register
         from detection import erasure, selectors
         from detection.tables import InferenceRecord
 
         table_models_register(InferenceRecord)
+        # An upload names its artist: have the served-artists catalogue before the first one.
+        warmup_register("served artists", _served_artists)
         # A user's analyses and their stored images are theirs: the right-to-deletion job erases
         # them through these services (detection/erasure.py), in the order the receipt lists them.
         user_data_eraser_register(kind="inference_records", erase=erasure.inferences_erase_for_user,
@@ -39,6 +42,12 @@ class DetectionConfig(AppConfig):
 
         # detection has no ORM models, so post_migrate is never sent for it: hook django_q's.
         post_migrate.connect(_after_migrate, dispatch_uid="detection.sweep_schedule")
+
+
+def _served_artists():
+    from detection.services import served_artists
+
+    return served_artists()
 
 
 def _after_migrate(sender, **kwargs):

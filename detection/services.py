@@ -42,6 +42,7 @@ from detection.selectors import (
     inference_get,
     inference_get_for_user,
     inferences_count_since,
+    is_expired,
     pending_markers_older_than,
 )
 from detection.tables import InferenceRecord
@@ -196,13 +197,13 @@ def inference_submit(
     if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise InvalidSubmission(f"The Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
     inference_id = inference_id_for(user_id=user_id, idempotency_key=idempotency_key)
-    if idempotency_key:  # a replay is answered from its record, before the image is decoded again
-        existing = inference_get_for_user(user_id=user_id, inference_id=inference_id)
-        if existing is not None:
-            return Submission(record=existing, created=False)
+    earlier = _record_for_key(user_id=user_id, inference_id=inference_id) if idempotency_key else None
+    if earlier is not None and not is_expired(earlier):
+        return Submission(record=earlier, created=False)  # a replay: answered before the image is decoded again
     check = upload_check(data=data, filename=filename)
-    if idempotency_key:
-        _forget_expired(user_id=user_id, inference_id=inference_id)
+    if earlier is not None:  # the key's record expired but DynamoDB has not removed it yet: start afresh
+        _delete_objects(user_id=user_id, inference_id=inference_id)
+        earlier.delete()
     rate_limit_check(user_id=user_id)
     artist = served_artist_for(attributed_artist)
 
@@ -258,15 +259,13 @@ def inference_submit(
     return Submission(record=inference_get(inference_id=inference_id) or record, created=True)
 
 
-def _forget_expired(*, user_id: str, inference_id: str) -> None:
-    """A key reused after its record expired (but before DynamoDB removed it) starts afresh."""
+def _record_for_key(*, user_id: str, inference_id: str) -> InferenceRecord | None:
+    """The user's record (live or expired) at an Idempotency-Key's id: one consistent read."""
     try:
-        stale = InferenceRecord.get(inference_id, consistent_read=True)
+        record = InferenceRecord.get(inference_id, consistent_read=True)
     except InferenceRecord.DoesNotExist:
-        return
-    if stale.user_id == user_id:
-        _delete_objects(user_id=user_id, inference_id=inference_id)
-        stale.delete()
+        return None
+    return record if record.user_id == user_id else None
 
 
 def _enqueue(record: InferenceRecord) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from training.ml import artifact, backbone as backbone_module, head as head_module
+from training.ml import artifact, backbone as backbone_module, blas, head as head_module
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +123,9 @@ def loaded_versions() -> list[str]:
 def local_patch_scores(*, model_version: str, images: list[Image.Image], model_dir=None) -> dict:
     model = loaded_model(model_version, model_dir)
     features = backbone_module.embed(images, backbone_name=model.backbone)
-    logits = head_module.predict_logits(model.head, features).astype(np.float64).tolist()
-    familiarity = model.familiarity.assess(features) if model.familiarity is not None else None
-    # A few dozen numbers per patch: the caller picks the cited regions and asks for their neighbours.
-    queries = model.references.project(features).round(5).tolist() if model.references is not None else None
+    with blas.one_thread():  # small products: BLAS threads only contend with the lanes
+        logits = head_module.predict_logits(model.head, features).astype(np.float64).tolist()
+        familiarity = model.familiarity.assess(features) if model.familiarity is not None else None
+        # A few dozen numbers per patch: the caller picks the cited regions and asks for their neighbours.
+        queries = model.references.project(features).round(5).tolist() if model.references is not None else None
     return {"logits": logits, "familiarity": familiarity, "reference_queries": queries}

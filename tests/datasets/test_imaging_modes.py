@@ -128,3 +128,27 @@ def test_low_resolution_threshold_is_where_the_detail_grid_disappears():
     assert any(scale < 1.0 for *_, scale in imaging.patch_grid(897, 672))
     assert "896 px or less" in imaging.low_resolution_warning(800, 600)
     assert imaging.low_resolution_warning(2048, 1536) == ""
+
+
+@pytest.mark.parametrize("sigma", [2, 4, 6], ids=["blank", "borderline", "textured"])
+def test_the_upload_check_decodes_a_colour_jpeg_to_grey_and_measures_the_same_texture(sigma):
+    """The check has the JPEG decoder produce luma directly (a third of the CPU); the share must
+    be the one the documented rule gives from the RGB picture, even at the threshold."""
+    rng = np.random.default_rng(sigma)
+    grey = np.clip(128 + rng.normal(0, sigma, (768, 1024)), 0, 255).astype(np.uint8)
+    data = _saved(Image.fromarray(np.stack([grey, grey, np.roll(grey, 1, axis=1)], axis=2)), "JPEG")
+    with Image.open(io.BytesIO(data)) as drafted:
+        imaging._draft_for_texture(drafted)
+        drafted.load()
+        assert drafted.mode == "L" and drafted.size == (1024, 768)
+        share_as_checked = imaging.texture_share(drafted)
+    with Image.open(io.BytesIO(data)) as full:
+        assert imaging.texture_share(full.convert("RGB")) == pytest.approx(share_as_checked, abs=0.005)
+    refused = share_as_checked < imaging.TEXTURE_MIN_SHARE
+    try:
+        imaging.check_image(data, filename="a.jpg", require_texture=True)
+        assert not refused
+    except imaging.ImageRejected as error:
+        assert refused and "too little texture" in str(error)
+    with pytest.raises(imaging.ImageRejected, match="truncated"):
+        imaging.check_image(data[: len(data) - 200], filename="a.jpg", require_texture=True)

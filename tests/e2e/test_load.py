@@ -15,3 +15,13 @@ def test_concurrent_uploads_and_history_lose_nothing(live_stack):
     assert result["submitted"] == 6
     assert result["lost"] == result["duplicated"] == result["unexpected"] == result["stuck"] == []
     assert result["completed"] + result["failed"] == 6
+
+
+def test_each_web_worker_warms_up_before_taking_requests(live_stack):
+    """Each gunicorn worker creates its DynamoDB clients, loads Pillow's plugins and the
+    served-artists catalogue before its first request (artguard.warmup), not during it."""
+    lines = [line for line in (live_stack.data_dir / "web.log").read_text(errors="replace").splitlines() if "warm-up:" in line]
+    assert len(lines) >= 2, "one warm-up line per gunicorn worker"
+    for line in lines:
+        assert "pillow plugins" in line and "dynamodb clients" in line and "served artists" in line
+        assert "failed" not in line, line

@@ -72,3 +72,23 @@ def test_the_pca_form_scores_high_dimensional_patches_and_flags_a_shift():
     assert reference.components.shape == (familiarity.COMPONENTS, 600)
     assert not reference.assess(_images(rng, 1, 8, 600)[0])["unfamiliar"]
     assert reference.assess(_images(rng, 1, 8, 600, shift=1.0)[0])["unfamiliar"]
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_scoring_runs_its_small_products_on_one_blas_thread(promoted_model, monkeypatch):
+    """BLAS threads spinning beside the scoring lanes made these products several times slower
+    on a busy worker (bench/bench_cpu_paths.py); training's fits keep every thread."""
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+    assess = familiarity.Reference.assess
+    monkeypatch.setattr(familiarity.Reference, "assess", lambda self, features: seen.append(_blas_threads()) or assess(self, features))
+    with threadpool_limits(2, user_api="blas"):
+        serving.score_patches([p.image for p in imaging.extract_patches(promoted_model.forged_image)], model_version=promoted_model.model_version)
+        assert _blas_threads() == {2}  # restored afterwards
+    assert seen == [{1}]

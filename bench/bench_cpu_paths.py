@@ -1,0 +1,112 @@
+"""Two costs outside the model, the way they are paid now against before, interleaved in one run:
+
+    upload check   the texture check of a 2048x1536 colour JPEG: decoded to RGB and converted to
+                   grey (before), or decoded straight to grey by the JPEG decoder (now). CPU time
+                   of this thread; the web process pays it for every upload.
+    small products the familiarity distance of an image's 28 patches (the real
+                   training.ml.familiarity code, a reference of the served shape: 1,952 values,
+                   96 components) with OpenBLAS's default threads (before) or one (now), while
+                   two threads run the backbone as the scoring lanes of a busy worker do. Wall
+                   time, which is what the contention costs.
+
+    .venv/bin/python bench/bench_cpu_paths.py [--rounds 20] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.bench_detection import painting_jpeg  # noqa: E402
+from bench.common import Figure, report  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds = 3
+
+    import numpy as np
+    from PIL import Image
+
+    from datasets import imaging
+    from training.ml import backbone, blas, familiarity
+
+    data = painting_jpeg(7)
+
+    def check_before() -> float:
+        started = time.thread_time()
+        with Image.open(io.BytesIO(data)) as probe:  # as check_image did: verify, then decode in full
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as full:
+            full.load()
+            imaging.texture_share(full)
+        return time.thread_time() - started
+
+    def check_now() -> float:
+        started = time.thread_time()
+        imaging.check_image(data, filename="work.jpg", min_side=imaging.PATCH_SIZE, require_texture=True)
+        return time.thread_time() - started
+
+    rng = np.random.default_rng(0)
+    dim, components = 1952, 96
+    basis, _ = np.linalg.qr(rng.normal(size=(dim, components)))
+    reference = familiarity.Reference(mean=rng.normal(size=dim), precision=np.eye(components), threshold=1.0,
+                                      calibration={}, components=basis.T, residual_variance=1.0)
+    features = rng.normal(size=(28, dim)).astype(np.float32)
+    patches = [p.image for p in imaging.extract_patches(imaging.preprocess(data))]
+
+    def products(limit: bool) -> float:
+        started = time.perf_counter()
+        if limit:
+            with blas.one_thread():
+                reference.assess(features)
+        else:
+            reference.assess(features)
+        return time.perf_counter() - started
+
+    stop = threading.Event()
+
+    def busy_lanes():
+        while not stop.is_set():
+            backbone.embed(patches)
+
+    checks = {"before": [], "now": []}
+    for _ in range(args.rounds):
+        checks["before"].append(check_before())
+        checks["now"].append(check_now())
+    backbone.embed(patches[:4])  # loaded before the clock
+    lanes = threading.Thread(target=busy_lanes, daemon=True)
+    lanes.start()
+    timed = {"before": [], "now": []}
+    try:
+        for _ in range(args.rounds * 5):
+            timed["before"].append(products(False))
+            timed["now"].append(products(True))
+    finally:
+        stop.set()
+        lanes.join()
+    check_before_ms, check_now_ms = (statistics.median(checks[k]) * 1000 for k in ("before", "now"))
+    products_before_ms, products_now_ms = (statistics.median(timed[k]) * 1000 for k in ("before", "now"))
+    products_before_p95, products_now_p95 = (float(np.percentile(timed[k], 95)) * 1000 for k in ("before", "now"))
+    figures = [
+        Figure("upload texture check, 2048x1536 JPEG (median, thread CPU)", check_now_ms, "ms", naive=check_before_ms,
+               ratio=check_before_ms / check_now_ms, note=f"{args.rounds} interleaved rounds; naive = decoded to RGB, then grey"),
+        Figure("familiarity of 28 patches beside busy scoring lanes (median, wall)", products_now_ms, "ms",
+               naive=products_before_ms, ratio=products_before_ms / products_now_ms,
+               note=f"{args.rounds * 5} interleaved rounds; naive = OpenBLAS's default threads"),
+        Figure("  the same, p95", products_now_p95, "ms", naive=products_before_p95, ratio=products_before_p95 / products_now_p95),
+    ]
+    report("cpu_paths", figures)
+
+
+if __name__ == "__main__":
+    main()
