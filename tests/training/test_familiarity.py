@@ -81,7 +81,7 @@ def _blas_threads() -> set[int]:
 
 
 def test_scoring_runs_its_small_products_on_one_blas_thread(promoted_model, monkeypatch):
-    """BLAS threads spinning beside the scoring lanes made these products several times slower
+    """BLAS threads spinning beside the scoring lanes gave these products a long tail
     on a busy worker (bench/bench_cpu_paths.py); training's fits keep every thread."""
     from threadpoolctl import threadpool_limits
 
