@@ -147,17 +147,19 @@ if STORAGE_BACKEND == "s3":
         "querystring_expire": PRESIGNED_URL_SECONDS,
         "file_overwrite": True,
     }
-    _raw = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3_options, "bucket_name": RAW_BUCKET}}
+    _raw = {"BACKEND": "artguard.s3_storage.S3Storage", "OPTIONS": {**_s3_options, "bucket_name": RAW_BUCKET}}
     _processed = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "artguard.s3_storage.S3Storage",
         "OPTIONS": {**_s3_options, "bucket_name": PROCESSED_BUCKET},
     }
 elif STORAGE_BACKEND == "local":
     # Never under the web root: files reach users only through owner-checked views.
-    _raw = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(LOCAL_STORAGE_DIR / RAW_BUCKET)}}
+    # allow_overwrite: a write at a taken path replaces the file, as S3 does (artguard.storage.store_at).
+    _raw = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(LOCAL_STORAGE_DIR / RAW_BUCKET), "allow_overwrite": True}}
     _processed = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(LOCAL_STORAGE_DIR / PROCESSED_BUCKET)},
+        "OPTIONS": {"location": str(LOCAL_STORAGE_DIR / PROCESSED_BUCKET), "allow_overwrite": True},
     }
 else:
     raise ImproperlyConfigured("ARTGUARD_STORAGE must be 'local' or 's3'")

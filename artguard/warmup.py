@@ -5,8 +5,9 @@ first upload took 0.8-1.8 s more than the rest, all of it one-off set-up: a boto
 table (its service model is parsed from JSON), Pillow's format plugins, and the served-artists
 catalogue. Eight threads doing that at once was the upload p95.
 
-Apps register their own steps from `AppConfig.ready()`; artguard registers the DynamoDB clients
-and Pillow. A step that fails (say DynamoDB is not up yet) is logged and skipped: the request
+Apps register their own steps from `AppConfig.ready()`; artguard registers the DynamoDB clients,
+the storage's S3 model (each thread still makes its own session, from the parsed model) and
+Pillow. A step that fails (say DynamoDB is not up yet) is logged and skipped: the request
 that needs it pays later, as before, and `/readyz` reports the outage.
 """
 from __future__ import annotations
@@ -29,7 +30,8 @@ def warmup_run() -> dict[str, str]:
     from artguard.dynamo import clients_create
 
     outcome = {}
-    for name, step in {"pillow plugins": _pillow_plugins, "dynamodb clients": clients_create, **_STEPS}.items():
+    steps = {"pillow plugins": _pillow_plugins, "dynamodb clients": clients_create, "storage": _storage_connections, **_STEPS}
+    for name, step in steps.items():
         started = time.perf_counter()
         try:
             step()
@@ -38,6 +40,15 @@ def warmup_run() -> dict[str, str]:
             outcome[name] = f"failed: {type(error).__name__}: {error}"
             logger.warning("warm-up step %r failed: %s", name, error)
     return outcome
+
+
+def _storage_connections() -> None:
+    """On S3, parse the service model into the loader every thread's session shares
+    (artguard.s3_storage); local folders need nothing."""
+    from artguard.storage import processed_storage, raw_storage
+
+    for storage in (raw_storage(), processed_storage()):
+        getattr(storage, "connection", None)
 
 
 def _pillow_plugins() -> None:

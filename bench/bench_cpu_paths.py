@@ -1,4 +1,4 @@
-"""Two costs outside the model, the way they are paid now against before, interleaved in one run:
+"""Three costs outside the model, the way they are paid now against before, interleaved in one run:
 
     upload check   the texture check of a 2048x1536 colour JPEG: decoded to RGB and converted to
                    grey (before), or decoded straight to grey by the JPEG decoder (now). CPU time
@@ -8,6 +8,9 @@
                    96 components) with OpenBLAS's default threads (before) or one (now), while
                    two threads run the backbone as the scoring lanes of a busy worker do. Wall
                    time, which is what the contention costs.
+    S3 connection  a thread's first S3 connection (boto3 session and resource, no request):
+                   django-storages' own (before), or artguard.s3_storage's, which shares the parsed
+                   service models between threads (now). CPU time of this thread.
 
     .venv/bin/python bench/bench_cpu_paths.py [--rounds 20] [--quick]
 """
@@ -97,6 +100,26 @@ def main() -> None:
     check_before_ms, check_now_ms = (statistics.median(checks[k]) * 1000 for k in ("before", "now"))
     products_before_ms, products_now_ms = (statistics.median(timed[k]) * 1000 for k in ("before", "now"))
     products_before_p95, products_now_p95 = (float(np.percentile(timed[k], 95)) * 1000 for k in ("before", "now"))
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure()  # the storages read a few AWS_ settings; their defaults will do
+    from storages.backends.s3 import S3Storage as LibraryS3Storage
+
+    from artguard.s3_storage import S3Storage as SharedModelsS3Storage
+
+    def first_connection(storage_class) -> float:
+        storage = storage_class(bucket_name="bench", region_name="ca-central-1", endpoint_url="http://127.0.0.1:9")
+        started = time.thread_time()
+        storage.connection  # what each new thread pays once
+        return time.thread_time() - started
+
+    first_connection(SharedModelsS3Storage)  # the shared models parsed once, as in any running process
+    connections = {"before": [], "now": []}
+    for _ in range(max(3, args.rounds // 4)):
+        connections["before"].append(first_connection(LibraryS3Storage))
+        connections["now"].append(first_connection(SharedModelsS3Storage))
+    connection_before_ms, connection_now_ms = (statistics.median(connections[k]) * 1000 for k in ("before", "now"))
     figures = [
         Figure("upload texture check, 2048x1536 JPEG (median, thread CPU)", check_now_ms, "ms", naive=check_before_ms,
                ratio=check_before_ms / check_now_ms, note=f"{args.rounds} interleaved rounds; naive = decoded to RGB, then grey"),
@@ -104,6 +127,8 @@ def main() -> None:
                naive=products_before_ms, ratio=products_before_ms / products_now_ms,
                note=f"{args.rounds * 5} interleaved rounds; naive = OpenBLAS's default threads"),
         Figure("  the same, p95", products_now_p95, "ms", naive=products_before_p95, ratio=products_before_p95 / products_now_p95),
+        Figure("a thread's first S3 connection (median, thread CPU)", connection_now_ms, "ms", naive=connection_before_ms,
+               ratio=connection_before_ms / connection_now_ms, note="naive = django-storages' S3Storage, a fresh botocore model per session"),
     ]
     report("cpu_paths", figures)
 

@@ -14,14 +14,12 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import Storage
 from PIL import Image
 from pynamodb.exceptions import PutError, UpdateError
 
 from artguard.batching import paced_batch_write
 from artguard.dynamo import now_ms
-from artguard.storage import processed_storage, raw_storage
+from artguard.storage import processed_storage, raw_storage, store_at
 from datasets import imaging, stats
 from datasets.layout import (
     STATUS_FAILED,
@@ -80,16 +78,6 @@ class UploadSummary:
     @property
     def ok(self) -> bool:
         return not self.failed and not self.process_failed
-
-
-def store_bytes(storage: Storage, path: str, data: bytes) -> None:
-    """Write `data` at exactly `path`, replacing what is there (local storage would otherwise
-    pick another name)."""
-    if storage.exists(path):
-        storage.delete(path)
-    saved = storage.save(path, ContentFile(data))
-    if saved != path:  # pragma: no cover - a storage that renames would break the layout
-        raise RuntimeError(f"storage saved {path} as {saved}")
 
 
 @dataclass
@@ -162,7 +150,7 @@ def training_upload(
                     continue
                 path = raw_image_path(dataset_name, candidate.image_id, candidate.ext)
                 try:
-                    store_bytes(storage, path, candidate.data)
+                    store_at(storage, path, candidate.data)
                 except OSError as error:
                     summary.failed.append(Problem(entry.name, f"could not store the original ({error})"))
                     continue
@@ -232,7 +220,7 @@ def _preprocess(image_id: str) -> tuple[ImageRecord, Image.Image | None]:
     except imaging.ImageRejected as error:
         return _mark_failed(record, str(error)), None
     path = processed_image_path(record.dataset_name, record.image_id)
-    store_bytes(storage, path, imaging.encode_png(image))
+    store_at(storage, path, imaging.encode_png(image))
     _status_change(record, STATUS_PROCESSED, [
         ImageRecord.image_width.set(image.width),
         ImageRecord.image_height.set(image.height),
@@ -287,7 +275,7 @@ def image_patches_extract(*, image_id: str, image: Image.Image | None = None) ->
         for index, patch in enumerate(patches):
             patch_id = patch_id_for(image_id, index)
             path = patch_path(record.dataset_name, image_id, patch_id)
-            store_bytes(storage, path, imaging.encode_png(patch.image))
+            store_at(storage, path, imaging.encode_png(patch.image))
             batch.save(PatchRecord(
                 patch_id=patch_id,
                 patch_path=path,
@@ -373,7 +361,7 @@ def dataset_version_create(*, name: str, dataset_names: list[str]) -> dict:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise VersionExists(f"Dataset version {name!r} already exists; versions are immutable, choose a new name.") from None
         raise
-    store_bytes(processed_storage(), version_path(name), body)
+    store_at(processed_storage(), version_path(name), body)
     item.update(actions=[ImageRecord.status.set(VERSION_READY)])
     artists_register(names=[image["attributed_creator"] for image in images if image.get("attributed_creator")])
     return snapshot

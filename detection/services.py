@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from PIL import Image
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from artguard.dynamo import now_ms
-from artguard.storage import delete_prefix, processed_storage, raw_storage
+from artguard.storage import delete_prefix, processed_storage, raw_storage, store_at
 from datasets.imaging import (
     PATCH_SIZE,
     ImageRejected,
@@ -130,13 +129,6 @@ def inference_id_for(*, user_id: str, idempotency_key: str | None) -> str:
     return hashlib.sha256(f"{user_id}\n{idempotency_key}".encode()).hexdigest()[:32]
 
 
-def _put(storage: Storage, path: str, data: bytes) -> str:
-    # Tasks may run twice: overwrite rather than let the storage invent a second name.
-    if storage.exists(path):
-        storage.delete(path)
-    return storage.save(path, ContentFile(data))
-
-
 def _clean_text(value: str | None, *, field: str) -> str:
     value = (value or "").strip()
     if len(value) > MAX_TEXT_FIELD:
@@ -240,7 +232,7 @@ def inference_submit(
         raise
 
     try:
-        stored_path = _put(raw_storage(), record.image_path, data)
+        stored_path = store_at(raw_storage(), record.image_path, data)
     except Exception as error:
         logger.exception("storing the original of %s failed", inference_id)
         inference_fail(inference_id=inference_id, reason="The image could not be stored. Please try again.")
@@ -380,7 +372,7 @@ def _patch_evidence(image, crop, patch: dict, label: str, references: dict | Non
 def _store_region_thumbnails(processed: Storage, prefix: str, crops: dict) -> dict[str, str]:
     """{label: path} of each cited region's thumbnail, so a result page reads 6 small files
     instead of decoding the whole photograph for them."""
-    return {label: _put(processed, f"{prefix}/regions/{label}.jpg", references_module.region_thumbnail_jpeg(crop))
+    return {label: store_at(processed, f"{prefix}/regions/{label}.jpg", references_module.region_thumbnail_jpeg(crop))
             for label, crop in crops.items()}
 
 
@@ -429,8 +421,8 @@ def _store_display_copies(processed: Storage, prefix: str, image) -> tuple[objec
     display = image.copy()
     display.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
     display_jpeg = encode_jpeg(display)
-    display_path = _put(processed, f"{prefix}/display.jpg", display_jpeg)
-    thumb_path = _put(processed, f"{prefix}/thumb.jpg", encode_jpeg(display, max_side=THUMB_SIDE, quality=80))
+    display_path = store_at(processed, f"{prefix}/display.jpg", display_jpeg)
+    thumb_path = store_at(processed, f"{prefix}/thumb.jpg", encode_jpeg(display, max_side=THUMB_SIDE, quality=80))
     return display, display_jpeg, display_path, thumb_path
 
 
@@ -469,7 +461,7 @@ def _process(record: InferenceRecord, serving) -> None:
     with steps.step("heatmap"):
         display, display_jpeg, display_path, thumb_path = display_write.result()
         heatmap = render_heatmap(display, patch_scores, labelled=labelled, source_size=image.size)
-    heatmap_write = _BACKGROUND.submit(lambda: _put(processed, f"{prefix}/heatmap.jpg", encode_heatmap(heatmap)))
+    heatmap_write = _BACKGROUND.submit(lambda: store_at(processed, f"{prefix}/heatmap.jpg", encode_heatmap(heatmap)))
     probability = min(1.0, max(0.0, float(scores.image_probability)))
     forgery_score = int(round(probability * 100))
     with steps.step("explanation"):
@@ -578,7 +570,7 @@ def report_pdf(*, record: InferenceRecord) -> bytes:
         heatmap = handle.read()
     pdf = render_report(record=record, display_jpeg=display, heatmap_image=heatmap)
     if keep:
-        _put(storage, path, pdf)
+        store_at(storage, path, pdf)
     elif storage.exists(path):
         storage.delete(path)  # kept while thumbnails were hidden; now stale
     return pdf

@@ -20,11 +20,17 @@ STRONG_PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture(autouse=True)
 def storage_dirs(settings, tmp_path):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
+
+    def local(name: str, location) -> dict:  # the product's options for this bucket, in a test folder
+        options = settings.STORAGES.get(name, {}).get("OPTIONS", {})
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {**options, "location": str(location)} if "location" in options else {"location": str(location)}}
+
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(processed)}},
-        "raw": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(raw)}},
-        "processed": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(processed)}},
+        "raw": local("raw", raw),
+        "processed": local("processed", processed),
     }
     settings.MODEL_DIR = tmp_path / "models"
     return {"raw": raw, "processed": processed}

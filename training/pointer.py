@@ -18,9 +18,8 @@ import threading
 import time
 from collections import OrderedDict
 
-from django.core.files.base import ContentFile
 
-from artguard.storage import processed_storage
+from artguard.storage import processed_storage, store_at
 
 SERVED_PREFIX = "models/served"
 CATALOGUE_TTL_SECONDS = 5.0
@@ -36,11 +35,7 @@ def served_info_path(model_version: str) -> str:
 
 
 def served_info_write(info: dict) -> None:
-    storage = processed_storage()
-    path = served_info_path(info["model_version"])
-    if storage.exists(path):
-        storage.delete(path)
-    storage.save(path, ContentFile(json.dumps(info, sort_keys=True).encode()))
+    store_at(processed_storage(), served_info_path(info["model_version"]), json.dumps(info, sort_keys=True).encode())
     clear_cache()
 
 

@@ -51,4 +51,4 @@ def test_broker_is_selectable_for_many_hosts():
 
 def test_s3_storage_is_selected_by_environment():
     backend = _settings_value("settings.STORAGES['raw']['BACKEND'], settings.STORAGES['raw']['OPTIONS']['bucket_name']", ARTGUARD_STORAGE="s3")
-    assert backend == "('storages.backends.s3.S3Storage', 'artguard-images-raw-dev')"
+    assert backend == "('artguard.s3_storage.S3Storage', 'artguard-images-raw-dev')"

@@ -7,7 +7,7 @@ def test_warmup_creates_every_table_client_and_runs_the_apps_steps(settings):
     dynamo.configure_tables(host=settings.DYNAMODB_HOST)  # drops every cached connection
     assert all(model._connection is None for model in dynamo.all_table_models())
     outcome = warmup.warmup_run()
-    assert {"pillow plugins", "dynamodb clients", "served artists"} <= set(outcome)
+    assert {"pillow plugins", "dynamodb clients", "storage", "served artists"} <= set(outcome)
     assert outcome["dynamodb clients"].endswith(" s")
     assert all(model._connection.connection._client is not None for model in dynamo.all_table_models())
 

@@ -1,6 +1,6 @@
 import pytest
 
-from artguard.storage import processed_storage
+from artguard.storage import processed_storage, store_at
 from datasets import selectors, services
 from datasets.layout import DatasetError
 from datasets.sources import entries_load
@@ -39,7 +39,7 @@ def test_dataset_version_get_refuses_altered_or_incomplete_versions(tmp_path):
     services.dataset_version_create(name="v1", dataset_names=["alpha"])
     storage = processed_storage()
     storage.delete("datasets/versions/v1.json")
-    services.store_bytes(storage, "datasets/versions/v1.json", b'{"images": []}')
+    store_at(storage, "datasets/versions/v1.json", b'{"images": []}')
     with pytest.raises(DatasetError, match="does not match"):
         selectors.dataset_version_get(name="v1")
 

@@ -18,12 +18,12 @@ def test_preprocess_task_chains_patches_and_can_run_twice(db, tmp_path):
 
 
 def test_preprocess_task_records_failure_for_a_corrupted_original(db, tmp_path):
-    from artguard.storage import raw_storage
+    from artguard.storage import raw_storage, store_at
 
     entries, _, _, _ = entries_load(dataset_path=folder_dataset(tmp_path / "a", authentic=1, forged={}), manifest_path=None)
     services.training_upload(dataset_name="alpha", entries=entries, process=services.PROCESS_NONE)
     record = next(ImageRecord.label_split_index.query("authentic"))
-    services.store_bytes(raw_storage(), record.image_path, b"\xff\xd8 corrupted")
+    store_at(raw_storage(), record.image_path, b"\xff\xd8 corrupted")
 
     assert tasks.image_preprocess_task(record.image_id) == "failed"
     record.refresh()

@@ -23,5 +23,5 @@ def test_each_web_worker_warms_up_before_taking_requests(live_stack):
     lines = [line for line in (live_stack.data_dir / "web.log").read_text(errors="replace").splitlines() if "warm-up:" in line]
     assert len(lines) >= 2, "one warm-up line per gunicorn worker"
     for line in lines:
-        assert "pillow plugins" in line and "dynamodb clients" in line and "served artists" in line
+        assert "pillow plugins" in line and "dynamodb clients" in line and "storage" in line and "served artists" in line
         assert "failed" not in line, line

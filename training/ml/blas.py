@@ -3,7 +3,7 @@
 Scoring's matrix products are small (tens of patches by a few thousand values: the head, the
 familiarity reference, the reference index), about 1 ms on one thread. OpenBLAS's own threads,
 spinning beside the scoring lanes on a busy host, gave them a long tail: the familiarity of 28
-patches took 71 ms at the 95th percentile with OpenBLAS's threads and 6 ms on one
+patches took 75 ms at the 95th percentile with OpenBLAS's threads and 5 ms on one
 (bench/bench_cpu_paths.py). Training's large fits keep every thread.
 """
 from __future__ import annotations
