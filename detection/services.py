@@ -232,17 +232,14 @@ def inference_submit(
         raise
 
     try:
-        stored_path = store_at(raw_storage(), record.image_path, data)
+        store_at(raw_storage(), record.image_path, data)  # at exactly image_path, or it raises
     except Exception as error:
         logger.exception("storing the original of %s failed", inference_id)
         inference_fail(inference_id=inference_id, reason="The image could not be stored. Please try again.")
         raise RuntimeError("The image could not be stored.") from error
     steps = [{"name": "upload", "seconds": round(time.perf_counter() - started, 3)}]
-    actions = [InferenceRecord.steps.set(steps)]
-    if stored_path != record.image_path:
-        actions.append(InferenceRecord.image_path.set(stored_path))
     try:
-        record.update(actions=actions)
+        record.update(actions=[InferenceRecord.steps.set(steps)])
     except Exception as error:
         # The caller is told (503); the record must not wait in PENDING for the sweep.
         inference_fail(inference_id=inference_id, reason=_failure_reason(error))
