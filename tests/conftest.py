@@ -21,7 +21,9 @@ STRONG_PASSWORD = "correct-horse-battery-staple"
 def storage_dirs(settings, tmp_path):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
 
-    def local(name: str, location) -> dict:  # the product's options for this bucket, in a test folder
+    def local(name: str, location) -> dict:
+        """The bucket as the product configures a local folder (allow_overwrite), in a test folder;
+        S3 options, when the settings hold them, do not apply to a folder."""
         options = settings.STORAGES.get(name, {}).get("OPTIONS", {})
         return {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {**options, "location": str(location)} if "location" in options else {"location": str(location)}}
