@@ -31,7 +31,7 @@ class DetectionConfig(AppConfig):
         from detection.tables import InferenceRecord
 
         table_models_register(InferenceRecord)
-        # An upload names its artist: have the served-artists catalogue before the first one.
+        # An upload names its artist: make the catalogue lookup's clients before the first one.
         warmup_register("served artists", _served_artists)
         # A user's analyses and their stored images are theirs: the right-to-deletion job erases
         # them through these services (detection/erasure.py), in the order the receipt lists them.
@@ -45,9 +45,14 @@ class DetectionConfig(AppConfig):
 
 
 def _served_artists():
+    """Run the served-artists lookup once for its clients and imports, then forget the answer:
+    a model promoted just after this worker started must reach its first upload, as it did
+    before there was a warm-up (a cached empty catalogue would refuse it for 5 s)."""
     from detection.services import served_artists
+    from training import pointer
 
-    return served_artists()
+    served_artists()
+    pointer.clear_cache()
 
 
 def _after_migrate(sender, **kwargs):

@@ -18,3 +18,12 @@ def test_a_failing_step_is_reported_and_the_rest_still_run(monkeypatch):
     outcome = warmup.warmup_run()
     assert outcome["broken"].startswith("failed: ZeroDivisionError")
     assert ran == [True] and outcome["after"].endswith(" s")
+
+
+def test_warmup_leaves_no_cached_catalogue(settings):
+    """It warms the lookup, not its answer: a promotion right after a worker starts reaches the
+    first upload (the e2e killed-worker test promotes a model seconds after the stack starts)."""
+    from training import pointer
+
+    warmup.warmup_run()
+    assert pointer._catalogue["value"] is None
