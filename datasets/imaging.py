@@ -185,8 +185,9 @@ def preprocess(data: bytes, *, max_side: int = MAX_SIDE) -> Image.Image:
 
 def _draft_for_texture(opened: Image.Image) -> None:
     """Have a colour JPEG decode straight to grey (its luma), which is all the texture check
-    reads: no colour conversion, a third of the bytes to copy (bench/bench_cpu_paths.py). Full size, so the check
-    measures what the module doc says; every byte is still decoded, so truncation is still caught."""
+    reads: no colour conversion, a third of the bytes to copy (bench/bench_cpu_paths.py). Full
+    size, so the check measures what the module doc says; every byte is still decoded, so
+    truncation is still caught."""
     if opened.format == "JPEG":
         opened.draft("L", opened.size)
 

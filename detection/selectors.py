@@ -49,20 +49,22 @@ def valid_inference_id(inference_id: str) -> bool:
     return bool(_ID_RE.match(inference_id or ""))
 
 
-def inference_get(*, inference_id: str) -> InferenceRecord | None:
-    """A live record by id, whoever owns it (tasks and the sweep use this)."""
+def inference_get(*, inference_id: str, include_expired: bool = False) -> InferenceRecord | None:
+    """A live record by id, whoever owns it (tasks and the sweep use this); with `include_expired`,
+    also one past its TTL that DynamoDB has not removed yet."""
     if not valid_inference_id(inference_id):
         return None
     try:
         record = InferenceRecord.get(inference_id, consistent_read=True)
     except InferenceRecord.DoesNotExist:
         return None
-    return None if is_expired(record) else record
+    return None if is_expired(record) and not include_expired else record
 
 
-def inference_get_for_user(*, user_id: str, inference_id: str) -> InferenceRecord | None:
-    """The record if it exists, is live, and belongs to `user_id`; None otherwise (views answer 404)."""
-    record = inference_get(inference_id=inference_id)
+def inference_get_for_user(*, user_id: str, inference_id: str, include_expired: bool = False) -> InferenceRecord | None:
+    """The record if it exists, is live (or `include_expired`), and belongs to `user_id`; None
+    otherwise (views answer 404)."""
+    record = inference_get(inference_id=inference_id, include_expired=include_expired)
     if record is None or record.user_id != user_id:
         return None
     return record

@@ -189,7 +189,8 @@ def inference_submit(
     if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise InvalidSubmission(f"The Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
     inference_id = inference_id_for(user_id=user_id, idempotency_key=idempotency_key)
-    earlier = _record_for_key(user_id=user_id, inference_id=inference_id) if idempotency_key else None
+    # One consistent read serves both the replay and a key reused after its record expired.
+    earlier = inference_get_for_user(user_id=user_id, inference_id=inference_id, include_expired=True) if idempotency_key else None
     if earlier is not None and not is_expired(earlier):
         return Submission(record=earlier, created=False)  # a replay: answered before the image is decoded again
     check = upload_check(data=data, filename=filename)
@@ -246,15 +247,6 @@ def inference_submit(
         raise
     _enqueue(record)
     return Submission(record=inference_get(inference_id=inference_id) or record, created=True)
-
-
-def _record_for_key(*, user_id: str, inference_id: str) -> InferenceRecord | None:
-    """The user's record (live or expired) at an Idempotency-Key's id: one consistent read."""
-    try:
-        record = InferenceRecord.get(inference_id, consistent_read=True)
-    except InferenceRecord.DoesNotExist:
-        return None
-    return record if record.user_id == user_id else None
 
 
 def _enqueue(record: InferenceRecord) -> None:
