@@ -14,6 +14,7 @@ from typing import Iterable
 
 from django.apps import apps
 from django.conf import settings
+from pynamodb.constants import NONE
 from pynamodb.models import Model
 
 # Filled by the apps' ready(), in INSTALLED_APPS order; keyed by table so a second ready() is harmless.
@@ -89,6 +90,16 @@ def clients_create() -> None:
     on first use; concurrent first requests would each parse botocore's service model."""
     for model in all_table_models():
         model._get_connection().connection.client
+
+
+def update_quietly(record: Model, *, actions: list, condition=None) -> None:
+    """UpdateItem that asks for nothing back. PynamoDB's `Model.update` always asks for the whole
+    item (ALL_NEW) and parses it; a finished analysis's item is its patch scores, steps and
+    explanation, which cost botocore more CPU to parse than the write itself. Use it when the
+    caller reads nothing afterwards: `record` keeps its old values. Raises UpdateError as
+    `Model.update` does."""
+    hash_key, range_key = record._get_hash_range_key_serialized_values()
+    record._get_connection().update_item(hash_key, range_key=range_key, actions=actions, condition=condition, return_values=NONE)
 
 
 def check_reachable(timeout_seconds: float = 10.0) -> None:

@@ -12,6 +12,15 @@
                    django-storages' own (before), or artguard.s3_storage's, which shares the parsed
                    service models between threads (now). CPU time of this thread.
 
+And three a worker pays for every analysis (thread CPU, 2048x1536):
+
+    preprocess     decode, orient, RGB, metadata dropped: rebuilt from its bytes after two copies
+                   (before) or oriented in place and its `info` emptied (now)
+    model input    an image's 28 patches as normalized planar floats: normalized interleaved, then
+                   copied planar (before) or made planar as bytes, then one float pass (now)
+    display copy   the 1280 px copy people see and the heatmap is drawn on: LANCZOS (before) or
+                   bilinear (now); their difference is given as PSNR
+
     .venv/bin/python bench/bench_cpu_paths.py [--rounds 20] [--quick]
 """
 from __future__ import annotations
@@ -120,6 +129,7 @@ def main() -> None:
         connections["before"].append(first_connection(LibraryS3Storage))
         connections["now"].append(first_connection(SharedModelsS3Storage))
     connection_before_ms, connection_now_ms = (statistics.median(connections[k]) * 1000 for k in ("before", "now"))
+    worker = worker_pairs(data, rounds=args.rounds)
     figures = [
         Figure("upload texture check, 2048x1536 JPEG (median, thread CPU)", check_now_ms, "ms", naive=check_before_ms,
                ratio=check_before_ms / check_now_ms, note=f"{args.rounds} interleaved rounds; naive = decoded to RGB, then grey"),
@@ -130,7 +140,65 @@ def main() -> None:
         Figure("a thread's first S3 connection (median, thread CPU)", connection_now_ms, "ms", naive=connection_before_ms,
                ratio=connection_before_ms / connection_now_ms, note="naive = django-storages' S3Storage, a fresh botocore model per session"),
     ]
+    for name, (before_ms, now_ms, note) in worker.items():
+        figures.append(Figure(f"{name} (median, thread CPU)", now_ms, "ms", naive=before_ms, ratio=before_ms / now_ms, note=note))
     report("cpu_paths", figures)
+
+
+def worker_pairs(data: bytes, *, rounds: int) -> dict[str, tuple[float, float, str]]:
+    """{figure: (before ms, now ms, note)} for the worker's three paths, interleaved."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    from datasets import imaging
+    from training.ml import backbone
+
+    def preprocess_before() -> Image.Image:
+        with Image.open(io.BytesIO(data)) as opened:
+            rgb = imaging._to_rgb(ImageOps.exif_transpose(opened))
+        return Image.frombytes("RGB", rgb.size, rgb.tobytes())
+
+    def tensor_before(images) -> np.ndarray:
+        batch = np.stack([np.asarray(image, dtype=np.uint8) for image in images]).astype(np.float32) / 255.0
+        batch = (batch - backbone.IMAGENET_MEAN) / backbone.IMAGENET_STD
+        return np.ascontiguousarray(batch.transpose(0, 3, 1, 2))  # what the engine was handed
+
+    def tensor_now(images) -> np.ndarray:
+        return np.ascontiguousarray(backbone.to_tensor(images).numpy())
+
+    def display(image: Image.Image, method) -> Image.Image:
+        copy = image.copy()
+        copy.thumbnail((1280, 1280), method)
+        return copy
+
+    image = imaging.preprocess(data)
+    assert np.array_equal(np.asarray(preprocess_before()), np.asarray(image))
+    patches = [p.image for p in imaging.extract_patches(image)]
+    chunks = [patches[i:i + backbone.ONNX_BATCH_SIZE] for i in range(0, len(patches), backbone.ONNX_BATCH_SIZE)]
+    worst = max(float(np.abs(tensor_before(chunk) - tensor_now(chunk)).max()) for chunk in chunks)
+    lanczos = np.asarray(display(image, Image.Resampling.LANCZOS), dtype=np.float64)
+    bilinear = np.asarray(display(image, Image.Resampling.BILINEAR), dtype=np.float64)
+    psnr = 10 * np.log10(255.0 ** 2 / float(np.mean((lanczos - bilinear) ** 2)))
+
+    pairs = {
+        "worker preprocess, 2048x1536 JPEG": (preprocess_before, lambda: imaging.preprocess(data)),
+        "worker model input, 28 patches": (lambda: [tensor_before(c) for c in chunks], lambda: [tensor_now(c) for c in chunks]),
+        "worker display copy, 2048 -> 1280 px": (lambda: display(image, Image.Resampling.LANCZOS),
+                                                 lambda: display(image, Image.Resampling.BILINEAR)),
+    }
+    notes = {
+        "worker preprocess, 2048x1536 JPEG": "same pixels; naive = rebuilt from its bytes after two copies",
+        "worker model input, 28 patches": f"largest difference {worst:.1e}; naive = normalized interleaved, then copied planar",
+        "worker display copy, 2048 -> 1280 px": f"bilinear is {psnr:.1f} dB from LANCZOS; naive = LANCZOS",
+    }
+    timed = {name: {"before": [], "now": []} for name in pairs}
+    for _ in range(rounds):
+        for name, (before, now) in pairs.items():
+            for key, call in (("before", before), ("now", now)):
+                started = time.thread_time()
+                call()
+                timed[name][key].append(time.thread_time() - started)
+    return {name: (statistics.median(t["before"]) * 1000, statistics.median(t["now"]) * 1000, notes[name]) for name, t in timed.items()}
 
 
 if __name__ == "__main__":

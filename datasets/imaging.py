@@ -169,10 +169,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 def preprocess(data: bytes, *, max_side: int = MAX_SIDE) -> Image.Image:
     """Decoded, oriented, metadata-free 8-bit RGB image with long side at most `max_side`."""
     with Image.open(io.BytesIO(data)) as opened:
-        oriented = ImageOps.exif_transpose(opened)
-        rgb = _to_rgb(oriented)
-    # A fresh image from the pixels alone: nothing of the file's metadata survives.
-    clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+        ImageOps.exif_transpose(opened, in_place=True)
+        clean = _to_rgb(opened)  # always a new image (convert() copies even an RGB one)
+    # Nothing of the file's metadata survives: a converted image carries only `info`, and no
+    # EXIF object (that lives on the opened file). Two fewer 9 MB copies than rebuilding it.
+    clean.info = {}
     long_side, short_side = max(clean.size), min(clean.size)
     if long_side > max_side:
         ratio = max_side / long_side

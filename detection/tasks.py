@@ -2,8 +2,8 @@
 from detection import services
 
 
-def inference_process_task(inference_id: str) -> None:
-    services.inference_process(inference_id=inference_id)
+def inference_process_task(inference_id: str, upload_seconds: float | None = None) -> None:
+    services.inference_process(inference_id=inference_id, upload_seconds=upload_seconds)
 
 
 def inferences_sweep_stuck_task() -> int:

@@ -103,3 +103,19 @@ def test_ttl_attribute_round_trip_and_table_ttl_enabled():
     assert int(raw["Item"]["ttl"]["N"]) == int(expires.timestamp())
     described = InferenceRecord._get_connection().connection.client.describe_time_to_live(TableName=InferenceRecord.Meta.table_name)
     assert described["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
+
+
+def test_update_quietly_writes_under_its_condition_and_reads_nothing_back():
+    from pynamodb.exceptions import UpdateError
+
+    from artguard.dynamo import update_quietly
+
+    record = InferenceRecord(inference_id=uuid.uuid4().hex, user_id="quiet", created_at=1, status="PROCESSING")
+    record.save()
+    update_quietly(record, actions=[InferenceRecord.status.set("COMPLETED")], condition=InferenceRecord.status == "PROCESSING")
+    assert record.status == "PROCESSING"  # nothing was read back into the object
+    assert InferenceRecord.get(record.inference_id, consistent_read=True).status == "COMPLETED"
+    with pytest.raises(UpdateError) as failed:
+        update_quietly(record, actions=[InferenceRecord.status.set("FAILED")], condition=InferenceRecord.status == "PROCESSING")
+    assert failed.value.cause_response_code == "ConditionalCheckFailedException"
+    assert InferenceRecord.get(record.inference_id, consistent_read=True).status == "COMPLETED"

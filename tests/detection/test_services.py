@@ -206,7 +206,7 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     assert "failed unexpectedly (RuntimeError)" in failed.failure_reason and "try again" in failed.failure_reason
 
     # A task that never runs (lost by the broker): the sweep fails the record after the timeout.
-    monkeypatch.setattr(services, "_enqueue", lambda record: None)
+    monkeypatch.setattr(services, "_enqueue", lambda record, **_: None)
     stuck = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="c.jpg", attributed_artist=FIXTURE_ARTIST).record
     assert inference_get(inference_id=stuck.inference_id).status == "PENDING"
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 1

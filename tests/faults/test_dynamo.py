@@ -64,15 +64,23 @@ def test_upload_refused_with_503_and_nothing_stored_when_the_create_is_throttled
     assert stored_files(storage_dirs) == []
 
 
-def test_a_record_created_before_the_fault_ends_failed_with_a_reason(user, user_client, fake_model, dynamo_faults, no_queue, settings):
-    # the create succeeds; the follow-up write (steps) is throttled past every retry
-    dynamo_faults.fail("UpdateItem", times=settings.DYNAMODB_MAX_RETRIES + 1)
+def test_an_upload_writes_dynamodb_once_so_a_later_fault_cannot_strand_it(user, user_client, fake_model, dynamo_faults, no_queue, settings):
+    """The record and its marker are one transaction and nothing is written after it (the upload's
+    time travels with the task), so no 503 can be answered for a record that exists."""
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # as in production: the task runs later
+    dynamo_faults.fail("UpdateItem", times=settings.DYNAMODB_MAX_RETRIES + 1)  # the follow-up write uploads used to make
     response = user_client.post("/api/detections/", {"attributed_artist": FIXTURE_ARTIST, "file": _upload()})
-    assert response.status_code == 503
+    assert response.status_code == 202, response.content
+    assert dynamo_faults.attempts.get("UpdateItem", 0) == 0 and dynamo_faults.attempts["TransactWriteItems"] == 1
     dynamo_faults.clear()
     [record] = _records(user.user_id)
-    assert record.status == "FAILED" and record.failure_reason == DATABASE_MESSAGE
-    assert _markers() == [] and no_queue == []
+    assert record.status == "PENDING" and response.json()["id"] == record.inference_id
+    [(task, inference_id, upload_seconds)] = no_queue
+    assert task == "detection.tasks.inference_process_task" and inference_id == record.inference_id and upload_seconds >= 0
+    services.inference_process(inference_id=inference_id, upload_seconds=upload_seconds)
+    record = inference_get(inference_id=inference_id)
+    assert record.status == "COMPLETED" and record.steps[0] == {"name": "upload", "seconds": upload_seconds}
+    assert _markers() == []
 
 
 @pytest.mark.parametrize("after", [0, 1], ids=["start-of-task", "final-write"])

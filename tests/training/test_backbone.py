@@ -106,3 +106,13 @@ def test_onnx_runtime_engine_matches_torch_and_keeps_input_order(monkeypatch):
     finally:
         bb.session = session
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-4)
+
+
+def test_to_tensor_is_the_normalized_planar_image():
+    rng = np.random.default_rng(3)
+    images = [Image.fromarray(rng.integers(0, 256, (224, 224, 3), dtype=np.uint8)) for _ in range(3)]
+    expected = np.stack([(np.asarray(image, dtype=np.float64) / 255.0 - backbone.IMAGENET_MEAN) / backbone.IMAGENET_STD
+                         for image in images]).transpose(0, 3, 1, 2)
+    got = backbone.to_tensor(images)
+    assert got.dtype == torch.float32 and got.is_contiguous() and tuple(got.shape) == (3, 3, 224, 224)
+    assert np.abs(got.numpy() - expected).max() < 1e-5
