@@ -195,11 +195,12 @@ def start_production_stack(data_dir: Path, *, broker: str, extra_env: dict | Non
         stack.manage("collectstatic", "--noinput", "-v", "0")
         for host in WORKER_HOSTS:
             stack.start_host(host)
+        # The README's web command, so its settings and warm-up (artguard/gunicorn_conf.py) are
+        # what this profile runs; only where it listens and its size come from the environment.
         stack.hosts["web"] = _spawn(stack, "web", [
-            sys.executable, "-m", "gunicorn", "artguard.wsgi", "--bind", f"127.0.0.1:{web_port}",
-            "--workers", str(GUNICORN_WORKERS), "--threads", str(GUNICORN_THREADS), "--timeout", "120",
-            "--graceful-timeout", "10", "--no-control-socket", "--preload",
-        ], env=stack.env)
+            sys.executable, "-m", "gunicorn", "-c", "python:artguard.gunicorn_conf", "artguard.wsgi:application",
+        ], env={**stack.env, "ARTGUARD_HOST": "127.0.0.1", "ARTGUARD_PORT": str(web_port),
+                "ARTGUARD_WEB_WORKERS": str(GUNICORN_WORKERS), "ARTGUARD_WEB_THREADS": str(GUNICORN_THREADS)})
         _wait_web(stack.base_url + "/", process=stack.hosts["web"])
     except Exception:
         stack.stop()

@@ -32,6 +32,7 @@ from tests.e2e.test_product_journeys import (  # noqa: F401
     test_staff_upload_demo_data_train_review_and_promote,
     test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it,
 )
+from tests.e2e.test_load import test_each_web_worker_warms_up_before_taking_requests  # noqa: F401  (the README's web command)
 from tests.e2e.test_worker_killed import _alive, _signal_tree
 
 # Part of every full run (about 16 min for both brokers on a busy 2-core machine). To leave it
