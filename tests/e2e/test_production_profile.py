@@ -133,7 +133,7 @@ def test_a_worker_host_killed_mid_load_loses_nothing(live_stack, api):
         _assert_accounted_for(details)
         completed = sum(d["status"] == "COMPLETED" for d in details.values())
         assert completed >= 4, f"host-b finished only {completed} of {len(ids)}\n{live_stack.log_tail('host-b')}"
-        assert not [pid for pid in killed if _alive(pid)], "host-a's processes survived SIGKILL"
+        assert not [process for process in killed if _alive(process)], "host-a's processes survived SIGKILL"
     finally:
         live_stack.start_host("host-a")
 

@@ -67,22 +67,33 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _signal_tree(process, sig) -> list[int]:
-    pids = [process.pid, *_descendants(process.pid)]
-    for pid in pids:
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name (state is [0], start time [19]), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _signal_tree(process, sig) -> list[tuple[int, str]]:
+    """Signal `process` and its descendants; return each one's (pid, start time). A pid alone
+    does not name a process: PIDs wrap (pid_max is 32768 here), and a busy run reuses one within
+    a minute."""
+    found = [(pid, fields[19]) for pid in (process.pid, *_descendants(process.pid)) if (fields := _stat_fields(pid))]
+    for pid, _ in found:
         try:
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
-    return pids
+    return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")  # a zombie is dead, only not yet reaped
+def _alive(process: tuple[int, str]) -> bool:
+    """Whether that process (pid and start time, from _signal_tree) still runs; a zombie is
+    dead, only not yet reaped, and another process under the same pid is not it."""
+    pid, started = process
+    fields = _stat_fields(pid)
+    return fields is not None and fields[19] == started and fields[0] not in ("Z", "X")
 
 
 @pytest.fixture
@@ -122,9 +133,9 @@ def test_a_killed_worker_loses_no_detection(stack):
     assert len(killed) > 1  # qcluster's sentinel, pusher, monitor and workers
     worker.wait(timeout=20)
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in killed) and time.monotonic() < deadline:
+    while any(_alive(process) for process in killed) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not [pid for pid in killed if _alive(pid)], "qcluster processes survived SIGKILL"
+    assert not [process for process in killed if _alive(process)], "qcluster processes survived SIGKILL"
     detail = requests.get(status_url, headers=headers, timeout=10).json()
     assert detail["status"] == "PROCESSING"  # not lost, not finished
 
