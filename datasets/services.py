@@ -300,7 +300,8 @@ def image_process(*, image_id: str) -> ImageRecord:
     return record
 
 
-_SNAPSHOT_FIELDS = ("image_id", "label", "sublabel", "split", "attributed_creator", "actual_creator", "dataset_name", "processed_path")
+# image_path: the original as uploaded, whose capture statistics training audits (training.capture_data)
+_SNAPSHOT_FIELDS = ("image_id", "label", "sublabel", "split", "attributed_creator", "actual_creator", "dataset_name", "processed_path", "image_path")
 
 
 def dataset_version_create(*, name: str, dataset_names: list[str]) -> dict:

@@ -118,6 +118,8 @@ class LoadedData:
     embedded: int  # patches that went through the backbone now (the rest came from the cache)
     patch_paths: list[str] | None = None  # per patch row: its stored file (processed storage)
     patch_boxes: np.ndarray | None = None  # per patch row: x, y, w, h in the processed image
+    images: list[dict] | None = None  # the snapshot's image entries, in image_ids order
+    cache: EmbeddingCache | None = None
 
 
 def training_data_load(
@@ -167,4 +169,5 @@ def training_data_load(
     labels_array = np.asarray(labels, dtype=int)
     data = cv.TrainingData(image_ids, labels_array, cv.strata_for(labels_array, values), sublabels, features, np.asarray(owners))
     return LoadedData(data, snapshot, len(keys), cache.computed - before,
-                      patch_paths=[paths[key] for key in keys], patch_boxes=np.asarray(boxes, dtype=np.int32).reshape(-1, 4))
+                      patch_paths=[paths[key] for key in keys], patch_boxes=np.asarray(boxes, dtype=np.int32).reshape(-1, 4),
+                      images=images, cache=cache)

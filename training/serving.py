@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from training import compute, pointer
-from training.ml import aggregate, calibration, policy as policy_module
+from training.ml import aggregate, calibration, capture, capture_check, policy as policy_module
 
 
 class NoPromotedModel(Exception):
@@ -139,3 +139,21 @@ def reference_thumbnails_allowed(*, run_id: str | None) -> bool:
     if run.reference_thumbnails is None:
         return bool(run.is_demo)
     return bool(run.reference_thumbnails)
+
+
+NO_ENVELOPE = ("This model was trained before ArtGuard measured how its training photographs were taken, "
+               "so this photograph's capture could not be compared with them.")
+
+
+def capture_assess(data: bytes, *, model_version: str) -> dict:
+    """The capture check (training.ml.capture_check) of an uploaded file against what
+    `model_version` was validated on: {"checked": bool, "outside": bool, "reasons": [str] (what
+    to do, for the user), "checks": {statistic: {"value", "low"|"high", "ok"}}, "not_checked":
+    [str], "stats": capture.measure(data)}. `data` is the file as uploaded (its JPEG tables are
+    part of the evidence). When "outside", the verdict must be INCONCLUSIVE."""
+    stats = capture.measure(data)
+    info = model_info(model_version) or {}
+    envelope = capture_check.Envelope.from_dict(info.get("capture_envelope"))
+    if envelope is None:
+        return {"checked": False, "outside": False, "reasons": [], "checks": {}, "not_checked": [NO_ENVELOPE], "stats": stats}
+    return {"checked": True, **envelope.assess(stats), "stats": stats}

@@ -50,9 +50,30 @@ class TrainingData:
     sublabels: list[str | None]
     features: np.ndarray  # (patches, dim)
     patch_image: np.ndarray  # (patches,) index into image_ids
+    # (patches,) True for rows of a re-photographed training copy (training.ml.capture.recapture):
+    # heads train on them, but every score and metric reads the image as taken. None: no copies.
+    patch_is_copy: np.ndarray | None = None
 
     def rows(self, image_indices) -> np.ndarray:
+        """Every row of these images, copies included: what a head trains on."""
         return np.flatnonzero(np.isin(self.patch_image, np.asarray(image_indices)))
+
+    def scoring_rows(self, image_indices) -> np.ndarray:
+        """The rows of these images as taken: what validation and out-of-fold scores read."""
+        rows = self.rows(image_indices)
+        return rows if self.patch_is_copy is None else rows[~self.patch_is_copy[rows]]
+
+    def with_copies(self, features: np.ndarray, owners: np.ndarray) -> "TrainingData":
+        """These images plus re-photographed copies' patch rows (`owners`: image index per row)."""
+        if not len(features):
+            return self
+        is_copy = np.zeros(len(self.features), dtype=bool) if self.patch_is_copy is None else self.patch_is_copy
+        return TrainingData(
+            self.image_ids, self.labels, self.strata, self.sublabels,
+            np.concatenate([self.features, np.asarray(features, dtype=self.features.dtype)]),
+            np.concatenate([self.patch_image, np.asarray(owners)]),
+            np.concatenate([is_copy, np.ones(len(features), dtype=bool)]),
+        )
 
     def patch_labels(self, rows: np.ndarray) -> np.ndarray:
         return self.labels[self.patch_image[rows]]
@@ -84,6 +105,7 @@ class FoldResult:
     best_index: int
     test_probabilities: list[float]
     metrics: dict = field(default_factory=dict)
+    head: object | None = None  # the fold's refit model (training.ml.robustness scores re-photographs with it)
 
 
 @dataclass
@@ -145,7 +167,7 @@ def _seed(*parts: int) -> int:
 
 
 def _image_logits(trained: head.TrainedHead, data: TrainingData, images: np.ndarray) -> np.ndarray:
-    rows = data.rows(images)
+    rows = data.scoring_rows(images)
     return aggregate.image_logits(head.predict_logits(trained.head, data.features[rows]), data.patch_image[rows], images)
 
 
@@ -194,7 +216,7 @@ def mean_selection_scores(folds: list[FoldResult], grid: list[dict]) -> tuple[li
 
 
 def fit_config(data: TrainingData, train_images, val_images, hyperparameters: dict, seed: int) -> head.TrainedHead:
-    train_rows, val_rows = data.rows(train_images), data.rows(val_images)
+    train_rows, val_rows = data.rows(train_images), data.scoring_rows(val_images)
     return head.train(
         data.features[train_rows], data.patch_labels(train_rows), hyperparameters, seed=seed,
         val_x=data.features[val_rows], val_y=data.patch_labels(val_rows), types=data.patch_types(train_rows),
@@ -232,7 +254,7 @@ def nested_cv(
         for index, hp in enumerate(grid):
             report(f"fold {fold_id + 1}/{k_folds}: configuration {index + 1}/{len(grid)}", (fold_id + index / len(grid)) / k_folds)
             trained = fit_config(data, inner_train, inner_val, hp, _seed(outer_split_seed, inner_split_seed, fold_id, index))
-            val_rows = data.rows(inner_val)
+            val_rows = data.scoring_rows(inner_val)
             patch_logits = head.predict_logits(trained.head, data.features[val_rows])
             val_probs = aggregate.sigmoid(aggregate.image_logits(patch_logits, data.patch_image[val_rows], inner_val))
             inner = {
@@ -248,7 +270,7 @@ def nested_cv(
         probs = aggregate.sigmoid(fold_logits)
         fold = FoldResult(
             fold_id, train_images.tolist(), test_images.tolist(), inner_train.tolist(), inner_val.tolist(), configs,
-            best.index, probs.tolist(), metrics.binary_metrics(data.labels[test_images], probs),
+            best.index, probs.tolist(), metrics.binary_metrics(data.labels[test_images], probs), head=final.head,
         )
         folds.append(fold)
         if on_fold:

@@ -1,0 +1,103 @@
+"""The capture check at analysis time: is this photograph taken like the ones the model was
+validated on? (issue 26)
+
+The envelope is fitted on the capture statistics (training.ml.capture.measure) of the training
+images, widened by the re-photographs the run measured robust (training.ml.robustness: a change
+whose decided verdicts did not flip adds its photographs' statistics). A photograph outside it
+on a side that loses information (softer, more compressed, smaller, noisier, blockier than every
+validated photograph) is outside what the error rates were measured on: the verdict is then
+INCONCLUSIVE, with a reason the user can act on. Sides that add information (sharper, larger,
+less compressed) are never outside.
+
+Noise is measured but not checked: re-saving a JPEG at another quality adds requantization noise,
+so a benign re-save would read as a noisier camera.
+
+A statistic the file cannot give (no quantization tables: a PNG or TIFF) is listed as not
+checked, and the rest are still checked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MARGIN = 0.03  # relative slack on each limit: measurement noise between two files of one capture
+
+# statistic: (side that loses information, words, what to do)
+CHECKS = {
+    "focus": ("low", "softer", "photograph it again in focus, closer, with the camera steady (a tripod or a faster shutter)"),
+    "fine_detail": ("low", "less finely detailed (it looks enlarged or resampled)", "upload the original photograph, not an enlarged, resized or screenshot copy"),
+    "jpeg_quality": ("low", "more compressed", "upload the original file from the camera, not a copy re-saved or sent through a messaging app"),
+    "long_side": ("low", "smaller", "upload the full-resolution photograph, or photograph the work closer so that it fills the frame"),
+    "blockiness": ("high", "more blocky from JPEG compression", "upload the original file, not a re-compressed copy"),
+}
+
+
+def _format(name: str, value: float) -> str:
+    if name == "long_side":
+        return f"{value:.0f} px on the long side"
+    if name == "jpeg_quality":
+        return f"JPEG quality about {value:.0f}"
+    if name == "focus":
+        return f"focus {value:.3g}"
+    if name == "fine_detail":
+        return f"fine detail {value:.3g}"
+    return f"{name.replace('_', ' ')} {value:.2f}"
+
+
+@dataclass
+class Envelope:
+    limits: dict  # statistic -> {"low": float} or {"high": float}
+    images: int
+    widened_by: list = field(default_factory=list)  # names of the robust changes that widened it
+
+    def as_dict(self) -> dict:
+        return {"limits": self.limits, "images": self.images, "widened_by": list(self.widened_by)}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Envelope | None":
+        if not data or not data.get("limits"):
+            return None
+        return cls(dict(data["limits"]), int(data.get("images") or 0), list(data.get("widened_by") or []))
+
+    def assess(self, stats: dict) -> dict:
+        """{"outside": bool, "reasons": [str], "checks": {name: {...}}, "not_checked": [str]}."""
+        checks, reasons, not_checked = {}, [], []
+        for name, (side, words, advice) in CHECKS.items():
+            limit = self.limits.get(name)
+            value = stats.get(name)
+            if limit is None:
+                continue
+            if value is None:
+                why = "the file has no JPEG quantization tables (it is not a JPEG)" if name == "jpeg_quality" else "it could not be measured"
+                not_checked.append(f"{name.replace('_', ' ')}: not checked, {why}")
+                continue
+            bound = float(limit[side])
+            outside = value < bound * (1 - MARGIN) if side == "low" else value > bound * (1 + MARGIN)
+            checks[name] = {"value": float(value), side: bound, "ok": not outside}
+            if outside:
+                reasons.append(f"This photograph is {words} than any photograph this model was validated on "
+                               f"({_format(name, value)}; validated {'from' if side == 'low' else 'up to'} {_format(name, bound)}): {advice}.")
+        return {"outside": bool(reasons), "reasons": reasons, "checks": checks, "not_checked": not_checked}
+
+
+def fit(stats: list[dict], labels, *, widened: dict[str, list[tuple[dict, int]]] | None = None) -> Envelope | None:
+    """The envelope of these training images' statistics (labels 1 = forged), widened by
+    `widened` ({change name: [(statistics of a re-photograph, its label)]}, only changes measured
+    robust). On each side that loses information the limit is where BOTH labels were still seen:
+    a photograph softer than every authentic training photograph but not than every forgery
+    would otherwise be judged by its softness alone. None without images of both labels."""
+    labels = [int(v) for v in labels]
+    if not stats or len(set(labels)) < 2:
+        return None
+    pool = list(zip(stats, labels)) + [pair for group in (widened or {}).values() for pair in group]
+    limits = {}
+    for name, (side, _, _) in CHECKS.items():
+        per_label = []
+        for value in (0, 1):
+            values = np.asarray([s[name] for s, label in pool if label == value and s.get(name) is not None], dtype=np.float64)
+            if len(values):
+                per_label.append(values.min() if side == "low" else values.max())
+        if len(per_label) == 2:
+            limits[name] = {side: round(float(max(per_label) if side == "low" else min(per_label)), 6)}
+    return Envelope(limits, len(stats), sorted(widened or {}))
