@@ -50,7 +50,8 @@ class ModelsApi(APIView):
 
 class ModelCardApi(APIView):
     @extend_schema(operation_id="model_card", responses={200: OpenApiResponse(description="The model card (training counts, "
-                   "cross-validated metrics with their spread, per-sublabel performance, calibration, verdict policy, limits)."),
+                   "cross-validated metrics with their spread, per-sublabel performance, calibration, verdict policy, capture (does it "
+                   "judge the camera: the capture-only audit, robustness under re-photographs, the validated capture envelope), limits)."),
                    404: OpenApiResponse(description="No such artist, or no model serves it.")},
                    summary="The model card of an artist's serving model (or of ?model_version= it was served with).")
     def get(self, request, artist):

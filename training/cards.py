@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from training import pointer, run_review, selectors
 from training.ml.metrics import METRIC_NAMES
+from training.ml.robustness import BENIGN_FLIP_LIMIT
 
 PHOTO_LIMITS = (
     "The model looks only at the RGB pixels of a photograph. It cannot see pigments or paint chemistry, "
@@ -22,6 +23,33 @@ def day(ms) -> str | None:
 
 def _pm(mean, std) -> dict | None:
     return None if mean is None else {"mean": round(float(mean), 4), "std": None if std is None else round(float(std), 4)}
+
+
+def capture_card(detail: dict, info: dict) -> dict:
+    """Does the model judge the camera? From the run's metrics_detail, else the served info
+    (written at promotion); models trained before issue 26 say they were not measured. Figures
+    stay numbers (shares 0-1) for API clients; the page formats them."""
+    source = {key: detail.get(key) or info.get(key) for key in ("capture_audit", "robustness", "capture_envelope", "augmentation")}
+    audit, measured = source["capture_audit"], source["robustness"]
+    limit = float((measured or {}).get("benign_flip_limit") or BENIGN_FLIP_LIMIT)
+    changes = []
+    for change in (measured or {}).get("changes") or []:
+        works = int(change.get("works") or measured.get("works") or 0)
+        changes.append({
+            "name": change.get("name"), "words": change.get("words") or change.get("name"), "severity": change.get("severity"),
+            "auc": change.get("auc"), "flips": int(change.get("flips") or 0), "works": works,
+            "inconclusive": change.get("inconclusive"), "misses_target": run_review.misses_target({**change, "works": works}, limit),
+        })
+    return {
+        "measured": bool(audit or changes),
+        "note": "" if audit or changes else run_review.CAPTURE_PREDATES,
+        "audit": {"auc": audit.get("auc"), "threshold": audit.get("threshold"), "concern": bool(audit.get("concern")),
+                  "statement": audit.get("statement") or ""} if audit else None,
+        "robustness": {"works": measured.get("works"), "as_taken_auc": measured.get("as_taken_auc"), "benign_flip_limit": limit,
+                       "changes": changes} if changes else None,
+        "envelope": run_review.envelope_words(source["capture_envelope"]),
+        "augmentation": run_review.augmentation_words(source["augmentation"]) if source["augmentation"] else None,
+    }
 
 
 def card_for(artist, *, model_version: str | None = None) -> dict | None:
@@ -73,6 +101,7 @@ def card_for(artist, *, model_version: str | None = None) -> dict | None:
             "sides": [{key: side[key] for key in ("verdict", "errors", "target", "threshold", "decides", "measured")} for side in policy["sides"]],
             "decided": policy["decided"],
         },
+        "capture": capture_card(detail, info),
         "promotion_concerns": list(info.get("promotion_concerns") or []),
         "promotion_reason": info.get("promotion_reason") or "",
         "limits": PHOTO_LIMITS,

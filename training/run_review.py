@@ -1,6 +1,7 @@
-"""What the run and compare pages show of a run's verdict policy, calibration, winning head and
-promotion, as display-ready values. Reads only the stored run (metrics_detail, grid, serving
-pointer); older runs without a policy or calibration give None and the pages leave those out.
+"""What the run and compare pages show of a run's verdict policy, calibration, winning head,
+promotion and capture evidence (does it judge the camera?), as display-ready values. Reads only
+the stored run (metrics_detail, grid, serving pointer); older runs without a policy, calibration
+or capture evidence give None and the pages leave those out (or say what was not measured).
 
 Thresholds are probabilities (3 decimals on staff pages); a None threshold means the model
 never gives that verdict and shows as "never". Error rates are counts, "k of n (r%)", because
@@ -8,7 +9,9 @@ on a few dozen validation works a bare percentage hides how little was measured.
 """
 from __future__ import annotations
 
-from training.ml import cv
+import math
+
+from training.ml import capture, cv, robustness, shortcut
 from training.ml import head as head_module
 from training.ml.policy import pct
 
@@ -141,4 +144,159 @@ def promotion_review(run) -> dict | None:
         "concerns": concerns,
         "concerns_text": " ".join(concerns).rstrip("."),
         "reason": run.promotion_reason,
+    }
+
+
+# --- Does it judge the camera? (issue 26; docs/training.md "Capture") ------------------------------
+
+CAPTURE_PREDATES = "Not measured: this run was trained before ArtGuard checked whether a model judges the camera."
+# What each severity of re-photograph is held to (training.ml.robustness).
+TARGETS = {
+    "benign": "decided verdicts flip on at most {limit} of the works",
+    "realistic": "reported; no target",
+    "harsh": "no more decided errors than as taken (verdicts may turn INCONCLUSIVE)",
+}
+# Envelope limits in words: a "low" limit is the least a validated photograph had, "high" the most.
+_ENVELOPE_VALUE = {
+    "jpeg_quality": lambda v: f"JPEG quality {v:.0f}",
+    "focus": lambda v: f"focus {v:.2g}",
+    "fine_detail": lambda v: f"fine detail {v:.2g}",
+    "long_side": lambda v: f"{v:.0f} px on the long side",
+    "blockiness": lambda v: f"JPEG blockiness {v:.2f}",
+}
+
+
+def audit_value(name: str, value) -> str:
+    """A per-statistic median of the capture audit in its units. The audit works on
+    capture.statistics_vector, where focus, fine detail and pixel size are logarithms."""
+    if value is None:
+        return "–"
+    if name == "long_side":
+        return f"{math.exp(value):.0f} px"
+    if name in ("focus", "fine_detail"):
+        return f"{math.exp(value):.2g}"
+    if name == "jpeg_quality":
+        return f"{value:.0f}"
+    return f"{value:.2f}"
+
+
+def capture_audit_review(detail: dict) -> dict | None:
+    """The shortcut audit (training.ml.shortcut.audit) for the page; None for older runs."""
+    audit = detail.get("capture_audit")
+    if not audit:
+        return None
+    per_statistic = audit.get("per_statistic") or {}
+    statistics = [{
+        "name": name,
+        "words": shortcut.STATISTIC_WORDS.get(name, name.replace("_", " ")),
+        "auc": row.get("auc"),
+        "authentic_median": audit_value(name, row.get("authentic_median")),
+        "forged_median": audit_value(name, row.get("forged_median")),
+        "higher_in": row.get("higher_in") or "",
+        "strongest": name == audit.get("strongest"),
+    } for name, row in sorted(per_statistic.items(), key=lambda item: -(item[1].get("auc") or 0))]
+    return {
+        "measured": audit.get("auc") is not None,
+        "auc": audit.get("auc"),
+        "threshold": audit.get("threshold"),
+        "concern": bool(audit.get("concern")),
+        "statement": audit.get("statement") or "",
+        "images": audit.get("images"),
+        "jpeg_files": audit.get("jpeg_files"),
+        "statistics": statistics,
+    }
+
+
+def misses_target(change: dict, flip_limit: float = robustness.BENIGN_FLIP_LIMIT) -> bool:
+    """Whether a re-photograph misses its severity's target. The stored flag is OR-ed with the
+    rule applied to the stored figures, so a change whose figures miss is never shown as fine."""
+    severity = change.get("severity")
+    works = change.get("works") or 0
+    if severity == "benign":
+        computed = bool(works) and (change.get("flips") or 0) / works > flip_limit
+    elif severity == "harsh":
+        computed = (change.get("decided_errors") or 0) > (change.get("decided_errors_as_taken") or 0)
+    else:
+        computed = False
+    return bool(change.get("concern")) or computed
+
+
+def robustness_review(detail: dict) -> dict | None:
+    """Robustness under re-photographs (training.ml.robustness.measure), one row per change,
+    every change shown; None for older runs."""
+    measured = detail.get("robustness")
+    if not measured or not measured.get("changes"):
+        return None
+    limit = float(measured.get("benign_flip_limit") or robustness.BENIGN_FLIP_LIMIT)
+    rows = []
+    for change in measured["changes"]:
+        works = int(change.get("works") or measured.get("works") or 0)
+        inconclusive = change.get("inconclusive")
+        rows.append({
+            "name": change.get("name"),
+            "words": change.get("words") or change.get("name"),
+            "severity": change.get("severity") or "",
+            "target": TARGETS.get(change.get("severity"), "").format(limit=pct(limit)),
+            "auc": change.get("auc"),
+            "auc_drop": change.get("auc_drop"),
+            "flips": count_of({"count": change.get("flips") or 0, "of": works}),
+            "decided_errors": change.get("decided_errors"),
+            "decided_errors_as_taken": change.get("decided_errors_as_taken"),
+            "inconclusive": "–" if inconclusive is None else pct(round(float(inconclusive), 3)),
+            "outside_envelope": change.get("outside_envelope") or 0,
+            "misses_target": misses_target({**change, "works": works}, limit),
+        })
+    return {
+        "works": measured.get("works"),
+        "as_taken_auc": measured.get("as_taken_auc"),
+        "benign_flip_limit": pct(limit),
+        "with_capture_check": bool(measured.get("with_capture_check")),
+        "rows": rows,
+        "misses": sum(row["misses_target"] for row in rows),
+        "concerns": list(measured.get("concerns") or []),
+    }
+
+
+def envelope_words(envelope: dict | None) -> str | None:
+    """The capture envelope (training.ml.capture_check.Envelope.as_dict) as one sentence:
+    "Validated from JPEG quality 70, focus 0.15, 576 px on the long side; up to JPEG blockiness
+    1.30. Widened by: re-saved as JPEG quality 70." None when the run has none."""
+    limits = (envelope or {}).get("limits") or {}
+    if not limits:
+        return None
+    lows, highs = [], []
+    # A fixed order: DynamoDB hands a map back in any order.
+    for name in [*(n for n in _ENVELOPE_VALUE if n in limits), *sorted(set(limits) - set(_ENVELOPE_VALUE))]:
+        limit = limits[name]
+        show = _ENVELOPE_VALUE.get(name, lambda v, name=name: f"{name.replace('_', ' ')} {v:.3g}")
+        if limit.get("low") is not None:
+            lows.append(show(float(limit["low"])))
+        if limit.get("high") is not None:
+            highs.append(show(float(limit["high"])))
+    parts = [f"from {', '.join(lows)}"] if lows else []
+    parts += [f"up to {', '.join(highs)}"] if highs else []
+    text = f"Validated {'; '.join(parts)}"
+    if envelope.get("images"):
+        text += f" ({envelope['images']} training images)"
+    widened = [capture.CHANGES_BY_NAME[name].words if name in capture.CHANGES_BY_NAME else name for name in envelope.get("widened_by") or []]
+    return f"{text}. Widened by: {', '.join(widened) if widened else 'none (no re-photograph was measured robust)'}."
+
+
+def augmentation_words(augmentation: dict | None) -> str:
+    if not augmentation or not augmentation.get("copies"):
+        return "No re-photographed copies: the head learned from the photographs as uploaded."
+    version = f" (recipe {augmentation['version']})" if augmentation.get("version") else ""
+    return f"{int(augmentation['copies'])} re-photographed copies of every training image{version}, so the head learns that capture is not evidence."
+
+
+def capture_review(detail: dict) -> dict:
+    """The run page's "Does it judge the camera?" section; `measured` False for older runs."""
+    audit, robust = capture_audit_review(detail), robustness_review(detail)
+    return {
+        "measured": bool(audit or robust),
+        "predates": CAPTURE_PREDATES,
+        "audit": audit,
+        "robustness": robust,
+        "envelope": envelope_words(detail.get("capture_envelope")),
+        "augmentation": augmentation_words(detail.get("augmentation")),
     }

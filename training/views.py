@@ -127,6 +127,7 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
         "calibration_review": run_review.calibration_review(detail),
         "head": run_review.head_review(run, detail),
         "promotion": run_review.promotion_review(run),
+        "capture": run_review.capture_review(detail),
         "promote_form": promote_form or PromoteForm(),
         "concerns": concerns or [],
         "timings": detail.get("timings", {}),

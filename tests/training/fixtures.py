@@ -119,3 +119,40 @@ def serve_untrained_model(model_version: str, *, artist: str = FIXTURE_ARTIST, i
                                                       "promoted_at": 0, "promoted_by": "test"},
                        event={"action": "promoted", "model_version": model_version, "by": "test"})
     pointer.clear_cache()
+
+
+def capture_evidence(*, concern: bool = True) -> dict:
+    """metrics_detail entries of issue 26 as run_execute stores them (training.ml.shortcut.audit,
+    robustness.measure, capture_check.Envelope.as_dict). With `concern`, capture alone separates
+    the labels, and one benign and one harsh change miss their targets."""
+    from training.ml import shortcut
+
+    audit = {
+        "auc": 0.91 if concern else 0.55, "threshold": 0.7, "strongest": "jpeg_quality", "concern": concern, "images": 40, "jpeg_files": 40,
+        "per_statistic": {
+            "jpeg_quality": {"auc": 0.9 if concern else 0.55, "authentic_median": 95.0, "forged_median": 72.0 if concern else 94.0, "higher_in": "authentic"},
+            "long_side": {"auc": 0.52, "authentic_median": 6.356, "forged_median": 6.356, "higher_in": "forged"},  # log(576)
+        },
+    }
+    audit["statement"] = shortcut.statement(audit)
+
+    def change(name, words, severity, *, flips=0, errors=2, concern=False):
+        return {"name": name, "words": words, "severity": severity, "auc": 0.9, "auc_drop": 0.02, "flips": flips, "flip_share": flips / 40,
+                "works": 40, "decided_errors": errors, "decided_errors_as_taken": 2, "inconclusive": 0.25, "outside_envelope": 0,
+                "robust": not concern, "concern": concern}
+
+    changes = [change("jpeg-70", "re-saved as JPEG quality 70", "benign"),
+               change("tilt-3", "tilted 3° and cropped", "benign", flips=3 if concern else 0, concern=concern),
+               change("phone-like", "phone-like: 60% size, slight softness, sensor noise, JPEG 85", "realistic", flips=2),
+               change("blur-strong", "strongly out of focus (blur 2.5 px)", "harsh", errors=5 if concern else 1, concern=concern)]
+    robustness = {"works": 40, "as_taken_auc": 0.92, "benign_flip_limit": 0.02, "with_capture_check": True, "changes": changes}
+    from training.ml.robustness import concerns
+
+    robustness["concerns"] = concerns(robustness)
+    return {
+        "capture_audit": audit,
+        "robustness": robustness,
+        "capture_envelope": {"limits": {"jpeg_quality": {"low": 70.0}, "focus": {"low": 0.15}, "long_side": {"low": 576.0}, "blockiness": {"high": 1.3}},
+                             "images": 40, "widened_by": ["jpeg-70"]},
+        "augmentation": {"copies": 2, "version": "recapture-v1"},
+    }

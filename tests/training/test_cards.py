@@ -2,11 +2,10 @@
 (names, aliases, runs, promotion history, withdrawal), against a real promoted model."""
 import pytest
 
-from tests.training.fixtures import FIXTURE_ARTIST
-
-pytestmark = pytest.mark.slow
+from tests.training.fixtures import FIXTURE_ARTIST, capture_evidence, serve_untrained_model
 
 
+@pytest.mark.slow
 def test_a_user_reads_the_card_of_the_model_that_serves_an_artist(user_client, promoted_model):
     listing = user_client.get("/models/").content.decode()
     assert FIXTURE_ARTIST in listing and promoted_model.model_version in listing
@@ -22,6 +21,7 @@ def test_a_user_reads_the_card_of_the_model_that_serves_an_artist(user_client, p
     assert user_client.get("/models/nobody/").status_code == 404
 
 
+@pytest.mark.slow
 def test_the_api_lists_served_artists_and_their_cards(user_client, promoted_model):
     [artist] = user_client.get("/api/artists/").json()
     assert artist["name"] == FIXTURE_ARTIST and artist["slug"] == "fixture-hand"
@@ -38,6 +38,7 @@ def test_the_api_lists_served_artists_and_their_cards(user_client, promoted_mode
     assert "attributed_artist" in upload["required"]
 
 
+@pytest.mark.slow
 def test_the_upload_picker_offers_names_and_aliases(user_client, promoted_model):
     from datasets.services import artist_update
     from training.services import catalogue_changed
@@ -50,6 +51,7 @@ def test_the_upload_picker_offers_names_and_aliases(user_client, promoted_model)
     assert 'href="/models/fixture-hand/"' in page
 
 
+@pytest.mark.slow
 def test_staff_edit_aliases_see_history_and_withdraw_a_model(staff_client, promoted_model):
     user_client = staff_client  # one test client: staff are signed-in users too
     page = staff_client.get("/training/artists/").content.decode()
@@ -71,3 +73,34 @@ def test_staff_edit_aliases_see_history_and_withdraw_a_model(staff_client, promo
     assert user_client.get("/api/artists/").json() == []
     history = staff_client.get("/training/artists/fixture-hand/").content.decode()
     assert "withdrawn" in history and "retraining" in history
+
+
+def test_the_card_says_whether_the_model_judges_the_camera(user_client):
+    """Served info written at promotion is the fallback; the run's own figures come first."""
+    from training.tables import RunRecord
+
+    serve_untrained_model("m-capture", info=capture_evidence(concern=True))
+    card = user_client.get("/api/models/fixture-hand/").json()["capture"]
+    assert card["measured"] and card["audit"]["concern"] and card["audit"]["auc"] == 0.91
+    assert "differ in how they were photographed" in card["audit"]["statement"]
+    changes = {row["name"]: row for row in card["robustness"]["changes"]}
+    assert changes["tilt-3"] == {"name": "tilt-3", "words": "tilted 3° and cropped", "severity": "benign", "auc": 0.9, "flips": 3,
+                                 "works": 40, "inconclusive": 0.25, "misses_target": True}
+    assert [name for name, row in changes.items() if row["misses_target"]] == ["tilt-3", "blur-strong"]
+    assert card["envelope"].startswith("Validated from JPEG quality 70, focus 0.15, 576 px on the long side")
+    page = user_client.get("/models/fixture-hand/").content.decode()
+    assert 'id="card-capture-audit"' in page and 'class="message warning"' in page and page.count("misses its target") == 2
+    assert "3 of 40" in page and "25%" in page
+
+    RunRecord(run_id="r" * 32, created_at=1, status="completed", dataset_version="v1", outer_split_seed=0, inner_split_seed=1,
+              metrics_detail=capture_evidence(concern=False)).save()
+    card = user_client.get("/api/models/fixture-hand/").json()["capture"]
+    assert not card["audit"]["concern"] and not any(row["misses_target"] for row in card["robustness"]["changes"])
+
+
+def test_a_model_trained_before_the_capture_checks_says_not_measured(user_client):
+    serve_untrained_model("m-older")
+    card = user_client.get("/api/models/fixture-hand/").json()["capture"]
+    assert card == {"measured": False, "note": card["note"], "audit": None, "robustness": None, "envelope": None, "augmentation": None}
+    assert card["note"].startswith("Not measured: this run was trained before")
+    assert 'id="card-capture-not-measured"' in user_client.get("/models/fixture-hand/").content.decode()

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from tests.training.fixtures import SMALL_TARGETS
+from tests.training.fixtures import SMALL_TARGETS, capture_evidence
 from training import serving, services
 from training.ml import head
 from training.tables import RunRecord
@@ -170,3 +170,28 @@ def test_a_calibrated_run_shows_its_calibration_error_before_and_after(staff_cli
     assert '<strong id="ece-before">0.187</strong>' in body and '<strong id="ece-after">0.031</strong>' in body
     plot = staff_client.get(reverse("training:run_plot", args=[run.run_id, "calibration"]))
     assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
+
+
+def _stored_run(run_id: str, detail: dict) -> RunRecord:
+    """A completed run as the run page reads it, without training one (the page reads only the record)."""
+    run = RunRecord(run_id=run_id, created_at=1, status=services.COMPLETED, dataset_version="v1", outer_split_seed=0,
+                    inner_split_seed=1, k_folds=2, metrics_detail=detail)
+    run.save()
+    return run
+
+
+def test_the_run_page_says_whether_the_model_judges_the_camera(staff_client):
+    run = _stored_run("c" * 32, {"n_images": 40, **capture_evidence(concern=True)})
+    body = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
+    assert "Does it judge the camera?" in body and 'id="capture-concern"' in body
+    assert "differ in how they were photographed" in body and '<strong id="capture-auc">0.910</strong>' in body
+    assert 'id="capture-statistics"' in body and "<td>95</td><td>72</td>" in body
+    assert body.count('class="robustness-row') == 4 and body.count('class="robustness-row misses-target"') == 2
+    assert "tilted 3° and cropped" in body and "3 of 40 (7.5%)" in body and '<td>5 <span class="muted">(as taken 2)</span></td>' in body
+    assert "Decided verdicts flip when a photograph is tilted 3° and cropped" in body  # the promotion concern, in words
+    assert "Validated from JPEG quality 70, focus 0.15, 576 px on the long side" in body and "Widened by: re-saved as JPEG quality 70." in body
+    assert "2 re-photographed copies of every training image" in body
+
+    older = _stored_run("d" * 32, {"n_images": 40})
+    body = staff_client.get(reverse("training:run", args=[older.run_id])).content.decode()
+    assert 'id="capture-not-measured"' in body and "trained before ArtGuard checked whether a model judges the camera" in body
