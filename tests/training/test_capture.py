@@ -1,0 +1,57 @@
+"""Capture statistics, the shortcut audit and the capture check (issue 26): pure functions, no model."""
+import io
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from tests.training.fixtures import synthetic_painting
+from training.ml import capture, capture_check, shortcut
+
+
+def _painting(index=0, size=480):
+    return synthetic_painting(index, forged=False, size=size)
+
+
+def _png(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_jpeg_quality_is_read_from_the_quantization_tables():
+    image = _painting()
+    for quality in (40, 75, 92):
+        assert capture.measure(capture.encode_jpeg(image, quality))["jpeg_quality"] == quality
+    assert capture.measure(_png(image))["jpeg_quality"] is None
+
+
+def test_focus_falls_when_the_photograph_is_blurred():
+    image = _painting()
+    sharp = capture.measure(capture.encode_jpeg(image, 95))["focus"]
+    blurred = capture.measure(capture.encode_jpeg(image.filter(ImageFilter.GaussianBlur(2.5)), 95))["focus"]
+    assert blurred < sharp / 5
+
+
+def test_envelope_flags_a_softer_photograph_with_an_actionable_reason_and_lists_what_it_could_not_check():
+    stats = [capture.measure(capture.encode_jpeg(_painting(i), 90)) for i in range(6)]
+    envelope = capture_check.fit(stats, [0, 1, 0, 1, 0, 1])
+    inside = envelope.assess(capture.measure(capture.encode_jpeg(_painting(7), 90)))
+    assert not inside["outside"], inside
+    blurred = envelope.assess(capture.measure(capture.encode_jpeg(_painting(7).filter(ImageFilter.GaussianBlur(2.5)), 95)))
+    assert blurred["outside"] and any("softer" in r and "in focus" in r for r in blurred["reasons"]), blurred
+    png = envelope.assess(capture.measure(_png(_painting(7))))
+    assert any("JPEG quantization tables" in line for line in png["not_checked"])
+    assert capture_check.Envelope.from_dict(envelope.as_dict()).limits == envelope.limits
+
+
+def test_audit_names_a_capture_confound_and_stays_quiet_without_one():
+    rng = np.random.default_rng(0)
+    labels = np.array([0, 1] * 20)
+    folds = [(np.setdiff1d(np.arange(40), np.arange(k, 40, 5)), np.arange(k, 40, 5)) for k in range(5)]
+    images = [_painting(i, size=320) for i in range(40)]
+    confounded = [capture.measure(capture.encode_jpeg(im, 95 if y == 0 else 60)) for im, y in zip(images, labels)]
+    audit = shortcut.audit(confounded, labels, folds)
+    assert audit["concern"] and audit["strongest"] in ("jpeg_quality", "blockiness"), audit
+    assert "differ in how they were photographed" in audit["statement"]
+    same = [capture.measure(capture.encode_jpeg(im, int(rng.integers(70, 96)))) for im in images]
+    assert not shortcut.audit(same, labels, folds)["concern"]
