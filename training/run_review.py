@@ -9,7 +9,6 @@ on a few dozen validation works a bare percentage hides how little was measured.
 """
 from __future__ import annotations
 
-import math
 
 from training.ml import capture, cv, robustness, shortcut
 from training.ml import head as head_module
@@ -166,20 +165,6 @@ _ENVELOPE_VALUE = {
 }
 
 
-def audit_value(name: str, value) -> str:
-    """A per-statistic median of the capture audit in its units. The audit works on
-    capture.statistics_vector, where focus, fine detail and pixel size are logarithms."""
-    if value is None:
-        return "–"
-    if name == "long_side":
-        return f"{math.exp(value):.0f} px"
-    if name in ("focus", "fine_detail"):
-        return f"{math.exp(value):.2g}"
-    if name == "jpeg_quality":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
-
-
 def capture_audit_review(detail: dict) -> dict | None:
     """The shortcut audit (training.ml.shortcut.audit) for the page; None for older runs."""
     audit = detail.get("capture_audit")
@@ -190,8 +175,8 @@ def capture_audit_review(detail: dict) -> dict | None:
         "name": name,
         "words": shortcut.STATISTIC_WORDS.get(name, name.replace("_", " ")),
         "auc": row.get("auc"),
-        "authentic_median": audit_value(name, row.get("authentic_median")),
-        "forged_median": audit_value(name, row.get("forged_median")),
+        "authentic_median": shortcut.value_words(name, row.get("authentic_median"), missing="–"),
+        "forged_median": shortcut.value_words(name, row.get("forged_median"), missing="–"),
         "higher_in": row.get("higher_in") or "",
         "strongest": name == audit.get("strongest"),
     } for name, row in sorted(per_statistic.items(), key=lambda item: -(item[1].get("auc") or 0))]

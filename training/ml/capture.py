@@ -1,5 +1,5 @@
 """How a photograph was taken, apart from what it shows: capture statistics, capture changes,
-and the canonical capture every patch is given before the backbone.
+and random re-photographs for training copies.
 
 A model trained on photographs can learn the photograph instead of the work: authentic works
 often come as clean museum scans and forgeries as rougher auction or police photographs, and
@@ -14,10 +14,6 @@ re-compression or resampling then reads as "reproduction". Three tools against t
   exposure, phone-like; and harsh ones: strong blur, 35% size, JPEG 40). Every run scores its
   out-of-fold works under each and reports how many decided verdicts flip (training.ml.robustness);
   bench/bench_capture.py does the same over generator seeds.
-- `canonical(patch)`: the capture every patch is given before the backbone: a fixed low-pass
-  and re-compression that is coarser than the benign captures differ by, so a re-saved or
-  slightly resampled photograph of the same work gives nearly the same patch
-  (bench/bench_capture.py measures what it costs and saves).
 - `recapture(image, rng)`: a random re-photograph for training copies (augmentation).
 
 Pure numpy and Pillow; no Django.
@@ -250,20 +246,7 @@ CHANGES_BY_NAME = {change.name: change for change in CHANGES}
 RUN_CHANGES = ("jpeg-70", "tilt-3", "size-60", "warm-light", "exposure-up", "phone-like", "blur-strong", "size-35", "jpeg-40")
 
 
-# --- canonical capture and random re-photographs -----------------------------------------------
-
-CANONICAL_VERSION = "lowpass1.0-jpeg60-v1"
-CANONICAL_BLUR = 1.0
-CANONICAL_QUALITY = 60
-
-
-def canonical(patch: Image.Image) -> Image.Image:
-    """The one capture every patch gets before the backbone (CANONICAL_VERSION): a Gaussian
-    low-pass, then a JPEG round trip at a quality below the benign range. Both are coarser than
-    the differences between benign captures, which they mostly erase; halftone and generator
-    texture are coarser still and survive (bench/bench_capture.py)."""
-    soft = patch.convert("RGB").filter(ImageFilter.GaussianBlur(CANONICAL_BLUR))
-    return Image.open(io.BytesIO(encode_jpeg(soft, CANONICAL_QUALITY))).convert("RGB")
+# --- random re-photographs ---------------------------------------------------------------------
 
 
 def recapture(image: Image.Image, rng: np.random.Generator) -> Image.Image:

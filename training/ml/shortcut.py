@@ -91,9 +91,11 @@ def audit(stats: list[dict], labels, folds: list[tuple]) -> dict:
     return result
 
 
-def _value(name: str, value) -> str:
+def value_words(name: str, value, *, missing: str = "n/a") -> str:
+    """A per-statistic figure of the audit in its units (focus, fine detail and pixel size are
+    logarithms in capture.statistics_vector)."""
     if value is None:
-        return "n/a"
+        return missing
     if name == "long_side":
         return f"{math.exp(value):.0f} px"
     if name in ("fine_detail", "focus"):
@@ -112,7 +114,7 @@ def statement(result: dict) -> str:
     if strongest:
         s = result["per_statistic"][strongest]
         detail = (f" The strongest single statistic is {STATISTIC_WORDS[strongest]} (AUC {s['auc']:.2f}: median "
-                  f"{_value(strongest, s['authentic_median'])} for authentic works, {_value(strongest, s['forged_median'])} for forgeries).")
+                  f"{value_words(strongest, s['authentic_median'])} for authentic works, {value_words(strongest, s['forged_median'])} for forgeries).")
     if result["concern"]:
         return (f"Your authentic and forged images differ in how they were photographed: capture statistics alone, with no "
                 f"look at the painting, separate them with out-of-fold AUC {result['auc']:.2f} (concern from "
