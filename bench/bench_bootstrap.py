@@ -7,7 +7,11 @@ Stages as the bootstrap prints them: painting the synthetic images, upload + pre
 the training run (embedding, nested CV, final model, familiarity reference), promotion.
 Targets (issue "Verdicts worth trusting"): the whole bootstrap <= 90 s on 2 cores (aim 60 s),
 the familiarity fit no longer the larger part of the run, and thresholds that leave a real
-INCONCLUSIVE band on the (easy, separable) demo set. Figures only; nothing is asserted.
+INCONCLUSIVE band on the (easy, separable) demo set. Then (issue 26) works the demo never saw
+(another generator seed), each scored as served (capture check included) as taken and after
+benign re-photographs: re-saved as JPEG 75 and 70, tilted 2 degrees, 80% size: decided flips
+(authentic <-> forged against the same work as taken) and INCONCLUSIVE share. Figures only;
+nothing is asserted.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ def main() -> None:
         total = time.perf_counter() - started
         runs = [RunRecord.get(info["run_id"]) for info in infos]
         details = [run.metrics_detail.as_dict() for run in runs]
+        resaved = _resaved_flips(infos[0])
 
     def stage(prefix: str) -> float:
         starts = [at for at, message in marks if message.startswith(prefix)]
@@ -62,8 +67,67 @@ def main() -> None:
             Figure("  ECE out of fold: before -> after calibration", detail["calibration"]["ece"], "",
                    note=f"before {detail['calibration_before']['ece']:.3f}"),
         ]
+    for name, row in resaved.items():
+        figures.append(Figure(f"  unseen {infos[0]['artist_name']} works, {name}: decided flips", row["flips"], "works",
+                              target="<= 1% of works" if name != "as taken" else "", met=None if name == "as taken" else row["flips"] <= 0.01 * row["works"],
+                              note=f"of {row['works']}; INCONCLUSIVE {row['inconclusive']:.0%}, authentic called forged {row['authentic_called_forged']}"))
     report("bootstrap", figures, details={run.artist_name: {"timings": d["timings"], "policy": d["policy"], "calibrator": d["calibrator"]}
                                           for run, d in zip(runs, details)})
+
+
+UNSEEN_SEED = 7001  # the demo trains on seed 7 (datasets.demo.demo_dataset_write)
+UNSEEN_PER_LABEL = 20
+
+
+def _resaved_flips(info: dict) -> dict:
+    """Unseen demo works of the first artist, scored as served, as taken and re-photographed."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from datasets.demo import make_image
+    from datasets.imaging import extract_patches, preprocess
+    from training import serving
+    from training.ml import capture
+
+    def tilted(image):  # 2 degrees, cropped back to the picture
+        w, h = image.size
+        turned = image.rotate(2, resample=Image.Resampling.BICUBIC, expand=False)
+        return turned.crop((int(w * 0.03), int(h * 0.03), int(w * 0.97), int(h * 0.97)))
+
+    def smaller(image):
+        return image.resize((round(image.width * 0.8), round(image.height * 0.8)), Image.Resampling.LANCZOS)
+
+    def jpeg(image, quality):
+        return capture.encode_jpeg(image, quality)
+
+    changes = {
+        "as taken": None,
+        "re-saved JPEG 75": lambda im, q: jpeg(im, 75),
+        "re-saved JPEG 70": lambda im, q: jpeg(im, 70),
+        "tilted 2 degrees": lambda im, q: jpeg(tilted(im), q),
+        "80% size": lambda im, q: jpeg(smaller(im), q),
+    }
+    works = [(make_image(sublabel=sublabel, seed=UNSEEN_SEED, index=i, artist=info["artist_name"]), int(sublabel != "original"))
+             for sublabel in ("original", "imitation") for i in range(UNSEEN_PER_LABEL)]
+    verdicts = {}
+    for name, change in changes.items():
+        got = []
+        for (image, quality), _ in works:
+            data = jpeg(image, quality) if change is None else change(image, quality)
+            patches = [p.image for p in extract_patches(preprocess(data))]
+            check = serving.capture_assess(data, model_version=info["model_version"])
+            got.append(serving.score_patches(patches, model_version=info["model_version"], capture=check).verdict)
+        verdicts[name] = np.asarray(got)
+    labels = np.asarray([label for _, label in works])
+    base = verdicts["as taken"]
+    out = {}
+    for name, got in verdicts.items():
+        flips = int(((base == "LIKELY_AUTHENTIC") & (got == "LIKELY_FORGED")).sum() + ((base == "LIKELY_FORGED") & (got == "LIKELY_AUTHENTIC")).sum())
+        out[name] = {"works": len(works), "flips": flips, "inconclusive": float((got == "INCONCLUSIVE").mean()),
+                     "authentic_called_forged": int(((got == "LIKELY_FORGED") & (labels == 0)).sum())}
+    return out
 
 
 if __name__ == "__main__":

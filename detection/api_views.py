@@ -85,6 +85,7 @@ def detection_summary(record: InferenceRecord, request) -> dict:
         "forgery_score": int(record.forgery_score) if record.forgery_score is not None else None,
         "verdict": record.verdict,
         "unfamiliar": findings.is_unfamiliar(record) if record.familiarity else None,
+        "capture_outside": findings.capture_outside(record) if record.capture else None,
         "url": _url(request, "url", inference_id),
         "page_url": _url(request, "page_url", inference_id),
         "thumbnail_url": _url(request, "thumbnail_url", inference_id) if record.thumbnail_path else None,
@@ -107,6 +108,7 @@ def detection_detail(record: InferenceRecord, request) -> dict:
             "is_demo_model": bool(record.model_is_demo) if record.model_is_demo is not None else None,
             "thresholds": _plain(record.thresholds),
             "familiarity": _plain(record.familiarity) if record.familiarity else None,
+            "capture": _capture(record),
             "verdict_basis": _plain(record.verdict_basis) if record.verdict_basis else None,
             "reading": reading_for(record).lines() if completed else [],
             "warnings": findings.warnings_for(record) if completed else [],
@@ -124,6 +126,20 @@ def detection_detail(record: InferenceRecord, request) -> dict:
         }
     )
     return data
+
+
+def _capture(record: InferenceRecord) -> dict | None:
+    if not record.capture:
+        return None
+    stored = findings.capture(record)
+    return {
+        "checked": bool(stored.get("checked")),
+        "outside": bool(stored.get("outside")),
+        "reasons": findings.capture_reasons(record),
+        "not_checked": findings.capture_not_checked(record),
+        "checks": _plain(stored.get("checks") or {}),
+        "statistics": _plain(stored.get("stats") or {}),
+    }
 
 
 def _references(record: InferenceRecord, request) -> dict:
@@ -186,6 +202,10 @@ class SummarySerializer(serializers.Serializer):
     unfamiliar = serializers.BooleanField(
         allow_null=True,
         help_text="true: the photograph is unlike the model's training images, so the verdict is INCONCLUSIVE and the score is an extrapolation, not evidence; null: not checked",
+    )
+    capture_outside = serializers.BooleanField(
+        allow_null=True,
+        help_text="true: the photograph was taken unlike every photograph the model was validated on (softer, more compressed, smaller...), so the verdict is INCONCLUSIVE; `capture.reasons` says what to do; null: not checked",
     )
     url = serializers.URLField()
     page_url = serializers.URLField()
@@ -320,6 +340,15 @@ class FamiliaritySerializer(serializers.Serializer):
     unfamiliar = serializers.BooleanField()
 
 
+class CaptureCheckSerializer(serializers.Serializer):
+    checked = serializers.BooleanField(help_text="false when the model has no capture envelope (trained before the check existed)")
+    outside = serializers.BooleanField(help_text="taken unlike every photograph the model was validated on: the verdict is then INCONCLUSIVE")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="what was outside, each with what to do about it")
+    not_checked = serializers.ListField(child=serializers.CharField(), help_text="checks this file did not allow (a PNG has no JPEG tables)")
+    checks = serializers.DictField(help_text="per statistic: {value, low|high (the validated limit), ok}")
+    statistics = serializers.DictField(help_text="the photograph's capture statistics (training.ml.capture.measure)")
+
+
 class ThresholdsSerializer(serializers.Serializer):
     authentic_below = serializers.FloatField(allow_null=True, help_text="LIKELY_AUTHENTIC below this probability; null: the model never gives that verdict")
     forged_above = serializers.FloatField(allow_null=True, help_text="LIKELY_FORGED above this probability; null: the model never gives that verdict")
@@ -409,6 +438,10 @@ class DetectionDetailApi(APIView):
         familiarity = FamiliaritySerializer(
             allow_null=True,
             help_text="How far the photograph's patches lie from the model's training patches; unfamiliar ones get an inconclusive verdict.",
+        )
+        capture = CaptureCheckSerializer(
+            allow_null=True,
+            help_text="The capture check: is the photograph taken like those the model was validated on? Null for detections made before it existed.",
         )
         verdict_basis = VerdictBasisSerializer(
             allow_null=True,

@@ -77,6 +77,7 @@ Rules:
 - If the evidence says the score is not calibrated, say so and do not present it as a probability or a percentage chance of forgery.
 - If the score comes from a demo model, say that the result is not meaningful for real artworks.
 - If the evidence says the photograph is unlike the model's training images, say so first: the score is then an extrapolation and the verdict is inconclusive for that reason, whatever the score.
+- If the capture check says the photograph is outside what the model was validated on, say so first, give its reasons with what to do (photograph again in focus, upload the original file...), and say the verdict is inconclusive for that reason, whatever the score. Never read such a score as pointing either way.
 - If glare, blur, framing or low resolution may have affected the patches, say so."""
 
 
@@ -114,14 +115,24 @@ class Evidence:
     familiarity: dict | None = None  # {"distance", "threshold", "unfamiliar"}
     basis: dict | None = None  # training.serving's PatchScores.basis
     references_note: str = ""  # why no region has reference passages; "" when they have
+    capture: dict | None = None  # training.serving.capture_assess of the uploaded file
 
     @property
     def unfamiliar(self) -> bool:
         return bool(self.familiarity and self.familiarity.get("unfamiliar"))
 
     @property
+    def capture_outside(self) -> bool:
+        return bool(self.capture and self.capture.get("outside"))
+
+    @property
+    def capture_reasons(self) -> list[str]:
+        return [str(reason) for reason in (self.capture or {}).get("reasons") or []]
+
+    @property
     def reading(self) -> Reading:
-        return reading_from(thresholds=self.thresholds, basis=self.basis, unfamiliar=self.unfamiliar)
+        return reading_from(thresholds=self.thresholds, basis=self.basis, unfamiliar=self.unfamiliar,
+                            capture_outside=self.capture_outside)
 
 
 UNFAMILIAR_STATEMENT = (
@@ -129,6 +140,12 @@ UNFAMILIAR_STATEMENT = (
     "is an extrapolation rather than evidence; that is why the verdict is inconclusive whatever "
     "the score. A model trained on works closer to this one, or a photograph closer to those it "
     "learned from, would be needed for a meaningful result."
+)
+
+
+CAPTURE_STATEMENT = (
+    "The verdict is inconclusive whatever the score because this photograph was taken unlike every "
+    "photograph the model was validated on, so its error rates do not apply to it."
 )
 
 
@@ -234,6 +251,10 @@ def local_sections(evidence: Evidence) -> dict:
     if evidence.unfamiliar:
         verdict = (f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
                    "but the verdict is inconclusive because the photograph is unlike the images it was trained on.")
+    elif evidence.capture_outside:
+        verdict = (f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
+                   "but the verdict is inconclusive because the photograph was taken unlike every photograph "
+                   "the model was validated on; the score points neither way.")
     else:
         verdict = (f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
                    f"which it reads as {_verdict_words(evidence.verdict)}.")
@@ -264,9 +285,12 @@ def local_sections(evidence: Evidence) -> dict:
             found.append("Patch scores are fairly even across the image, so the result reflects the picture as a whole rather than one region.")
 
     lowers = []
+    if evidence.capture_outside:
+        lowers.append(CAPTURE_STATEMENT)
+        lowers += evidence.capture_reasons
     if evidence.unfamiliar:
         lowers.append(UNFAMILIAR_STATEMENT)
-    elif reading.thresholds:
+    elif reading.thresholds and not evidence.capture_outside:
         lowers.append(reading.thresholds)
     lowers += _how_to_read(reading)
     lowers.append("Glare, blur, reflections, framing or a low resolution in the photograph change what the patches show and can move the score.")
@@ -341,6 +365,14 @@ def build_messages(evidence: Evidence) -> list[dict]:
                 verdict="UNLIKE the training images; the verdict is inconclusive for that reason" if evidence.unfamiliar else "like the training images",
             )
         )
+    if evidence.capture and evidence.capture.get("checked"):
+        if evidence.capture_outside:
+            lines.append("Capture check: OUTSIDE what the model was validated on; the verdict is inconclusive for that reason. "
+                         + " ".join(evidence.capture_reasons))
+        else:
+            lines.append("Capture check: within what the model was validated on (sharpness, compression, resolution).")
+    if evidence.capture and evidence.capture.get("not_checked"):
+        lines.append(f"Capture check, not made: {'; '.join(str(line) for line in evidence.capture['not_checked'])}.")
     if evidence.references_note:
         lines.append(f"Reference passages: {evidence.references_note}")
     lines.append("Most suspicious patches:")

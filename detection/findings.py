@@ -1,7 +1,8 @@
 """What a completed result must say beside its score, derived from the stored record (no new
-attributes): whether the photograph was unfamiliar to the model, whether its resolution is too
-low for brushwork, and the most suspicious region with its calibrated meaning. One source for
-the result page, the history page, the PDF and the API.
+attributes): whether the photograph was unfamiliar to the model or taken unlike every
+photograph it was validated on (the capture check), whether its resolution is too low for
+brushwork, and the most suspicious region with its calibrated meaning. One source for the
+result page, the history page, the PDF and the API.
 """
 from __future__ import annotations
 
@@ -16,6 +17,32 @@ def is_unfamiliar(record) -> bool:
     """INCONCLUSIVE because the photograph is unlike the training images: the score is then an
     extrapolation, and no page leads with it."""
     return bool(as_dict(record.familiarity).get("unfamiliar"))
+
+
+def capture(record) -> dict:
+    """The capture check stored with the record ({} for records made before it existed)."""
+    return as_dict(record.capture) if getattr(record, "capture", None) is not None else {}
+
+
+def capture_outside(record) -> bool:
+    """INCONCLUSIVE because the photograph was taken unlike every photograph the model was
+    validated on (softer, more compressed, smaller...): its error rates do not apply to it."""
+    return bool(capture(record).get("outside"))
+
+
+def capture_reasons(record) -> list[str]:
+    """What was outside, each with what to do about it ([] when nothing was)."""
+    return [str(reason) for reason in capture(record).get("reasons") or []]
+
+
+def capture_not_checked(record) -> list[str]:
+    """The capture checks that could not be made on this file (a PNG has no JPEG tables...)."""
+    return [str(line).rstrip(".") for line in capture(record).get("not_checked") or []]
+
+
+def score_withheld(record) -> bool:
+    """The score is not evidence, so no page leads with it: unfamiliar, or outside the capture."""
+    return is_unfamiliar(record) or capture_outside(record)
 
 
 def _patches(record) -> list[dict]:
@@ -64,6 +91,8 @@ def most_suspicious_region(record) -> dict | None:
     text += ". One region is not the whole work; the verdict weighs every patch."
     if is_unfamiliar(record):
         text += " The photograph is unfamiliar to the model, so this region's score is an extrapolation too."
+    elif capture_outside(record):
+        text += " The photograph was taken unlike those the model was validated on, so this region's score is not evidence either."
     return {
         "label": "S1", "x": int(top["x"]), "y": int(top["y"]), "w": int(top["w"]), "h": int(top["h"]),
         "scale": float(top["scale"]), "p": probability, "score": score, "location": location,

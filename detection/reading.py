@@ -21,6 +21,9 @@ NO_BASIS = (
 UNFAMILIAR_CAVEAT = (
     "This photograph is unlike the model's training images, so that comparison may not apply to it."
 )
+CAPTURE_CAVEAT = (
+    "This photograph was taken unlike every photograph those works were validated on, so that comparison may not apply to it."
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def thresholds_sentence(thresholds: dict) -> str:
     return "Every score reads as inconclusive: this model met neither of its error-rate targets."
 
 
-def reading_from(*, thresholds, basis, unfamiliar: bool = False) -> Reading:
+def reading_from(*, thresholds, basis, unfamiliar: bool = False, capture_outside: bool = False) -> Reading:
     thresholds, basis = as_dict(thresholds), as_dict(basis)
     if not basis:
         return Reading(thresholds=thresholds_sentence(thresholds))
@@ -75,6 +78,8 @@ def reading_from(*, thresholds, basis, unfamiliar: bool = False) -> Reading:
     operating_point = point.get("text") or ""
     if operating_point and unfamiliar:
         operating_point = f"{operating_point} {UNFAMILIAR_CAVEAT}"
+    elif operating_point and capture_outside:
+        operating_point = f"{operating_point} {CAPTURE_CAVEAT}"
     note = ""
     if not basis.get("calibrated"):
         note = basis.get("calibration_note") or "This score is not calibrated: read it as a ranking, not as a probability."
@@ -90,4 +95,6 @@ def reading_from(*, thresholds, basis, unfamiliar: bool = False) -> Reading:
 def reading_for(record) -> Reading:
     """The Reading of a stored InferenceRecord."""
     unfamiliar = bool(as_dict(record.familiarity).get("unfamiliar"))
-    return reading_from(thresholds=record.thresholds, basis=record.verdict_basis, unfamiliar=unfamiliar)
+    capture_outside = bool(as_dict(getattr(record, "capture", None)).get("outside"))
+    return reading_from(thresholds=record.thresholds, basis=record.verdict_basis, unfamiliar=unfamiliar,
+                        capture_outside=capture_outside)

@@ -96,17 +96,24 @@ def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes) -> bytes
     pdf.ln(3)
     pdf.set_font(pdf.family, "B", 14)
     verdict = VERDICT_LABELS.get(record.verdict or "", record.verdict or "")
-    if findings.is_unfamiliar(record):
-        # The score of an unfamiliar photograph is an extrapolation: it is not the headline.
-        pdf.cell(0, 9, pdf.text_safe(f"{verdict}  ·  unfamiliar photograph"), new_x="LMARGIN", new_y="NEXT")
+    unfamiliar, capture_outside = findings.is_unfamiliar(record), findings.capture_outside(record)
+    if unfamiliar or capture_outside:
+        # The score is not evidence (an extrapolation, or taken unlike every validated photograph): not the headline.
+        label = "unfamiliar photograph" if unfamiliar else "photograph outside what the model was validated on"
+        pdf.cell(0, 9, pdf.text_safe(f"{verdict}  ·  {label}"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(pdf.family, "", 10)
-        pdf.multi_cell(
-            0, 5, pdf.text_safe(
+        if unfamiliar:
+            pdf.multi_cell(0, 5, pdf.text_safe(
                 "This photograph is unlike the images the model was trained on: the score is an extrapolation, "
-                f"not evidence, and the verdict is inconclusive for that reason. (Forgery score {int(record.forgery_score)} / 100, "
-                "not to be read as evidence.)"
-            ), new_x="LMARGIN", new_y="NEXT",
-        )
+                "not evidence, and the verdict is inconclusive for that reason."), new_x="LMARGIN", new_y="NEXT")
+        if capture_outside:
+            pdf.multi_cell(0, 5, pdf.text_safe(
+                "This photograph was taken unlike every photograph the model was validated on, so its error rates do not "
+                "apply and the verdict is inconclusive whatever the score. To get a verdict:"), new_x="LMARGIN", new_y="NEXT")
+            for reason in findings.capture_reasons(record):
+                pdf.multi_cell(0, 5, pdf.text_safe(f"- {reason}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, pdf.text_safe(f"(Forgery score {int(record.forgery_score)} / 100, not to be read as evidence.)"),
+                       new_x="LMARGIN", new_y="NEXT")
     else:
         pdf.cell(0, 9, pdf.text_safe(f"Forgery score: {int(record.forgery_score)} / 100  ·  {verdict}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.family, "", 10)
@@ -117,6 +124,11 @@ def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes) -> bytes
     region = findings.most_suspicious_region(record)
     if region:
         pdf.multi_cell(0, 5, pdf.text_safe(region["text"]), new_x="LMARGIN", new_y="NEXT")
+    not_checked = findings.capture_not_checked(record)
+    if not_checked:
+        pdf.set_font(pdf.family, "", 9)
+        pdf.multi_cell(0, 4.5, pdf.text_safe(f"Capture check: {'; '.join(not_checked)}."), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(pdf.family, "", 10)
     reading_lines = reading_for(record).lines()
     if reading_lines:
         pdf.ln(1)

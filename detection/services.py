@@ -7,6 +7,7 @@ file leaves no record and no object behind.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -408,6 +409,11 @@ def inference_process(*, inference_id: str, upload_seconds: float | None = None)
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="detection-store")
 
 
+def _plain(value):
+    """JSON types only (numpy scalars become floats): what a DynamoDB map stores as it is."""
+    return json.loads(json.dumps(value, default=float))
+
+
 def _store_display_copies(processed: Storage, prefix: str, image) -> tuple[object, bytes, str, str]:
     """The display copy (also the heatmap's base: one resize serves both), its JPEG and the thumbnail.
     Bilinear: it is for people, never the model, and costs half of LANCZOS (about 35 against
@@ -433,12 +439,15 @@ def _process(record: InferenceRecord, serving) -> None:
     # stored: encoding one cost more CPU than scoring (PNG, about 0.37 s for 2048x1536), nothing
     # reads it back, and the model's input can be made again from the original by `preprocess`.
     display_write = _BACKGROUND.submit(_store_display_copies, processed, prefix, image)
+    if not record.model_version:  # submitted before models were pinned per artist
+        raise serving.NoPromotedModel(NO_MODEL_MESSAGE)
+    with steps.step("capture check"):
+        # Read from the file as uploaded: its JPEG tables and pixel size are the evidence.
+        capture = _plain(serving.capture_assess(data, model_version=record.model_version))
     with steps.step("patches"):
         patches = extract_patches(image)
     with steps.step("score"):
-        if not record.model_version:  # submitted before models were pinned per artist
-            raise serving.NoPromotedModel(NO_MODEL_MESSAGE)
-        scores = serving.score_patches([patch.image for patch in patches], model_version=record.model_version)
+        scores = serving.score_patches([patch.image for patch in patches], model_version=record.model_version, capture=capture)
     if len(scores.probabilities) != len(patches):
         raise RuntimeError(f"the model returned {len(scores.probabilities)} scores for {len(patches)} patches")
     patch_scores = [
@@ -476,6 +485,7 @@ def _process(record: InferenceRecord, serving) -> None:
             familiarity=dict(scores.familiarity) if scores.familiarity else None,
             basis=dict(scores.basis) if scores.basis else None,
             references_note=references_module.status_note(region_references["status"]),
+            capture=capture,
         )
         explanation = explain_module.explain(evidence)
     with steps.step("store images"):
@@ -494,6 +504,7 @@ def _process(record: InferenceRecord, serving) -> None:
                 InferenceRecord.explanation_source.set(explanation.source),
                 InferenceRecord.explanation_sections.set(explanation.sections),
                 InferenceRecord.references.set(region_references),
+                InferenceRecord.capture.set(capture),
                 InferenceRecord.model_version.set(scores.model_version),
                 InferenceRecord.model_is_demo.set(bool(scores.is_demo)),
                 InferenceRecord.thresholds.set({k: None if v is None else float(v) for k, v in (scores.thresholds or {}).items()}),

@@ -42,6 +42,9 @@ class InferenceRecord(Model):
     `explanation` holds the same text joined), references (the cited regions' closest training
     patches, detection.references: {status, run_id, regions: {S1: {p, box, authentic: [...],
     forged: [...]}}}); both absent on older records.
+    Capture check (docs/detection.md, issue 26): capture (training.serving.capture_assess of the
+    uploaded file: {checked, outside, reasons, checks, not_checked, stats}; "outside" made the
+    verdict INCONCLUSIVE, "reasons" say what to do; absent on older records).
 
     Pending markers: while a record is PENDING or PROCESSING, a second item
     `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
@@ -86,5 +89,6 @@ class InferenceRecord(Model):
     artist = UnicodeAttribute(null=True)
     explanation_sections = MapAttribute(null=True)
     references = MapAttribute(null=True)
+    capture = MapAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

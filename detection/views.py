@@ -164,6 +164,9 @@ def result_view(request, inference_id: str):
             "created": _created(record),
             "reading": reading_for(record),
             "unfamiliar": findings.is_unfamiliar(record),
+            "capture_outside": findings.capture_outside(record),
+            "capture_reasons": findings.capture_reasons(record),
+            "capture_not_checked": findings.capture_not_checked(record),
             "warnings": findings.warnings_for(record) if record.status == "COMPLETED" else [],
             "region": findings.most_suspicious_region(record) if record.status == "COMPLETED" else None,
             "verdict_label": VERDICT_LABELS.get(record.verdict or "", ""),
@@ -274,7 +277,8 @@ def history_view(request):
         "detection/history.html",
         {
             "rows": [
-                {"record": r, "created": _created(r), "verdict_label": VERDICT_LABELS.get(r.verdict or "", ""), "unfamiliar": findings.is_unfamiliar(r)}
+                {"record": r, "created": _created(r), "verdict_label": VERDICT_LABELS.get(r.verdict or "", ""), "unfamiliar": findings.is_unfamiliar(r),
+                 "capture_outside": findings.capture_outside(r)}
                 for r in page.records
             ],
             "next_url": next_url,

@@ -47,6 +47,9 @@ class PatchScores:
     # Per patch, its vector in the model's reference index (training.ml.reference_index), input
     # order; None for a model trained before the index existed.
     reference_queries: list | None = None
+    # capture_assess(...) of the uploaded file, when the caller made it; "outside" made the
+    # verdict INCONCLUSIVE: the error rates were not measured on photographs taken like this one.
+    capture: dict | None = None
 
 
 def served_artists(*, fresh: bool = False) -> list:
@@ -79,10 +82,11 @@ def promoted_model_info(artist: str | None = None) -> dict | None:
     return None
 
 
-def score_patches(images: list[Image.Image], *, model_version: str) -> PatchScores:
+def score_patches(images: list[Image.Image], *, model_version: str, capture: dict | None = None) -> PatchScores:
     """Score RGB patches (224 px, as datasets.imaging.extract_patches cuts them) with model
-    `model_version` (pinned when the detection was submitted). Raises NoPromotedModel, or
-    ValueError for an empty list."""
+    `model_version` (pinned when the detection was submitted). `capture` is capture_assess's
+    answer for the photograph they were cut from: outside the validated capture, the verdict is
+    INCONCLUSIVE. Raises NoPromotedModel, or ValueError for an empty list."""
     if not images:
         raise ValueError("score_patches needs at least one patch.")
     info = model_info(model_version)
@@ -97,6 +101,8 @@ def score_patches(images: list[Image.Image], *, model_version: str) -> PatchScor
     verdict = aggregate.verdict(probability, thresholds)
     if familiarity and familiarity.get("unfamiliar"):
         verdict = aggregate.INCONCLUSIVE  # the score is an extrapolation beyond the training images
+    if capture and capture.get("outside"):
+        verdict = aggregate.INCONCLUSIVE  # taken unlike every photograph the error rates were measured on
     served_policy = info.get("policy") or {}
     basis = {
         "calibrated": calibrator.method != "none",
@@ -117,6 +123,7 @@ def score_patches(images: list[Image.Image], *, model_version: str) -> PatchScor
         basis=basis,
         run_id=info.get("run_id"),
         reference_queries=scores.get("reference_queries"),
+        capture=capture,
     )
 
 

@@ -70,7 +70,7 @@ def test_each_cited_region_gets_its_nearest_authentic_and_forged_training_patche
     sections = record.explanation_sections.as_dict()
     assert list(sections) == ["verdict", "evidence", "confidence", "cannot_show"]
     assert re.search(r"S1 is closer to (one known forgery|two known forgeries|three known forgeries) \((copy|pastiche)", sections["evidence"])
-    assert [step["name"] for step in record.steps][3:5] == ["score", "references"]
+    assert [step["name"] for step in record.steps][4:6] == ["score", "references"]
 
 
 def test_confidential_by_default_labels_and_similarities_only_in_page_pdf_and_api(user, user_client, promoted_model, core_font):
