@@ -13,7 +13,9 @@ For each approach to capture invariance (training.ml.capture):
 - "none": the product before issue 26;
 - "canonical": every patch given one canonical capture (low-pass + JPEG) before the backbone;
 - "augment": two randomly re-photographed copies of every training image (recapture), all labels;
-- "canonical+augment": both.
+- "canonical+augment": both;
+- "scale", "scale+augment": the context grid enlarges photographs smaller than its 896 px up to
+  2x (datasets.imaging.CONTEXT_MAX_UPSCALE), so every patch covers the same share of the work.
 
 the product's nested CV (5 outer folds; the linear baseline alone, and the default grid) gives
 the out-of-fold AUC, the final model, calibration and verdict policy; then the 60 held-out works
@@ -50,7 +52,8 @@ from training.ml import aggregate, backbone, capture, cv, head, metrics, policy 
 RESULTS = ROOT / "bench" / "results"
 BACKBONE = backbone.DEFAULT_BACKBONE
 HELD_OUT_SEED_OFFSET = 1000
-APPROACHES = ("none", "canonical", "augment", "canonical+augment")
+APPROACHES = ("none", "canonical", "augment", "canonical+augment", "scale", "scale+augment")
+SCALE_UPSCALE = 2.0  # the "scale" approach: the context grid enlarges small photographs up to 2x
 COPIES = 2
 # The "canonical" approach, measured and not adopted (nested-CV AUC 0.967 -> 0.796 on seed 1).
 CANONICAL_VERSION = "lowpass1.0-jpeg60-v1"
@@ -98,7 +101,8 @@ class Embedder:
 
     def __call__(self, files: list[bytes], *, canonical: bool, tag: str = "") -> tuple[np.ndarray, np.ndarray]:
         digest = hashlib.sha256(b"".join(hashlib.sha256(f).digest() for f in files)).hexdigest()[:20]
-        path = self.cache / f"{BACKBONE}-{CANONICAL_VERSION if canonical else 'raw'}-{tag}{digest}.npz"
+        grid = "" if imaging.CONTEXT_MAX_UPSCALE == 1.0 else f"up{imaging.CONTEXT_MAX_UPSCALE:g}-"
+        path = self.cache / f"{BACKBONE}-{CANONICAL_VERSION if canonical else 'raw'}-{grid}{tag}{digest}.npz"
         if path.exists():
             stored = np.load(path)
             return stored["features"], stored["patch_image"]
@@ -172,6 +176,16 @@ def evaluate_changes(final, result, held_files, held_labels, embed: Embedder, ca
 
 
 def run(seed: int, kind: str, approach: str, grid_name: str, embed: Embedder) -> dict:
+    previous = imaging.CONTEXT_MAX_UPSCALE
+    if approach.startswith("scale"):
+        imaging.CONTEXT_MAX_UPSCALE = SCALE_UPSCALE
+    try:
+        return _run(seed, kind, approach, grid_name, embed)
+    finally:
+        imaging.CONTEXT_MAX_UPSCALE = previous
+
+
+def _run(seed: int, kind: str, approach: str, grid_name: str, embed: Embedder) -> dict:
     from training.ml import capture_check, robustness, shortcut
 
     folder, held_folder = hard_set(seed, 120), hard_set(seed + HELD_OUT_SEED_OFFSET, 60)

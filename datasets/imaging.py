@@ -39,6 +39,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 PATCH_SIZE = 224
 CONTEXT_LONG_SIDE = 896
+# How far a photograph smaller than CONTEXT_LONG_SIDE is enlarged for the context grid, so that
+# its patches cover the same share of the work as a larger one's. 1.0: never. Enlarging up to 2x
+# was measured (bench/bench_capture.py "scale", seed 1) and not adopted: the enlargement's
+# softness became a camera cue of its own (capture-confounded set: 4 -> 15 held-out works wrong,
+# 60%-size flips 1 -> 14 with training copies).
+CONTEXT_MAX_UPSCALE = 1.0
 DETAIL_GRID = 4
 MAX_SIDE = 2048
 TEXTURE_BLOCK = PATCH_SIZE // 8
@@ -251,7 +257,7 @@ def _positions(length: int, count: int) -> list[int]:
 def patch_grid(width: int, height: int) -> list[tuple[int, int, int, int, float]]:
     """(x, y, w, h, scale) of every patch, in preprocessed-image pixels. Deterministic."""
     boxes = []
-    scale = min(1.0, CONTEXT_LONG_SIDE / max(width, height))
+    scale = min(CONTEXT_MAX_UPSCALE, CONTEXT_LONG_SIDE / max(width, height))
     scaled_w, scaled_h = max(PATCH_SIZE, round(width * scale)), max(PATCH_SIZE, round(height * scale))
     for sy in _positions(scaled_h, math.ceil(scaled_h / PATCH_SIZE)):
         for sx in _positions(scaled_w, math.ceil(scaled_w / PATCH_SIZE)):
