@@ -55,6 +55,7 @@ HELD_OUT_SEED_OFFSET = 1000
 APPROACHES = ("none", "canonical", "augment", "canonical+augment", "scale", "scale+augment")
 SCALE_UPSCALE = 2.0  # the "scale" approach: the context grid enlarges small photographs up to 2x
 COPIES = 2
+COPY_SHARE = capture.COPY_PATCH_SHARE  # share of each copy's patches the head trains on (--copy-share)
 # The "canonical" approach, measured and not adopted (nested-CV AUC 0.967 -> 0.796 on seed 1).
 CANONICAL_VERSION = "lowpass1.0-jpeg60-v1"
 
@@ -132,6 +133,11 @@ def training_data(embed: Embedder, files: list[bytes], rows: list[dict], approac
         blocks, owner_blocks, copy_blocks = [features], [owners], [is_copy]
         for copy in range(COPIES):
             copy_features, copy_owners = embed(recaptured(files, seed, copy), canonical=canonical, tag=f"copy{copy}-")
+            if COPY_SHARE < 1.0:  # as training.capture_data.copies keeps them (capture.copy_patch_subset)
+                rng = np.random.default_rng([seed, copy, 261])
+                keep = np.concatenate([np.flatnonzero(copy_owners == i)[capture.copy_patch_subset(int((copy_owners == i).sum()), rng, COPY_SHARE)]
+                                       for i in range(len(files))])
+                copy_features, copy_owners = copy_features[keep], copy_owners[keep]
             blocks.append(copy_features)
             owner_blocks.append(copy_owners)
             copy_blocks.append(np.ones(len(copy_owners), dtype=bool))
@@ -266,7 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--training-sets", nargs="+", default=["balanced", "confounded"], choices=["balanced", "confounded"])
     parser.add_argument("--grids", nargs="+", default=["baseline", "default"], choices=["baseline", "default"])
     parser.add_argument("--out", default="capture")
+    parser.add_argument("--copy-share", type=float, default=capture.COPY_PATCH_SHARE, help="1.0: every patch of each training copy")
     args = parser.parse_args(argv)
+    global COPY_SHARE
+    COPY_SHARE = args.copy_share
     embed = Embedder(ROOT / "var" / "bench" / "capture-cache")
     rows = []
     for seed in args.seeds:

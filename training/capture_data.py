@@ -3,7 +3,8 @@
 - `statistics`: each training image's capture statistics (training.ml.capture.measure), read
   from the original file as uploaded (its JPEG tables are part of the evidence);
 - `copies`: randomly re-photographed copies of every training image (capture.recapture), cut
-  and embedded like the originals, so the head learns that capture is not evidence;
+  like the originals, half of each copy's patches embedded (capture.copy_patch_subset), so the
+  head learns that capture is not evidence;
 - `changed_works`: the robustness works re-photographed with each of capture.RUN_CHANGES.
 
 Embeddings of copies and changed works are cached like the originals' (training.ml.embeddings),
@@ -72,10 +73,13 @@ def _geometry_key(prefix: str, patch) -> str:
     return f"{prefix}@{patch.x}_{patch.y}_{patch.width}_{patch.height}_{float(patch.scale):g}"
 
 
-def _embed_image(cache: EmbeddingCache, prefix: str, picture: Image.Image) -> np.ndarray:
+def _embed_image(cache: EmbeddingCache, prefix: str, picture: Image.Image, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Every patch's embedding; with `rng`, only capture.copy_patch_subset's (training copies)."""
     from datasets import imaging
 
     patches = imaging.extract_patches(picture)
+    if rng is not None:
+        patches = [patches[i] for i in capture.copy_patch_subset(len(patches), rng)]
     keys = [_geometry_key(prefix, patch) for patch in patches]
     by_key = dict(zip(keys, (patch.image for patch in patches)))
     return cache.get_many(keys, lambda ids: [by_key[key] for key in ids])
@@ -106,7 +110,7 @@ def copies(images: list[dict], cache: EmbeddingCache, *, copies_per_image: int =
         for copy in range(copies_per_image):
             rng = np.random.default_rng([zlib.crc32(image["image_id"].encode()), copy, 26])
             picture = imaging.preprocess(capture.encode_jpeg(capture.recapture(source, rng), 95))
-            block = _embed_image(cache, f"{image['image_id']}~{COPY_VERSION}~{copy}", picture)
+            block = _embed_image(cache, f"{image['image_id']}~{COPY_VERSION}~{copy}", picture, rng=rng)
             blocks.append(block)
             owners.append(np.full(len(block), index))
     if not blocks:

@@ -23,7 +23,7 @@ from pynamodb.exceptions import UpdateError
 from artguard.dynamo import now_ms
 from training import capture_data, pointer
 from training import data as training_data
-from training.ml import (artifact, backbone as backbone_module, capture_check, cv, familiarity, head, policy as policy_module,
+from training.ml import (artifact, backbone as backbone_module, capture, capture_check, cv, familiarity, head, policy as policy_module,
                          reference_index, robustness, shortcut)
 from training.tables import ConfigRecord, RunRecord
 
@@ -242,16 +242,24 @@ def _stage(report: _Heartbeat, start: float, end: float) -> Progress:
     return lambda message, fraction: report(message, start + (end - start) * max(0.0, min(1.0, fraction)))
 
 
+DYNAMO_SMALLEST = 1e-120  # DynamoDB refuses numbers under 1e-130 in magnitude ("Number underflow")
+DYNAMO_LARGEST = 1e120  # and over 9.99e125
+
+
 def _plain(value):
-    """numpy values and tuples as DynamoDB-storable plain Python; NaN / infinity -> None."""
+    """numpy values and tuples as DynamoDB-storable plain Python; NaN / infinity (and numbers too
+    large to store) -> None; a float too small to store (a fitted weight of 1e-200) -> 0.0."""
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) > DYNAMO_LARGEST:
+            return None
+        if abs(value) < DYNAMO_SMALLEST:
+            return 0.0
     return value
 
 
@@ -453,7 +461,7 @@ def _capture_evidence(loaded: training_data.LoadedData, data: cv.TrainingData, r
         "capture_audit": audit,
         "robustness": served,
         "capture_envelope": envelope.as_dict() if envelope else None,
-        "augmentation": {"copies": capture_data.COPIES, "version": capture_data.COPY_VERSION},
+        "augmentation": {"copies": capture_data.COPIES, "version": capture_data.COPY_VERSION, "patch_share": capture.COPY_PATCH_SHARE},
     }
 
 

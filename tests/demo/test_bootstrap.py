@@ -1,12 +1,16 @@
 """The first-run demo bootstrap: synthetic data through the real upload path, a real (tiny)
 nested cross-validated training run, promotion; and nothing at all once a model serves."""
+import io
+
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from demo.bootstrap import DemoPlan, demo_model_ensure
-from datasets.demo import HAND_A, HAND_C
+from datasets.demo import HAND_A, HAND_C, make_image
+from datasets.imaging import extract_patches, preprocess
 from datasets.selectors import dataset_version_get
-from training.serving import promoted_model_info, served_artists
+from training.serving import capture_assess, promoted_model_info, score_patches, served_artists
 from training.tables import RunRecord
 
 pytestmark = pytest.mark.slow
@@ -38,6 +42,28 @@ def test_bootstrap_trains_and_promotes_a_labelled_demo_model_per_artist_once():
     again = []
     assert [info["model_version"] for info in demo_model_ensure(plan=TINY, say=again.append)] == [info["model_version"] for info in infos]
     assert again == [f"Demo models serve {HAND_A}, {HAND_C}; no demo needed."]
+
+    # Works the demo never saw, each as taken and re-saved as JPEG 75 (a copy sent on): the
+    # verdict as served never turns the other way (issue 26). Their capture was checked.
+    for index in range(4):
+        image, quality = make_image(sublabel="original", seed=7001, index=index, width=TINY.width, height=TINY.height, artist=HAND_A)
+        as_taken = _jpeg(image, quality)
+        resaved = _jpeg(Image.open(io.BytesIO(as_taken)).convert("RGB"), 75)
+        verdicts = {_served_verdict(data, infos[0]["model_version"]) for data in (as_taken, resaved)}
+        assert verdicts != {"LIKELY_AUTHENTIC", "LIKELY_FORGED"}, f"work {index} flips when re-saved"
+
+
+def _jpeg(image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _served_verdict(data: bytes, model_version: str) -> str:
+    check = capture_assess(data, model_version=model_version)
+    assert check["checked"] and check["stats"]["jpeg_quality"] is not None
+    patches = [patch.image for patch in extract_patches(preprocess(data))]
+    return score_patches(patches, model_version=model_version, capture=check).verdict
 
 
 def test_command_respects_the_switch(settings, capsys):

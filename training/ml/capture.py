@@ -117,20 +117,20 @@ def _spectrum(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return power, np.sqrt(fy * fy + fx * fx)
 
 
-def focus(grey: np.ndarray) -> float:
+def focus(grey: np.ndarray, spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> float:
     """Mid-frequency energy (0.12-0.25 cycles per pixel: strokes and bristle marks a few pixels
     wide) over low-frequency energy (0.02-0.06: the composition). An out-of-focus photograph loses
     the first and keeps the second; sensor noise and JPEG barely move it, unlike a Laplacian
     (measured on the hard set: training photographs 0.15-3.5, the same works blurred 2.5 px 0.004-0.02)."""
-    power, radius = _spectrum(grey)
+    power, radius = spectrum or _spectrum(grey)
     low = power[(radius >= 0.02) & (radius < 0.06)].sum()
     return float(power[(radius >= 0.12) & (radius < 0.25)].sum() / max(low, 1e-12))
 
 
-def fine_detail(grey: np.ndarray) -> float:
+def fine_detail(grey: np.ndarray, spectrum: tuple[np.ndarray, np.ndarray] | None = None) -> float:
     """Share of the spectrum's energy (above 0.05 cycles per pixel) in the top band, 0.35-0.5:
     near zero for an enlarged or resampled picture, higher for a crisp or noisy one."""
-    power, radius = _spectrum(grey)
+    power, radius = spectrum or _spectrum(grey)
     band = power[radius > 0.05].sum()
     return float(power[radius >= 0.35].sum() / max(band, 1e-12))
 
@@ -145,12 +145,13 @@ def measure(data: bytes) -> dict:
         opened.draft("L", opened.size)  # a JPEG decodes straight to grey
         width, height = opened.size
         grey = _grey(opened)
+    spectrum = _spectrum(grey)  # focus and fine detail read the same spectrum
     return {
         "format": file_format,
         "jpeg_quality": quality,
         "blockiness": round(blockiness(grey), 4),
-        "focus": round(focus(grey), 5),
-        "fine_detail": round(fine_detail(grey), 6),
+        "focus": round(focus(grey, spectrum), 5),
+        "fine_detail": round(fine_detail(grey, spectrum), 6),
         "noise": round(noise_sigma(grey), 4),
         "long_side": int(max(width, height)),
         "short_side": int(min(width, height)),
@@ -243,10 +244,21 @@ CHANGES: tuple[Change, ...] = (
 )
 CHANGES_BY_NAME = {change.name: change for change in CHANGES}
 # The smaller family every training run measures (training.ml.robustness): one of each kind.
-RUN_CHANGES = ("jpeg-70", "tilt-3", "size-60", "warm-light", "exposure-up", "phone-like", "blur-strong", "size-35", "jpeg-40")
+RUN_CHANGES = ("jpeg-70", "tilt-3", "size-80", "size-60", "warm-light", "exposure-up", "phone-like", "blur-strong", "size-35", "jpeg-40")
 
 
 # --- random re-photographs ---------------------------------------------------------------------
+
+
+COPY_PATCH_SHARE = 0.5
+
+
+def copy_patch_subset(count: int, rng: np.random.Generator, share: float = COPY_PATCH_SHARE) -> np.ndarray:
+    """Which of a training copy's `count` patches are kept (sorted indices): a random `share`, at
+    least one. Half of each copy's patches costs half the embedding and head-training time of
+    whole copies (bench/bench_capture.py measures both)."""
+    keep = min(count, max(1, round(count * share)))
+    return np.sort(rng.choice(count, keep, replace=False))
 
 
 def recapture(image: Image.Image, rng: np.random.Generator) -> Image.Image:
