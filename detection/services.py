@@ -441,11 +441,13 @@ def _process(record: InferenceRecord, serving) -> None:
     display_write = _BACKGROUND.submit(_store_display_copies, processed, prefix, image)
     if not record.model_version:  # submitted before models were pinned per artist
         raise serving.NoPromotedModel(NO_MODEL_MESSAGE)
-    with steps.step("capture check"):
-        # Read from the file as uploaded: its JPEG tables and pixel size are the evidence.
-        capture = _plain(serving.capture_assess(data, model_version=record.model_version))
+    # The capture check reads the file as uploaded (its JPEG tables and pixel size are the
+    # evidence) on a side thread while the patches are cut: the step is the time left to wait.
+    capture_check = _BACKGROUND.submit(serving.capture_assess, data, model_version=record.model_version)
     with steps.step("patches"):
         patches = extract_patches(image)
+    with steps.step("capture check"):
+        capture = _plain(capture_check.result())
     with steps.step("score"):
         scores = serving.score_patches([patch.image for patch in patches], model_version=record.model_version, capture=capture)
     if len(scores.probabilities) != len(patches):

@@ -67,9 +67,9 @@ def jpeg_quality(opened: Image.Image) -> float | None:
 
 
 def _grey(image: Image.Image, long_side: int = MEASURE_LONG_SIDE) -> np.ndarray:
-    grey = image.convert("L")
+    grey = image.convert("L")  # a new image unless it was grey already
     if max(grey.size) > long_side:
-        grey = grey.copy()
+        grey = grey if grey is not image else grey.copy()
         grey.thumbnail((long_side, long_side), Image.Resampling.BOX)
     return np.asarray(grey, dtype=np.float64)
 
@@ -91,9 +91,10 @@ def blockiness(grey: np.ndarray) -> float:
 def noise_sigma(grey: np.ndarray) -> float:
     """Sensor noise (grey levels), Immerkaer's fast estimate on the flattest half of the picture
     (texture is not noise)."""
-    g = grey
-    residual = (g[:-2, :-2] - 2 * g[:-2, 1:-1] + g[:-2, 2:] - 2 * g[1:-1, :-2] + 4 * g[1:-1, 1:-1] - 2 * g[1:-1, 2:]
-                + g[2:, :-2] - 2 * g[2:, 1:-1] + g[2:, 2:])
+    # Immerkaer's mask [[1,-2,1],[-2,4,-2],[1,-2,1]] is the outer product of [1,-2,1] with
+    # itself: a second difference across, then down (a third of the array passes of the 3x3 sum).
+    across = grey[:, :-2] - 2 * grey[:, 1:-1] + grey[:, 2:]
+    residual = across[:-2] - 2 * across[1:-1] + across[2:]
     block = 16
     rows, cols = residual.shape[0] // block, residual.shape[1] // block
     if rows == 0 or cols == 0:
