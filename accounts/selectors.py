@@ -41,3 +41,24 @@ def user_record_get_by_email(*, email: str) -> UserRecord | None:
     for record in UserRecord.email_index.query(email, limit=1):
         return record
     return None
+
+
+def stored_tokens(record: UserRecord) -> dict:
+    """The record's named API tokens as plain dicts (hashes included: for accounts.services only)."""
+    tokens = record.api_tokens.as_dict() if record.api_tokens is not None else {}
+    return {key: dict(value) for key, value in tokens.items()}
+
+
+LEGACY_TOKEN_ID = "legacy"  # the one token an account made before named tokens could hold
+
+
+def api_tokens_list(*, user_id: str) -> list[dict]:
+    """[{"token_id", "name", "created_at", "last_used_at"}] (ms or None), oldest first; never the hashes."""
+    record = user_record_get(user_id=user_id)
+    if record is None:
+        return []
+    rows = [{"token_id": key, "name": value.get("name") or "", "created_at": value.get("created_at"), "last_used_at": value.get("last_used_at")}
+            for key, value in stored_tokens(record).items()]
+    if record.api_token_hash:
+        rows.append({"token_id": LEGACY_TOKEN_ID, "name": "created before named tokens", "created_at": None, "last_used_at": None})
+    return sorted(rows, key=lambda row: (row["created_at"] is not None, row["created_at"] or 0))

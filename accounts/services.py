@@ -9,11 +9,12 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from accounts.models import User
-from accounts.selectors import normalize_email, user_from_record, user_record_get, user_record_get_by_email
+from accounts.selectors import (LEGACY_TOKEN_ID, normalize_email, stored_tokens, user_from_record, user_record_get,
+                                user_record_get_by_email)
 from accounts.tables import EMAIL_GUARD_PREFIX, UserRecord
 from artguard.dynamo import now_ms
 
@@ -109,12 +110,47 @@ def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_token_create(*, user_id: str) -> str:
-    """A new API token (replacing any earlier one). Only its hash is stored; the token names its
-    user, so checking it is one GetItem, not a search."""
-    secret = secrets.token_urlsafe(32)
-    UserRecord(user_id=user_id).update(actions=[UserRecord.api_token_hash.set(_token_digest(secret))], condition=UserRecord.user_id.exists())
-    return f"{TOKEN_PREFIX}_{user_id}_{secret}"
+MAX_API_TOKENS = 10
+TOKEN_NAME_MAX = 60
+LAST_USED_EVERY_MS = 5 * 60 * 1000  # "last used" is written at most this often per token
+
+
+class TooManyTokens(Exception):
+    pass
+
+
+def api_token_create(*, user_id: str, name: str = "") -> str:
+    """A new API token beside any earlier ones (each is revoked alone: api_token_revoke). Only its
+    hash is stored; the token names its user and its id (`ag_<user>_<id>.<secret>`), so checking
+    it is one GetItem, not a search. Raises TooManyTokens past MAX_API_TOKENS."""
+    record = user_record_get(user_id=user_id)
+    if record is None:
+        raise UserRecord.DoesNotExist(user_id)
+    if len(stored_tokens(record)) >= MAX_API_TOKENS:
+        raise TooManyTokens(f"You have {MAX_API_TOKENS} API tokens, the most an account can hold: revoke one first.")
+    token_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    entry = {"hash": _token_digest(secret), "name": (name or "").strip()[:TOKEN_NAME_MAX], "created_at": now_ms(), "last_used_at": None}
+    action = (UserRecord.api_tokens[token_id].set(entry) if record.api_tokens is not None
+              else UserRecord.api_tokens.set({token_id: entry}))
+    UserRecord(user_id=user_id).update(actions=[action], condition=UserRecord.user_id.exists())
+    return f"{TOKEN_PREFIX}_{user_id}_{token_id}.{secret}"
+
+
+def api_token_revoke(*, user_id: str, token_id: str) -> bool:
+    """Revoke one token (it answers 401 from then on); False when there is no such token."""
+    if token_id == LEGACY_TOKEN_ID:
+        action, condition = UserRecord.api_token_hash.remove(), UserRecord.api_token_hash.exists()
+    elif token_id and token_id.isalnum() and len(token_id) <= 16:
+        action, condition = UserRecord.api_tokens[token_id].remove(), UserRecord.api_tokens[token_id].exists()
+    else:
+        return False
+    try:
+        UserRecord(user_id=user_id).update(actions=[action], condition=UserRecord.user_id.exists() & condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def api_token_user(*, token: str) -> User | None:
@@ -122,11 +158,31 @@ def api_token_user(*, token: str) -> User | None:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     record = user_record_get(user_id=parts[1])
-    if record is None or not record.is_active or not record.api_token_hash:
+    if record is None or not record.is_active:
         return None
-    if not secrets.compare_digest(record.api_token_hash, _token_digest(parts[2])):
+    token_id, dot, secret = parts[2].partition(".")
+    if not dot:  # a token made before named tokens: the whole rest is its secret
+        if record.api_token_hash and secrets.compare_digest(record.api_token_hash, _token_digest(parts[2])):
+            return user_from_record(record)
         return None
+    entry = stored_tokens(record).get(token_id)
+    if entry is None or not secrets.compare_digest(str(entry.get("hash") or ""), _token_digest(secret)):
+        return None
+    _note_use(record.user_id, token_id, entry)
     return user_from_record(record)
+
+
+def _note_use(user_id: str, token_id: str, entry: dict) -> None:
+    """Record when a token was last used, at most every few minutes (one UpdateItem, never a
+    failed request: a revocation racing it simply wins)."""
+    now = now_ms()
+    if entry.get("last_used_at") and now - int(entry["last_used_at"]) < LAST_USED_EVERY_MS:
+        return
+    try:
+        UserRecord(user_id=user_id).update(actions=[UserRecord.api_tokens[token_id]["last_used_at"].set(now)],
+                                           condition=UserRecord.api_tokens[token_id].exists())
+    except UpdateError:
+        pass  # revoked meanwhile, or DynamoDB busy: the request itself was authenticated
 
 
 def validation_messages(error: ValidationError) -> list[str]:

@@ -57,8 +57,8 @@ class ErasureFields(MapAttribute):
 class UserRecord(Model):
     """One account. Seed attributes: user_id, email, username, password.
 
-    Additions (docs/data-model.md): is_staff, is_active, created_at, api_token_hash,
-    deletion_status. Emails are stored lower-cased. A second kind of item, the email guard
+    Additions (docs/data-model.md): is_staff, is_active, created_at, api_token_hash (legacy),
+    api_tokens, deletion_status. Emails are stored lower-cased. A second kind of item, the email guard
     (`user_id = "email#<email>"`, `guard_owner` set, no `email`), makes an address unique
     even when two sign-ups race: both items are written in one conditional transaction.
     A third kind, the erasure item (`user_id = "erasure#<user_id>"`), records a right-to-deletion
@@ -74,7 +74,10 @@ class UserRecord(Model):
     is_staff = BooleanAttribute(default=False)
     is_active = BooleanAttribute(default=True)
     created_at = NumberAttribute(null=True)
-    api_token_hash = UnicodeAttribute(null=True)
+    api_token_hash = UnicodeAttribute(null=True)  # the single token of accounts made before api_tokens
+    # {token_id: {"hash", "name", "created_at", "last_used_at"}}: several named API tokens, each
+    # revocable alone (accounts.services.api_token_create / api_token_revoke).
+    api_tokens = MapAttribute(null=True)
     deletion_status = UnicodeAttribute(null=True)
     guard_owner = UnicodeAttribute(null=True)
     # Erasure items (`user_id = "erasure#<user_id>"`, docs/deletion.md) carry only these three.

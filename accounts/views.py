@@ -1,3 +1,5 @@
+from datetime import datetime, timezone
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.admin.views.decorators import staff_member_required
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import erasure, services, throttle
+from accounts import erasure, selectors, services, throttle
 from accounts.erasure_forms import DeleteDataForm
 from accounts.forms import LoginForm, SignUpForm
 from accounts.erasure_store import BadCursor, erasures_done_page, erasures_open
@@ -74,10 +76,33 @@ def logout_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_view(request):
-    token = None
-    if request.method == "POST" and request.POST.get("action") == "create_token":
-        token = services.api_token_create(user_id=request.user.user_id)
-    return render(request, "accounts/profile.html", {"token": token})
+    """Tokens are made and revoked only by an explicit POST, which redirects (so a reload sends
+    nothing again); a new token is shown once, from the session, on the page it redirects to."""
+    user_id = request.user.user_id
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create_token":
+            try:
+                request.session[NEW_TOKEN_KEY] = services.api_token_create(user_id=user_id, name=request.POST.get("name", ""))
+            except services.TooManyTokens as error:
+                messages.error(request, str(error))
+        elif action == "revoke_token":
+            if services.api_token_revoke(user_id=user_id, token_id=request.POST.get("token_id", "")):
+                messages.success(request, "Token revoked: it no longer opens the API.")
+            else:
+                messages.error(request, "No such token (it may have been revoked already).")
+        return redirect("accounts:profile")
+    tokens = [{**row, "created": _from_ms(row["created_at"]), "last_used": _from_ms(row["last_used_at"])}
+              for row in selectors.api_tokens_list(user_id=user_id)]
+    return render(request, "accounts/profile.html", {"token": request.session.pop(NEW_TOKEN_KEY, None), "tokens": tokens,
+                                                     "max_tokens": services.MAX_API_TOKENS})
+
+
+NEW_TOKEN_KEY = "new_api_token"
+
+
+def _from_ms(value):
+    return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc) if value else None
 
 
 @login_required

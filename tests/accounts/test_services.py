@@ -44,11 +44,38 @@ def test_disabled_user_cannot_authenticate(db, user):
 def test_api_token_round_trip_and_revocation(db, user):
     first = services.api_token_create(user_id=user.user_id)
     assert services.api_token_user(token=first).user_id == user.user_id
-    second = services.api_token_create(user_id=user.user_id)
+    second = services.api_token_create(user_id=user.user_id, name="script")
+    assert services.api_token_user(token=first).user_id == user.user_id  # both work until revoked
+    first_id = first.split("_", 2)[2].split(".")[0]
+    assert services.api_token_revoke(user_id=user.user_id, token_id=first_id)
+    assert not services.api_token_revoke(user_id=user.user_id, token_id=first_id)
+    assert not services.api_token_revoke(user_id=user.user_id, token_id="../x")
     assert services.api_token_user(token=first) is None
     assert services.api_token_user(token=second).user_id == user.user_id
+    tampered = second[:-1] + ("A" if second[-1] != "A" else "B")
+    assert services.api_token_user(token=tampered) is None
     assert services.api_token_user(token="ag_" + user.user_id + "_forged") is None
     assert services.api_token_user(token="garbage") is None
+
+
+def test_an_account_holds_at_most_ten_tokens_and_a_legacy_token_still_works_until_revoked(db, user):
+    import hashlib
+
+    from accounts.selectors import LEGACY_TOKEN_ID, api_tokens_list
+    from accounts.tables import UserRecord
+
+    UserRecord(user_id=user.user_id).update(actions=[UserRecord.api_token_hash.set(hashlib.sha256(b"old-secret").hexdigest())])
+    legacy = f"ag_{user.user_id}_old-secret"
+    assert services.api_token_user(token=legacy).user_id == user.user_id
+    for n in range(services.MAX_API_TOKENS):
+        services.api_token_create(user_id=user.user_id, name=f"t{n}")
+    with pytest.raises(services.TooManyTokens):
+        services.api_token_create(user_id=user.user_id)
+    rows = api_tokens_list(user_id=user.user_id)
+    assert rows[0]["token_id"] == LEGACY_TOKEN_ID and len(rows) == services.MAX_API_TOKENS + 1
+    assert all("hash" not in row for row in rows)
+    assert services.api_token_revoke(user_id=user.user_id, token_id=LEGACY_TOKEN_ID)
+    assert services.api_token_user(token=legacy) is None
 
 
 def test_user_delete_frees_the_email(db, user):

@@ -67,15 +67,49 @@ def test_password_change_ends_sessions(client, db, user):
 
 
 def test_api_token_from_profile_authenticates_api(user_client, db):
-    page = user_client.post(reverse("accounts:profile"), {"action": "create_token"})
+    created = user_client.post(reverse("accounts:profile"), {"action": "create_token", "name": "inventory script"})
+    assert created.status_code == 302 and created["Location"] == reverse("accounts:profile")  # a reload sends nothing again
+    page = user_client.get(reverse("accounts:profile"))
     token = page.context["token"]
+    assert token and token in page.content.decode() and "inventory script" in page.content.decode()
     from rest_framework.test import APIClient
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert api.get("/api/schema/").status_code == 200
+    assert api.get("/api/detections/").status_code == 200
     api.credentials(HTTP_AUTHORIZATION="Token ag_x_y")
-    assert api.get("/api/schema/").status_code in (401, 403)
+    assert api.get("/api/detections/").status_code == 401
+
+
+def test_reloading_the_profile_never_replaces_a_token_and_each_is_revoked_alone(user_client, db, user):
+    """A reload used to send the form again and replace the copied token in silence (issue 29)."""
+    from rest_framework.test import APIClient
+
+    def works(token: str) -> bool:
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return api.get("/api/detections/").status_code == 200
+
+    user_client.post(reverse("accounts:profile"), {"action": "create_token", "name": "laptop"})
+    first = user_client.get(reverse("accounts:profile")).context["token"]
+    reloaded = user_client.get(reverse("accounts:profile"))
+    assert reloaded.context["token"] is None  # shown once
+    assert [row["name"] for row in reloaded.context["tokens"]] == ["laptop"] and works(first)
+    html = reloaded.content.decode()
+    assert first not in html and 'class="token-row"' in html and "never" in html  # not used yet when listed
+
+    user_client.post(reverse("accounts:profile"), {"action": "create_token", "name": "script"})
+    second = user_client.get(reverse("accounts:profile")).context["token"]
+    assert works(first) and works(second)  # a new token does not revoke the others
+    listed = user_client.get(reverse("accounts:profile")).context["tokens"]
+    assert [row["name"] for row in listed] == ["laptop", "script"]
+    assert listed[0]["last_used"] is not None  # used above
+
+    revoked = user_client.post(reverse("accounts:profile"), {"action": "revoke_token", "token_id": listed[0]["token_id"]}, follow=True)
+    assert "Token revoked" in revoked.content.decode()
+    assert not works(first) and works(second)
+    again = user_client.post(reverse("accounts:profile"), {"action": "revoke_token", "token_id": listed[0]["token_id"]}, follow=True)
+    assert "No such token" in again.content.decode()
 
 
 def test_csrf_is_enforced_on_forms(db, user):
