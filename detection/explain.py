@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -116,6 +117,7 @@ class Evidence:
     basis: dict | None = None  # training.serving's PatchScores.basis
     references_note: str = ""  # why no region has reference passages; "" when they have
     capture: dict | None = None  # training.serving.capture_assess of the uploaded file
+    patch_probabilities: list[float] = field(default_factory=list)  # every patch's score (the heatmap's)
 
     @property
     def unfamiliar(self) -> bool:
@@ -225,15 +227,35 @@ def _forged_noun(closer: list[dict]) -> str:
     return _count(len(closer), "known forgery", "known forgeries")
 
 
-def reference_sentence(label: str, references: dict | None) -> str:
+def _shown(similarity: float) -> float:
+    return round(float(similarity), 2)  # as every page prints it
+
+
+def reference_sentence(label: str, references: dict | None, p: float | None = None) -> str:
     """How region `label` compares with its reference passages, from their similarities alone:
-    "S1 is closer to two known forgeries (copy) than to any authentic passage ...". "" without any."""
+    "S1 is closer to two known forgeries (copy) than to any authentic passage ...". "" without any.
+    Equal at the two decimals shown is a tie, never "closer". With the region's own score `p`,
+    a score and nearest passages that point different ways are said to."""
     authentic = list((references or {}).get("authentic") or [])
     forged = list((references or {}).get("forged") or [])
     if not authentic and not forged:
         return ""
     best_authentic = authentic[0]["similarity"] if authentic else -1.0
     best_forged = forged[0]["similarity"] if forged else -1.0
+    if authentic and forged and _shown(best_authentic) == _shown(best_forged):
+        return (f"{label} is as close to the known forgeries as to the authentic passages (similarity {best_forged:.2f} each): "
+                "its reference passages do not tell them apart.")
+    sentence = _closer_sentence(label, authentic, forged, best_authentic, best_forged)
+    if p is not None:
+        score = round(float(p) * 100)
+        if best_forged > best_authentic and p < 0.5:
+            sentence += f" Yet it scores {score}% suspicious: its score and its nearest passages point different ways, so neither settles it."
+        elif best_authentic > best_forged and p >= 0.5:
+            sentence += f" Yet it scores {score}% suspicious: its score and its nearest passages point different ways, so neither settles it."
+    return sentence
+
+
+def _closer_sentence(label: str, authentic: list, forged: list, best_authentic: float, best_forged: float) -> str:
     if best_forged > best_authentic:
         closer = [ref for ref in forged if ref["similarity"] > best_authentic]
         kinds = sorted({ref["sublabel"] for ref in closer if ref.get("sublabel") and ref["sublabel"] != PROXY_SUBLABEL})
@@ -243,6 +265,28 @@ def reference_sentence(label: str, references: dict | None) -> str:
     closer = [ref for ref in authentic if ref["similarity"] >= best_forged]
     than = f"than to any known forgery (similarity {best_authentic:.2f}, against at best {best_forged:.2f})" if forged else "(the training set has no forged passages)"
     return f"{label} is closer to {_count(len(closer), 'authentic passage', 'authentic passages')} of the training works {than}."
+
+
+SPREAD_GAP = 0.3  # 30 points between the top (or bottom) patch and the median is a region that stands out
+
+
+def spread_sentence(probabilities: list[float]) -> str:
+    """How suspicion spreads over the patches, from every patch's score (the heatmap's figures):
+    concentrated only when the top patches stand out from the median, not when most patches
+    are high. "" without patches."""
+    if not probabilities:
+        return ""
+    values = sorted(float(p) for p in probabilities)
+    low, high, median = values[0], values[-1], values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    figures = f"(patches from {round(low * 100)}% to {round(high * 100)}%, median {round(median * 100)}%)"
+    if high - low < SPREAD_GAP:
+        return f"Patch scores are fairly even across the image {figures}, so the result reflects the picture as a whole rather than one region."
+    if high - median >= SPREAD_GAP:
+        return (f"Suspicion is concentrated in a few regions {figures}. That can point to local differences in handling, such "
+                "as retouching or a different hand, but also to photographic effects such as glare, blur or reflections, so "
+                "those regions deserve a close look in person.")
+    return (f"Most of the picture scores high {figures}; a few regions score lower. The result reflects most of the "
+            "picture rather than one region.")
 
 
 def local_sections(evidence: Evidence) -> dict:
@@ -264,7 +308,7 @@ def local_sections(evidence: Evidence) -> dict:
         found.append(f"The patches it found most suspicious are {'; '.join(_describe_patch(p) for p in evidence.most_suspicious)}.")
     if evidence.least_suspicious:
         found.append(f"The least suspicious patches are {'; '.join(_describe_patch(p) for p in evidence.least_suspicious)}.")
-    compared = [reference_sentence(p.label, p.references) for p in (*evidence.most_suspicious, *evidence.least_suspicious)]
+    compared = [reference_sentence(p.label, p.references, p.p) for p in (*evidence.most_suspicious, *evidence.least_suspicious)]
     compared = [line for line in compared if line]
     if compared:
         found += compared
@@ -272,17 +316,9 @@ def local_sections(evidence: Evidence) -> dict:
                      "comparison for an expert to make, not proof of who painted either.")
     elif evidence.references_note:
         found.append(evidence.references_note)
-    if evidence.most_suspicious and evidence.least_suspicious:
-        spread = evidence.most_suspicious[0].p - evidence.least_suspicious[0].p
-        if spread >= 0.3:
-            found.append(
-                "Suspicion is concentrated in a few regions rather than spread evenly. That can point to "
-                "local differences in handling, such as retouching or a different hand, but also to "
-                "photographic effects such as glare, blur or reflections, so those regions deserve a close "
-                "look in person."
-            )
-        else:
-            found.append("Patch scores are fairly even across the image, so the result reflects the picture as a whole rather than one region.")
+    spread = spread_sentence(evidence.patch_probabilities or [p.p for p in (*evidence.most_suspicious, *evidence.least_suspicious)])
+    if spread:
+        found.append(spread)
 
     lowers = []
     if evidence.capture_outside:
@@ -432,7 +468,40 @@ def explain(evidence: Evidence) -> Explanation:
     except Exception as error:  # any SDK, network, timeout or content failure: the result still completes
         logger.warning("Claude explanation failed, using the local one: %s: %s", type(error).__name__, error)
         return _local(evidence, f"{type(error).__name__}: {error}")
+    wrong = contradictions(sections, evidence)
+    if wrong:  # words that contradict the figures beside them are worse than plainer words
+        logger.warning("Claude's explanation contradicts the figures, using the local one: %s", "; ".join(wrong))
+        return _local(evidence, "contradicts the figures: " + "; ".join(wrong))
     return Explanation(text=sections_text(sections)[:MAX_EXPLANATION_CHARS], source=SOURCE_CLAUDE, sections=sections)
+
+
+_SCORE_PATTERN = re.compile(r"\b(\d{1,3})\s*(?:/\s*100|out of 100)\b")
+_CAPTURE_WORDS = ("validated", "photograph it again", "original file", "in focus", "capture", "re-photograph")
+_VERDICT_PHRASES = {"LIKELY_AUTHENTIC": "likely authentic", "LIKELY_FORGED": "likely forged"}
+
+
+def contradictions(sections: dict, evidence: Evidence) -> list[str]:
+    """What in an explanation contradicts the figures it explains (empty when nothing does): the
+    verdict section must name the verdict and no other, any "N out of 100" must be the score,
+    suspicion may be called concentrated only when spread_sentence says so, and a photograph
+    outside the capture check must be said to be."""
+    wrong = []
+    verdict_text = (sections.get("verdict") or "").lower()
+    if _verdict_words(evidence.verdict) not in verdict_text:
+        wrong.append(f"the verdict section does not say {_verdict_words(evidence.verdict)!r}")
+    for verdict, phrase in _VERDICT_PHRASES.items():
+        if verdict != evidence.verdict and phrase in verdict_text:
+            wrong.append(f"the verdict section says {phrase!r}")
+    text = " ".join(str(value) for value in sections.values())
+    for number in _SCORE_PATTERN.findall(text):
+        if int(number) != evidence.forgery_score:
+            wrong.append(f"it gives a score of {number}, not {evidence.forgery_score}")
+    spread = spread_sentence(evidence.patch_probabilities)
+    if spread and "concentrated" in text.lower() and "concentrated" not in spread:
+        wrong.append("it calls suspicion concentrated where the patch scores are not")
+    if evidence.capture_outside and not any(word in text.lower() for word in _CAPTURE_WORDS):
+        wrong.append("it does not say the photograph is outside what the model was validated on")
+    return wrong
 
 
 def _local(evidence: Evidence, error: str) -> Explanation:

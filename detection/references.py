@@ -114,7 +114,7 @@ def references_for(record, *, check_files: bool = True) -> References:
                 title = "Known forgeries and other artists' works"
             sides.append((side, title, refs))
         plain = {side: [{"label": r.label, "sublabel": r.sublabel, "similarity": r.similarity} for r in refs] for side, _, refs in sides}
-        regions.append(Region(label=label, p=found.get("p"), box=found.get("box"), sides=sides, sentence=reference_sentence(label, plain)))
+        regions.append(Region(label=label, p=found.get("p"), box=found.get("box"), sides=sides, sentence=reference_sentence(label, plain, found.get("p"))))
     return References(status=status, note="" if allowed else HIDDEN_NOTE, thumbnails_allowed=allowed, regions=regions)
 
 

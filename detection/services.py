@@ -488,6 +488,7 @@ def _process(record: InferenceRecord, serving) -> None:
             basis=dict(scores.basis) if scores.basis else None,
             references_note=references_module.status_note(region_references["status"]),
             capture=capture,
+            patch_probabilities=[patch["p"] for patch in patch_scores],
         )
         explanation = explain_module.explain(evidence)
     with steps.step("store images"):

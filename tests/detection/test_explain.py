@@ -247,3 +247,56 @@ def test_a_model_without_reference_index_is_said_so_without_error(evidence):
     without = replace(evidence, references_note=note)
     assert note in explain.local_sections(without)["evidence"]
     assert f"Reference passages: {note}" in explain.build_messages(without)[0]["content"][2]["text"]
+
+
+# Each sentence the local writer makes from the figures, against figures built to make it false
+# (issue 29: "concentrated" was printed on an all-red heatmap, a tie was written as "closer").
+
+def test_suspicion_is_called_concentrated_only_when_a_few_patches_stand_out():
+    all_red = [0.65, 0.84, 0.99, *[0.97] * 20, 1.0]
+    assert "concentrated" not in explain.spread_sentence(all_red)
+    assert explain.spread_sentence(all_red).startswith("Most of the picture scores high (patches from 65% to 100%, median 97%)")
+    hotspot = [0.98, 0.95, *[0.2] * 20, 0.1]
+    assert explain.spread_sentence(hotspot).startswith("Suspicion is concentrated in a few regions (patches from 10% to 98%, median 20%)")
+    even = [0.4, 0.45, 0.5, 0.55]
+    assert explain.spread_sentence(even).startswith("Patch scores are fairly even across the image (patches from 40% to 55%")
+    assert explain.spread_sentence([]) == ""
+
+
+def test_the_evidence_section_reads_the_spread_from_every_patch(evidence):
+    from dataclasses import replace
+
+    red = replace(evidence, patch_probabilities=[0.65, 0.84, 0.99, *[0.97] * 20, 1.0])
+    assert "concentrated" not in explain.local_sections(red)["evidence"]
+
+
+def test_a_tie_at_the_shown_decimals_is_never_written_as_closer():
+    tie = {"forged": [_ref("forged", 0.921, "copy")], "authentic": [_ref("authentic", 0.918)]}
+    sentence = explain.reference_sentence("S1", tie)
+    assert "closer" not in sentence and "similarity 0.92 each" in sentence and "do not tell them apart" in sentence
+
+
+def test_a_score_and_nearest_passages_that_disagree_are_said_to():
+    authentic_near = {"forged": [_ref("forged", 0.7, "copy")], "authentic": [_ref("authentic", 0.9)]}
+    assert "point different ways" in explain.reference_sentence("S1", authentic_near, 1.0)
+    assert "point different ways" not in explain.reference_sentence("L1", authentic_near, 0.1)
+    forged_near = {"forged": [_ref("forged", 0.9, "copy")], "authentic": [_ref("authentic", 0.7)]}
+    assert "Yet it scores 10% suspicious" in explain.reference_sentence("L1", forged_near, 0.1)
+    assert "point different ways" not in explain.reference_sentence("S1", forged_near, 0.95)
+
+
+@pytest.mark.parametrize("sections, why", [
+    ({**CLAUDE_SECTIONS, "verdict": "The model reads this work as likely authentic."}, "does not say 'likely forged'"),
+    ({**CLAUDE_SECTIONS, "verdict": "Likely forged, though it could be likely authentic."}, "says 'likely authentic'"),
+    ({**CLAUDE_SECTIONS, "evidence": "A score of 64 out of 100 for S1."}, "score of 64, not 81"),
+    ({**CLAUDE_SECTIONS, "evidence": "Suspicion is concentrated in S1."}, "concentrated where the patch scores are not"),
+])
+def test_a_claude_explanation_that_contradicts_the_figures_is_replaced_by_the_local_one(fake_anthropic, evidence, sections, why):
+    from dataclasses import replace
+
+    fake_anthropic["handler"] = lambda request: httpx2.Response(200, json=_claude_tool_answer(sections))
+    all_red = replace(evidence, patch_probabilities=[0.65, 0.84, 0.99, *[0.97] * 20, 1.0])
+    assert any(why in line for line in explain.contradictions(sections, all_red))
+    result = explain.explain(all_red)
+    assert result.source == explain.SOURCE_LOCAL and why in result.error
+    assert explain.contradictions(CLAUDE_SECTIONS, all_red) == []

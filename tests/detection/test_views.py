@@ -128,10 +128,13 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
 
     def answer(request):
         sent.append(json.loads(request.content))
+        # An answer true to the figures it is sent (one that contradicts them is replaced by the local text).
+        shown = " ".join(block.get("text", "") for block in sent[-1]["messages"][0]["content"])
+        verdict = re.search(r"Verdict: (\w+)\.", shown).group(1)
         return httpx2.Response(200, json={
             "id": "m", "type": "message", "role": "assistant", "model": "x", "stop_reason": "tool_use", "stop_sequence": None,
             "content": [{"type": "tool_use", "id": "t", "name": explain.TOOL_NAME, "input": {
-                "verdict": "The model reads this work as inconclusive.",
+                "verdict": f"The model reads this work as {explain._verdict_words(verdict)}; the photograph was checked against what it was validated on.",
                 "evidence": "Patch S1 in the upper left shows crisper edges than L1.",
                 "confidence": "The photograph is small.",
                 "cannot_show": "A photograph cannot show pigments.",
