@@ -55,3 +55,18 @@ def test_audit_names_a_capture_confound_and_stays_quiet_without_one():
     assert "differ in how they were photographed" in audit["statement"]
     same = [capture.measure(capture.encode_jpeg(im, int(rng.integers(70, 96)))) for im in images]
     assert not shortcut.audit(same, labels, folds)["concern"]
+
+
+def test_pixel_size_is_compared_as_the_model_sees_it():
+    """Training scans of 6000 px and an upload of 4000 px both reach the model at 2048 px: the
+    upload is not smaller than anything validated. A 1200 px one is."""
+    from datasets import imaging
+    from django.conf import settings
+
+    assert capture_check.MODEL_MAX_SIDE == imaging.MAX_SIDE == settings.PREPROCESS_MAX_SIDE
+    base = {"focus": 1.0, "fine_detail": 0.3, "jpeg_quality": 92.0, "blockiness": 1.0, "noise": 2.0}
+    envelope = capture_check.fit([{**base, "long_side": 6000}, {**base, "long_side": 6400}], [0, 1])
+    assert envelope.limits["long_side"] == {"low": 2048.0}
+    assert not envelope.assess({**base, "long_side": 4000})["outside"]
+    small = envelope.assess({**base, "long_side": 1200})
+    assert small["outside"] and "1200 px on the long side; validated from 2048 px" in small["reasons"][0]

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MARGIN = 0.03  # relative slack on each limit: measurement noise between two files of one capture
+# The model never sees more than this many pixels on the long side (datasets.imaging.MAX_SIDE,
+# settings.PREPROCESS_MAX_SIDE): a 4000 px photograph is not "smaller" than 6000 px training scans.
+MODEL_MAX_SIDE = 2048
 
 # statistic: (side that loses information, words, what to do)
 CHECKS = {
@@ -31,6 +34,13 @@ CHECKS = {
     "long_side": ("low", "smaller", "upload the full-resolution photograph, or photograph the work closer so that it fills the frame"),
     "blockiness": ("high", "more blocky from JPEG compression", "upload the original file, not a re-compressed copy"),
 }
+
+
+def _as_seen(name: str, value):
+    """A statistic as the model's input has it: pixel size stops at MODEL_MAX_SIDE."""
+    if name == "long_side" and value is not None:
+        return min(float(value), MODEL_MAX_SIDE)
+    return value
 
 
 def _format(name: str, value: float) -> str:
@@ -65,14 +75,14 @@ class Envelope:
         checks, reasons, not_checked = {}, [], []
         for name, (side, words, advice) in CHECKS.items():
             limit = self.limits.get(name)
-            value = stats.get(name)
+            value = _as_seen(name, stats.get(name))
             if limit is None:
                 continue
             if value is None:
                 why = "the file has no JPEG quantization tables (it is not a JPEG)" if name == "jpeg_quality" else "it could not be measured"
                 not_checked.append(f"{name.replace('_', ' ')}: not checked, {why}")
                 continue
-            bound = float(limit[side])
+            bound = float(_as_seen(name, limit[side]))
             outside = value < bound * (1 - MARGIN) if side == "low" else value > bound * (1 + MARGIN)
             checks[name] = {"value": float(value), side: bound, "ok": not outside}
             if outside:
@@ -95,7 +105,7 @@ def fit(stats: list[dict], labels, *, widened: dict[str, list[tuple[dict, int]]]
     for name, (side, _, _) in CHECKS.items():
         per_label = []
         for value in (0, 1):
-            values = np.asarray([s[name] for s, label in pool if label == value and s.get(name) is not None], dtype=np.float64)
+            values = np.asarray([_as_seen(name, s[name]) for s, label in pool if label == value and s.get(name) is not None], dtype=np.float64)
             if len(values):
                 per_label.append(values.min() if side == "low" else values.max())
         if len(per_label) == 2:
