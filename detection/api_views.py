@@ -84,6 +84,7 @@ def detection_summary(record: InferenceRecord, request) -> dict:
         "score": record.score,
         "forgery_score": int(record.forgery_score) if record.forgery_score is not None else None,
         "verdict": record.verdict,
+        "is_demo_model": bool(record.model_is_demo) if record.model_is_demo is not None else None,
         "unfamiliar": findings.is_unfamiliar(record) if record.familiarity else None,
         "capture_outside": findings.capture_outside(record) if record.capture else None,
         "url": _url(request, "url", inference_id),
@@ -105,7 +106,6 @@ def detection_detail(record: InferenceRecord, request) -> dict:
         {
             "explanation": record.explanation,
             "explanation_source": record.explanation_source,
-            "is_demo_model": bool(record.model_is_demo) if record.model_is_demo is not None else None,
             "thresholds": _plain(record.thresholds),
             "familiarity": _plain(record.familiarity) if record.familiarity else None,
             "capture": _capture(record),
@@ -199,6 +199,7 @@ class SummarySerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True, help_text="forgery probability 0..1")
     forgery_score = serializers.IntegerField(allow_null=True, help_text="0-100")
     verdict = serializers.ChoiceField(choices=["LIKELY_AUTHENTIC", "INCONCLUSIVE", "LIKELY_FORGED"], allow_null=True)
+    is_demo_model = serializers.BooleanField(allow_null=True, help_text="true: scored by a demo model trained on synthetic images, not meaningful for a real artwork")
     unfamiliar = serializers.BooleanField(
         allow_null=True,
         help_text="true: the photograph is unlike the model's training images, so the verdict is INCONCLUSIVE and the score is an extrapolation, not evidence; null: not checked",
@@ -433,7 +434,6 @@ class DetectionDetailApi(APIView):
         explanation = serializers.CharField(allow_null=True)
         explanation_source = serializers.ChoiceField(choices=["claude", "local"], allow_null=True)
         model_version = serializers.CharField(allow_null=True)
-        is_demo_model = serializers.BooleanField(allow_null=True)
         thresholds = ThresholdsSerializer(allow_null=True)
         familiarity = FamiliaritySerializer(
             allow_null=True,

@@ -145,6 +145,7 @@ UNFAMILIAR_STATEMENT = (
 )
 
 
+DEMO_STATEMENT = "This score comes from a demo model trained on synthetic images, so it is not meaningful for real artworks."
 CAPTURE_STATEMENT = (
     "The verdict is inconclusive whatever the score because this photograph was taken unlike every "
     "photograph the model was validated on, so its error rates do not apply to it."
@@ -303,6 +304,9 @@ def local_sections(evidence: Evidence) -> dict:
         verdict = (f"The model gives this photograph a forgery score of {evidence.forgery_score} out of 100, "
                    f"which it reads as {_verdict_words(evidence.verdict)}.")
 
+    if evidence.is_demo:  # first, not buried: nothing after it means anything for a real work
+        verdict = f"{DEMO_STATEMENT} {verdict}"
+
     found = []
     if evidence.most_suspicious:
         found.append(f"The patches it found most suspicious are {'; '.join(_describe_patch(p) for p in evidence.most_suspicious)}.")
@@ -337,8 +341,6 @@ def local_sections(evidence: Evidence) -> dict:
             "copies of them. The score says how the photographed brushwork compares with those examples; it "
             "cannot prove who made the work."
         )
-    if evidence.is_demo:
-        lowers.append("This score comes from a demo model trained on synthetic images, so it is not meaningful for real artworks.")
     return {"verdict": verdict, "evidence": " ".join(found), "confidence": " ".join(lowers), "cannot_show": LIMITS_STATEMENT}
 
 

@@ -45,6 +45,9 @@ def score_withheld(record) -> bool:
     return is_unfamiliar(record) or capture_outside(record)
 
 
+DEMO_NOTE = "Scored by a demo model trained on synthetic images: this result is not meaningful for a real artwork."
+
+
 def _patches(record) -> list[dict]:
     return [as_dict(patch) for patch in (record.patch_scores or [])]
 

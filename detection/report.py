@@ -74,6 +74,11 @@ def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes) -> bytes
     pdf.set_title("ArtGuard forgery analysis")
     pdf.set_font(pdf.family, "B", 18)
     pdf.cell(0, 10, "ArtGuard forgery analysis", new_x="LMARGIN", new_y="NEXT")
+    if record.model_is_demo:
+        pdf.set_font(pdf.family, "B", 11)
+        pdf.set_text_color(140, 70, 0)
+        pdf.multi_cell(0, 6, pdf.text_safe(f"DEMO MODEL. {findings.DEMO_NOTE}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(20, 20, 20)
 
     created = datetime.fromtimestamp(int(record.created_at) / 1000, tz=timezone.utc)
     facts = [

@@ -108,6 +108,7 @@ def cursor_decode(cursor: str, *, user_id: str) -> dict:
 SUMMARY_ATTRIBUTES = [
     "inference_id", "user_id", "created_at", "status", "image_name", "attributed_artist", "title",
     "score", "forgery_score", "verdict", "thumbnail_path", "ttl", "artist", "model_version",
+    "model_is_demo",  # the list marks results of a demo model
     "familiarity", "capture",  # the list flags unfamiliar photographs and those outside the capture check
 ]
 

@@ -165,6 +165,7 @@ def result_view(request, inference_id: str):
             "reading": reading_for(record),
             "unfamiliar": findings.is_unfamiliar(record),
             "capture_outside": findings.capture_outside(record),
+            "demo_note": findings.DEMO_NOTE,
             "capture_reasons": findings.capture_reasons(record),
             "capture_not_checked": findings.capture_not_checked(record),
             "warnings": findings.warnings_for(record) if record.status == "COMPLETED" else [],
@@ -281,6 +282,7 @@ def history_view(request):
                  "capture_outside": findings.capture_outside(r)}
                 for r in page.records
             ],
+            "demo_note": findings.DEMO_NOTE,
             "next_url": next_url,
             "previous_url": previous_url,
             "page_number": len(back) + 1,

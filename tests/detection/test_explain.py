@@ -58,7 +58,8 @@ def test_local_explanation_cites_patches_and_states_its_limits(evidence):
 def test_local_explanation_flags_a_demo_model(evidence):
     from dataclasses import replace
 
-    assert "not meaningful for real artworks" in explain.local_explanation(replace(evidence, is_demo=True))
+    assert explain.local_sections(replace(evidence, is_demo=True))["verdict"].startswith(explain.DEMO_STATEMENT)  # first, not buried
+    assert explain.DEMO_STATEMENT not in explain.local_explanation(evidence)
 
 
 def test_an_unfamiliar_photograph_is_explained_as_such_not_as_a_verdict(evidence):

@@ -199,3 +199,21 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     assert "deleted" in response.content.decode()
     assert user_client.get(result_url).status_code == 404
     assert not [name for name in stored_files(storage_dirs) if inference_id in name]
+
+
+def test_a_demo_model_result_says_so_at_the_top_in_history_in_the_pdf_and_the_api(user_client, user, monkeypatch):
+    from detection import report
+    from detection.findings import DEMO_NOTE
+    from tests.detection.pdf_text import pdf_text
+
+    demo = make_record(user_id=user.user_id, model_is_demo=True, model_version="demo-1")
+    real = make_record(user_id=user.user_id, model_is_demo=False, model_version="real-1")
+    page = user_client.get(f"/detections/{demo.inference_id}/").content.decode()
+    assert page.index('id="demo-model-banner"') < page.index('id="verdict"') and DEMO_NOTE in page
+    assert 'id="demo-model-banner"' not in user_client.get(f"/detections/{real.inference_id}/").content.decode()
+    assert user_client.get("/detections/history/").content.decode().count("demo-flag") == 1
+    listed = {row["id"]: row["is_demo_model"] for row in user_client.get("/api/detections/").json()["results"]}
+    assert listed == {demo.inference_id: True, real.inference_id: False}
+    monkeypatch.setattr(report, "_font_dir", lambda: None)
+    text = pdf_text(report.render_report(record=demo, display_jpeg=image_bytes(320, 240), heatmap_image=image_bytes(320, 240, fmt="PNG")))
+    assert text.index("DEMO MODEL") < text.index("Image ")

@@ -31,6 +31,25 @@ def test_sign_up_log_out_and_back_in(journey):
     page.goto("/accounts/profile/")
     assert "visitor@example.com" in page.content().lower()
     journey.shot("profile")
+
+    # An API token: shown once, kept on reload (the form is never sent again), revoked alone.
+    page.fill("#id_token_name", "laptop")
+    page.click("#create-token button[type=submit]")
+    page.wait_for_load_state()
+    token = page.inner_text("#api-token").strip()
+    api = {"Authorization": f"Token {token}"}
+    assert page.request.get("/api/detections/", headers=api).status == 200
+    page.reload()
+    page.wait_for_load_state()
+    assert page.query_selector("#api-token") is None and page.inner_text("#token-list").count("laptop") == 1
+    assert page.request.get("/api/detections/", headers=api).status == 200  # the reload replaced nothing
+    journey.shot("token listed")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(".token-row button.danger")
+    page.wait_for_load_state()
+    assert "Token revoked" in page.content() and page.query_selector(".token-row") is None
+    assert page.request.get("/api/detections/", headers=api).status == 401
+
     page.click("form[action$='/accounts/logout/'] button")
     page.wait_for_load_state()
     page.goto("/accounts/profile/")
