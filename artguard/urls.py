@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
@@ -12,6 +14,8 @@ def home(request):
 
 urlpatterns = [
     path("", home, name="home"),
+    # Pages that do not link the icon (admin, the browsable API) still ask for /favicon.ico.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("accounts.urls")),
     path("detections/", include("detection.urls")),
     path("datasets/", include("datasets.urls")),

@@ -68,7 +68,7 @@ def _image_height(data: bytes, width_mm: float) -> float:
         return width_mm * image.height / image.width
 
 
-def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes) -> bytes:
+def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes, site_url: str = "", prepared_for: str = "") -> bytes:
     pdf = _Report()
     pdf.add_page()
     pdf.set_title("ArtGuard forgery analysis")
@@ -87,16 +87,17 @@ def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes) -> bytes
         ("Title", record.title or "not given"),
         ("Analysed", created.strftime("%Y-%m-%d %H:%M UTC")),
         ("Model version", f"{record.model_version}{' (demo model, synthetic training data)' if record.model_is_demo else ''}"),
-        *([("Model", f"{record.attributed_artist}'s model; its card: /models/{record.artist}/{record.model_version}/")] if record.artist else []),
+        *([("Model", f"{record.attributed_artist}'s model; its card: {site_url}/models/{record.artist}/{record.model_version}/")] if record.artist else []),
         ("Explanation by", "Claude (Anthropic)" if record.explanation_source == "claude" else "ArtGuard (local template)"),
         ("Reference", record.inference_id),
+        *([("Prepared for", prepared_for)] if prepared_for else []),
     ]
     pdf.set_font(pdf.family, "", 10)
     for label, value in facts:
         pdf.set_text_color(100, 100, 100)
         pdf.cell(40, 6, pdf.text_safe(label))
         pdf.set_text_color(20, 20, 20)
-        pdf.multi_cell(0, 6, pdf.text_safe(str(value)), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, pdf.text_safe(str(value)), new_x="LMARGIN", new_y="NEXT", align="L")  # justified, a long link spread into gaps
 
     pdf.ln(3)
     pdf.set_font(pdf.family, "B", 14)

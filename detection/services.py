@@ -560,12 +560,16 @@ def inferences_sweep_stuck(*, now: int | None = None) -> int:
     return failed
 
 
-def report_pdf(*, record: InferenceRecord) -> bytes:
-    """The printable report, built once and kept next to the other processed objects."""
+REPORT_NAME = "report-v2.pdf"  # a new name whenever the report's content changes: kept copies are rebuilt
+
+
+def report_pdf(*, record: InferenceRecord, site_url: str = "", prepared_for: str = "") -> bytes:
+    """The printable report, built once and kept next to the other processed objects.
+    `site_url` makes its links absolute (paper has no host); `prepared_for` names the reader."""
     from detection.report import render_report
 
     prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
-    path = f"{prefix}/report.pdf"
+    path = f"{prefix}/{REPORT_NAME}"
     storage = processed_storage()
     # A report that shows training patches is never kept: hiding them, or deleting their
     # training images, must reach the next download too.
@@ -577,7 +581,7 @@ def report_pdf(*, record: InferenceRecord) -> bytes:
         display = handle.read()
     with storage.open(record.heatmap_path, "rb") as handle:
         heatmap = handle.read()
-    pdf = render_report(record=record, display_jpeg=display, heatmap_image=heatmap)
+    pdf = render_report(record=record, display_jpeg=display, heatmap_image=heatmap, site_url=site_url, prepared_for=prepared_for)
     if keep:
         store_at(storage, path, pdf)
     elif storage.exists(path):

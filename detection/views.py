@@ -234,7 +234,8 @@ def report_view(request, inference_id: str):
     record = _owned_record_or_404(request, inference_id)
     if record.status != "COMPLETED":
         raise Http404("The report is available once the analysis has completed.")
-    pdf = services.report_pdf(record=record)
+    pdf = services.report_pdf(record=record, site_url=request.build_absolute_uri("/").rstrip("/"),
+                              prepared_for=request.user.username or request.user.email)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="artguard-report-{inference_id[:12]}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -217,3 +217,27 @@ def test_a_demo_model_result_says_so_at_the_top_in_history_in_the_pdf_and_the_ap
     monkeypatch.setattr(report, "_font_dir", lambda: None)
     text = pdf_text(report.render_report(record=demo, display_jpeg=image_bytes(320, 240), heatmap_image=image_bytes(320, 240, fmt="PNG")))
     assert text.index("DEMO MODEL") < text.index("Image ")
+
+
+def test_the_pdf_names_its_reader_and_links_the_model_card_absolutely(user_client, user, monkeypatch):
+    from detection import report
+    from tests.detection.pdf_text import pdf_text
+
+    monkeypatch.setattr(report, "_font_dir", lambda: None)
+    record = make_record(user_id=user.user_id, model_version="m-7", artist="fixture-hand", attributed_artist="Fixture Hand")
+    text = pdf_text(report.render_report(record=record, display_jpeg=image_bytes(320, 240), heatmap_image=image_bytes(320, 240, fmt="PNG"),
+                                         site_url="https://artguard.example", prepared_for="Ada Lovelace"))
+    assert "Prepared for Ada Lovelace" in text
+    assert "https://artguard.example/models/fixture-hand/m-7/" in text
+
+
+def test_a_long_unbroken_title_wraps_and_pages_have_an_icon(client, user_client, user):
+    from django.contrib.staticfiles import finders
+
+    record = make_record(user_id=user.user_id, title="x" * 200)
+    assert 'rel="icon"' in user_client.get(f"/detections/{record.inference_id}/").content.decode()
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"].endswith("favicon.svg")
+    assert finders.find("favicon.svg")
+    css = open(finders.find("artguard.css")).read()
+    assert "overflow-wrap:anywhere" in css.replace(" ", "")
