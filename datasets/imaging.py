@@ -31,11 +31,20 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # HEIC/HEIF, the iPhone's default format (pillow-heif, requirements.txt)
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF_READABLE = True
+except ImportError:  # pragma: no cover - the requirement is pinned; kept so a broken install says what to do
+    HEIF_READABLE = False
 
 PATCH_SIZE = 224
 CONTEXT_LONG_SIDE = 896
@@ -61,7 +70,7 @@ LOW_RESOLUTION_WARNING = (
     "and colour more than on the painted surface. A sharper, larger photograph gives a better-founded result."
 )
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
-ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff"}
+ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff", "HEIF": "image/heif"}
 EXTENSIONS = {
     ".jpg": "JPEG",
     ".jpeg": "JPEG",
@@ -69,7 +78,12 @@ EXTENSIONS = {
     ".webp": "WEBP",
     ".tif": "TIFF",
     ".tiff": "TIFF",
+    ".heic": "HEIF",
+    ".heif": "HEIF",
 }
+FORMAT_WORDS = "JPEG, PNG, WebP, TIFF or HEIC"
+HEIF_HOW_TO_CONVERT = ("HEIC photos cannot be read on this server; export the photo as JPEG (on an iPhone: Settings > Camera > "
+                       "Formats > Most Compatible, or share it as JPEG) and upload that.")
 
 
 class ImageRejected(ValueError):
@@ -82,6 +96,7 @@ class ImageCheck:
     content_type: str
     width: int
     height: int
+    note: str = ""  # said beside the upload, never a refusal: a file named .heic that holds a JPEG
 
 
 @dataclass(frozen=True)
@@ -108,7 +123,7 @@ def check_image(data: bytes, *, filename: str = "", max_pixels: int = 80_000_000
                 fmt, (width, height) = probe.format, probe.size
                 frames = getattr(probe, "n_frames", 1)
                 if width * height > max_pixels:
-                    raise ImageRejected(f"The image is {width}×{height} pixels; the limit is {max_pixels // 1_000_000} megapixels.")
+                    raise ImageRejected(_too_many_pixels(f"{width}×{height} pixels", width * height, max_pixels))
                 probe.verify()
             with Image.open(io.BytesIO(data)) as full:
                 wants_texture = require_texture and min(width, height) >= min_side
@@ -119,25 +134,43 @@ def check_image(data: bytes, *, filename: str = "", max_pixels: int = 80_000_000
                     texture = texture_problem(full)
     except ImageRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected("The image declares more pixels than ArtGuard accepts (possible decompression bomb).") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        declared = re.search(r"\((\d+) pixels\)", str(error))
+        pixels = int(declared.group(1)) if declared else 0
+        raise ImageRejected(_too_many_pixels("declared as far larger", pixels, max_pixels)) from None
     except UnidentifiedImageError:
-        raise ImageRejected("The file is not an image ArtGuard can read (JPEG, PNG, WebP or TIFF).") from None
+        suffix = ("." + filename.rsplit(".", 1)[-1].lower()) if "." in filename else ""
+        if suffix in (".heic", ".heif") and not HEIF_READABLE:
+            raise ImageRejected(HEIF_HOW_TO_CONVERT) from None
+        raise ImageRejected(f"The file is not an image ArtGuard can read ({FORMAT_WORDS}).") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageRejected(f"The image is damaged or truncated ({error}).") from None
     if fmt not in ALLOWED_FORMATS:
-        raise ImageRejected(f"{fmt} images are not accepted; use JPEG, PNG, WebP or TIFF.")
+        raise ImageRejected(f"{fmt} images are not accepted; use {FORMAT_WORDS}.")
     if frames > 1:
         raise ImageRejected("Animated or multi-page images are not accepted; upload a single still photograph.")
     if min(width, height) < min_side:
         why = f": the model reads the work in {PATCH_SIZE} px patches and enlarging would invent the detail" if min_side >= PATCH_SIZE else ""
         raise ImageRejected(f"The image is {width}×{height} pixels; at least {min_side} px on each side is needed{why}.")
     suffix = ("." + filename.rsplit(".", 1)[-1].lower()) if "." in filename else ""
-    if suffix and EXTENSIONS.get(suffix) != fmt:
-        raise ImageRejected(f"The file is named {suffix} but contains a {fmt} image.")
+    note = ""
+    if suffix and EXTENSIONS.get(suffix) != fmt:  # read by its content, whatever its name says
+        note = f"The file is named {suffix} but holds a {fmt} image; it was read as {fmt}."
     if texture:
         raise ImageRejected(texture)
-    return ImageCheck(format=fmt, content_type=ALLOWED_FORMATS[fmt], width=width, height=height)
+    return ImageCheck(format=fmt, content_type=ALLOWED_FORMATS[fmt], width=width, height=height, note=note)
+
+
+def _too_many_pixels(size: str, pixels: int, max_pixels: int) -> str:
+    """The pixel limit in plain words (never "decompression bomb": that is not for the sender)."""
+    has = f"; this one has {_megapixels(pixels)}" if pixels else ""
+    return (f"The image is {size}: ArtGuard accepts at most {_megapixels(max_pixels)} megapixels{has}. "
+            "Upload a smaller export of the photograph.")
+
+
+def _megapixels(pixels: int) -> str:
+    value = pixels / 1_000_000
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
 
 
 def high_bit_to_l(image: Image.Image) -> Image.Image:

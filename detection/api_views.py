@@ -223,7 +223,7 @@ class DetectionCreateApi(APIView):
         class Meta:
             ref_name = "DetectionUpload"
 
-        file = serializers.FileField(help_text="JPEG, PNG, WebP or TIFF, at most ARTGUARD_UPLOAD_MAX_MB")
+        file = serializers.FileField(help_text="JPEG, PNG, WebP, TIFF or HEIC, at most ARTGUARD_UPLOAD_MAX_MB")
         # Checked by the service against the served artists, so that a missing one is answered with their names.
         attributed_artist = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT_FIELD,
                                                   help_text="Required.")
@@ -237,6 +237,7 @@ class DetectionCreateApi(APIView):
         status = serializers.CharField()
         status_url = serializers.URLField()
         page_url = serializers.URLField()
+        note = serializers.CharField(allow_blank=True, help_text="said about the file, never a refusal (a .heic name on a JPEG); empty otherwise")
 
     def get_serializer(self, *args, **kwargs):
         # The browsable API renders its upload form from this.
@@ -287,6 +288,7 @@ class DetectionCreateApi(APIView):
                 "status": record.status,
                 "status_url": status_url,
                 "page_url": request.build_absolute_uri(reverse("detection:result", args=[record.inference_id])),
+                "note": submission.note,
             }
         ).data
         headers = {"Location": status_url}

@@ -49,7 +49,7 @@ from detection.tables import InferenceRecord
 
 logger = logging.getLogger(__name__)
 
-EXTENSION_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}
+EXTENSION_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif", "HEIF": ".heic"}
 DISPLAY_SIDE = 1280
 THUMB_SIDE = 320
 CROP_SIDE = 160
@@ -88,6 +88,7 @@ class ArtistNotServed(InvalidSubmission):
 class Submission:
     record: InferenceRecord
     created: bool  # False when an earlier submission with the same Idempotency-Key was returned
+    note: str = ""  # datasets.imaging.ImageCheck.note: said beside the upload, never a refusal
 
 
 def _serving():
@@ -243,8 +244,8 @@ def inference_submit(
     # UpdateItem fewer while the user waits.
     _enqueue(record, upload_seconds=round(time.perf_counter() - started, 3))
     if settings.Q_CLUSTER.get("sync"):  # tests and benches: the analysis has already run
-        return Submission(record=inference_get(inference_id=inference_id) or record, created=True)
-    return Submission(record=record, created=True)  # what was just written; the worker may be ahead
+        return Submission(record=inference_get(inference_id=inference_id) or record, created=True, note=check.note)
+    return Submission(record=record, created=True, note=check.note)  # what was just written; the worker may be ahead
 
 
 def _enqueue(record: InferenceRecord, *, upload_seconds: float | None = None) -> None:

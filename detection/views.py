@@ -141,6 +141,8 @@ def upload_view(request):
             break
         else:
             created.append(submission.record)
+            if submission.note:
+                messages.info(request, f"{name}: {submission.note}")
     if not created:
         return render(request, "detection/upload.html", _upload_context(errors=errors, artist=artist, title=title), status=status)
     for error in errors:

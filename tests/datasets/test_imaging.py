@@ -19,7 +19,6 @@ def test_accepts_common_formats():
         (b"", "a.jpg", "empty"),
         (b"hello, not an image at all", "a.jpg", "not an image"),
         (image_bytes()[:3000], "a.jpg", "truncated"),
-        (image_bytes(fmt="PNG"), "a.jpg", "named .jpg"),
         (image_bytes(1, 1, fmt="PNG"), "a.png", "at least"),
         (image_bytes(fmt="GIF"), "a.gif", "not accepted"),
     ],
@@ -27,6 +26,32 @@ def test_accepts_common_formats():
 def test_rejects_bad_files_with_a_clear_reason(data, name, message):
     with pytest.raises(imaging.ImageRejected, match=message):
         imaging.check_image(data, filename=name)
+
+
+def test_a_file_is_read_by_its_content_and_a_misleading_name_is_only_a_note():
+    """A JPEG named IMG_0042.HEIC was refused (issue 29); it is a JPEG and is read as one."""
+    check = imaging.check_image(image_bytes(fmt="JPEG"), filename="IMG_0042.HEIC")
+    assert check.format == "JPEG" and check.note == "The file is named .heic but holds a JPEG image; it was read as JPEG."
+    assert imaging.check_image(image_bytes(fmt="JPEG"), filename="work.jpg").note == ""
+
+
+def test_a_real_heic_photo_is_decoded_and_preprocessed():
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(image_bytes(640, 480))).save(buffer, format="HEIF")
+    check = imaging.check_image(buffer.getvalue(), filename="IMG_0001.HEIC")
+    assert (check.format, check.content_type, check.width, check.height, check.note) == ("HEIF", "image/heif", 640, 480, "")
+    assert imaging.preprocess(buffer.getvalue()).size == (640, 480)
+
+
+def test_the_pixel_limit_is_said_in_plain_words():
+    with pytest.raises(imaging.ImageRejected) as error:
+        imaging.check_image(image_bytes(1000, 1000), filename="big.jpg", max_pixels=500_000)
+    assert str(error.value).startswith("The image is 1000×1000 pixels: ArtGuard accepts at most 0.5 megapixels; this one has 1.")
+    assert "bomb" not in str(error.value)
 
 
 def test_rejects_decompression_bomb_without_decoding():

@@ -175,6 +175,7 @@ def test_upload_poll_list_images_report_delete(user_client, other_client, user, 
     assert replay.status_code == 202 and replay.json()["id"] == body["id"]
     assert replay["Idempotent-Replayed"] == "true"
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 1
+    assert body["note"] == ""
 
     detail = user_client.get(body["status_url"]).json()
     assert detail["status"] == "COMPLETED", detail["failure_reason"]
@@ -207,3 +208,14 @@ def test_upload_poll_list_images_report_delete(user_client, other_client, user, 
     assert user_client.get(body["status_url"]).status_code == 404
     assert stored_files(storage_dirs) == []
     assert "Scan" not in dynamo_operations
+
+
+def test_a_jpeg_named_heic_is_analysed_by_its_content_with_a_note(user_client, promoted_model, storage_dirs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = user_client.post(URL, {"attributed_artist": FIXTURE_ARTIST,
+                                      "file": SimpleUploadedFile("IMG_0042.HEIC", image_bytes(320, 240), content_type="image/heic")})
+    assert response.status_code == 202, response.content
+    assert response.json()["note"] == "The file is named .heic but holds a JPEG image; it was read as JPEG."
+    record = InferenceRecord.get(response.json()["id"])
+    assert record.status == "COMPLETED" and record.image_path.endswith("original.jpg")
