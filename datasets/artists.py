@@ -8,6 +8,7 @@ punctuation do not count, and "Gogh, Vincent van" reads as "Vincent van Gogh". A
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import unicodedata
@@ -112,5 +113,23 @@ class Resolver:
             raise EmptyArtist(f"Name the artist the work is attributed to ({what}: {listing}).")
         artist = self.find(name)
         if artist is None:
-            raise UnknownArtist(f"No model for {name.strip()!r}. The {what} are: {listing}.")
+            near = self.nearest(name)
+            guess = f" Did you mean {' or '.join(near)}?" if near else ""
+            raise UnknownArtist(f"No model for {name.strip()!r}.{guess} The {what} are: {listing}.")
         return artist
+
+    def nearest(self, name: str | None, *, cutoff: float = 0.75, limit: int = 3) -> list[str]:
+        """The artists (canonical names) whose name or alias is spelled most like `name`: a
+        typo or a spelling variant ("Verhagen" for "Verhaegen"), nearest first."""
+        key = normalize(name)
+        if not key:
+            return []
+        scored = {}
+        for artist in self.artists:
+            for candidate in artist.keys():
+                # each word too, so a surname alone finds "First Last"
+                for part in {candidate, *candidate.split()}:
+                    ratio = difflib.SequenceMatcher(None, key, part).ratio()
+                    if ratio >= cutoff:
+                        scored[artist.name] = max(scored.get(artist.name, 0.0), ratio)
+        return [artist for artist, _ in sorted(scored.items(), key=lambda item: -item[1])[:limit]]

@@ -37,6 +37,20 @@ def test_resolver_finds_by_name_or_alias_and_refuses_to_guess():
         both.resolve("Van Gogh")
 
 
+def test_an_unknown_name_suggests_the_nearest_served_artists():
+    verhaegen = Artist(slug="verhaegen", name="Theodore Verhaegen")
+    monet = Artist(slug="claude-monet", name="Claude Monet")
+    resolver = Resolver([verhaegen, monet])
+    with pytest.raises(UnknownArtist) as error:
+        resolver.resolve("Verhagen")
+    assert str(error.value).startswith("No model for 'Verhagen'. Did you mean Theodore Verhaegen? The artists with a model are:")
+    assert resolver.nearest("Monnet") == ["Claude Monet"]
+    assert resolver.nearest("Rembrandt") == []
+    with pytest.raises(UnknownArtist) as error:
+        resolver.resolve("Rembrandt")
+    assert "Did you mean" not in str(error.value)
+
+
 def test_registration_is_idempotent_and_merges_spellings():
     first = artists_register(names=["Vincent van Gogh", "Gogh, Vincent van", "Berthe Morisot"])
     assert sorted(artist.name for artist in first) == ["Berthe Morisot", "Vincent van Gogh"]
