@@ -167,7 +167,7 @@ def test_upload_watch_report_history_delete(user_client, user, promoted_model, s
     assert f'id="forgery-score" data-score="{int(record.forgery_score)}"' in page
     if not (record.familiarity and record.familiarity["unfamiliar"]):  # an unfamiliar photo's score is not the headline
         assert f"<strong>{int(record.forgery_score)}</strong>" in page
-    assert 'id="verdict"' in page and 'id="heatmap"' in page and "Processing steps" in page
+    assert 'id="verdict"' in page and 'id="heatmap"' in page and "Processing steps and timings" in page and "<details id=\"processing-details\">" in page
     assert promoted_model.model_version in page and 'id="explanation-source">by Claude' in page
     assert "crisper edges than L1" in page
     assert 'id="explanation-evidence"' in page and "What lowers confidence" in page and "The photograph is small." in page
