@@ -15,11 +15,11 @@ this module deletes only what accounts owns: the sessions and the account.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.utils.crypto import salted_hmac
 from pynamodb.exceptions import UpdateError
 
 from accounts import erasure_store as store
@@ -51,7 +51,13 @@ class ErasureIncomplete(RuntimeError):
 
 
 def email_digest(email: str) -> str:
-    return hashlib.sha256(normalize_email(email).encode()).hexdigest() if email else ""
+    """HMAC-SHA256 of the normalized address under a key derived from DJANGO_SECRET_KEY (held
+    outside the table): staff holding the secret can confirm that an address was erased; a leaked
+    table alone confirms nothing, unlike a plain SHA-256 anyone can compute for a guess."""
+    return salted_hmac(EMAIL_DIGEST_SALT, normalize_email(email), algorithm="sha256").hexdigest() if email else ""
+
+
+EMAIL_DIGEST_SALT = "artguard.erasure.email"
 
 
 def _ms(delta: timedelta) -> int:
@@ -81,7 +87,7 @@ def erasure_request(*, user_id: str, requested_by: User) -> tuple[Erasure, bool]
         try:
             request = store.erasure_create(
                 user_id=user_id,
-                email_sha256=email_digest(record.email or ""),
+                email_hmac=email_digest(record.email or ""),
                 requested_by="self" if by_self else "staff",
                 staff_user_id="" if by_self else requested_by.user_id,
             )

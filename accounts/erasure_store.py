@@ -50,7 +50,7 @@ class Erasure:
     status: str
     requested_by: str
     requested_at: datetime
-    email_sha256: str = ""
+    email_hmac: str = ""
     staff_user_id: str = ""
     step: str = ""
     counts: dict = field(default_factory=dict)
@@ -81,7 +81,7 @@ class Erasure:
             status=fields.status,
             requested_by=fields.requested_by,
             requested_at=_datetime(record.erasure_requested_at),
-            email_sha256=fields.email_sha256 or "",
+            email_hmac=fields.email_hmac or "",
             staff_user_id=fields.staff_user_id or "",
             step=fields.step or "",
             counts={name: int(getattr(fields, name) or 0) for name in COUNT_FIELDS},
@@ -102,7 +102,7 @@ def _conditional_failed(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-def erasure_create(*, user_id: str, requested_by: str, staff_user_id: str = "", email_sha256: str = "") -> Erasure:
+def erasure_create(*, user_id: str, requested_by: str, staff_user_id: str = "", email_hmac: str = "") -> Erasure:
     """Write a new request; ErasureExists if the user has one (a concurrent request won)."""
     record = UserRecord(
         user_id=_key(user_id),
@@ -114,7 +114,7 @@ def erasure_create(*, user_id: str, requested_by: str, staff_user_id: str = "", 
             # The receipt page's capability (the account is gone, so it cannot ask who you are).
             # It names the request's key, so finding it is one GetItem.
             receipt_token=f"{user_id}{TOKEN_SEPARATOR}{secrets.token_urlsafe(32)}",
-            email_sha256=email_sha256 or None,
+            email_hmac=email_hmac or None,
             requested_by=requested_by,
             staff_user_id=staff_user_id or None,
             status=PENDING,

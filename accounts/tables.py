@@ -32,11 +32,14 @@ class ErasureIndex(GlobalSecondaryIndex):
 
 class ErasureFields(MapAttribute):
     """One right-to-deletion request and its receipt: no personal data, only the opaque user id,
-    a SHA-256 of the email, counts and times (epoch ms). It outlives the account it erases."""
+    a keyed HMAC of the email (accounts.erasure.email_digest: a leaked table cannot confirm a
+    guessed address without the server's secret), counts and times (epoch ms). It outlives the
+    account it erases."""
 
     request_id = UnicodeAttribute()
     receipt_token = UnicodeAttribute()
-    email_sha256 = UnicodeAttribute(null=True)
+    email_sha256 = UnicodeAttribute(null=True)  # requests made before the HMAC: never written again
+    email_hmac = UnicodeAttribute(null=True)
     requested_by = UnicodeAttribute()
     staff_user_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute()

@@ -241,7 +241,12 @@ def test_request_stores_no_personal_data(user, db, monkeypatch):
     request, _ = erasure.erasure_request(user_id=user.user_id, requested_by=user)
     row = repr(UserRecord.get(ERASURE_PREFIX + user.user_id).attribute_values)
     assert user.email not in row and "alice" not in row
-    assert request.email_sha256 == erasure.email_digest("ALICE@example.com ")
+    assert request.email_hmac == erasure.email_digest("ALICE@example.com ")
+    # Keyed: a plain SHA-256 of a guessed address (all a leaked table allowed before) confirms nothing.
+    import hashlib
+
+    assert request.email_hmac != hashlib.sha256(b"alice@example.com").hexdigest()
+    assert hashlib.sha256(b"alice@example.com").hexdigest() not in row
     # Disabled before any deletion; a second request returns the open one.
     assert not user_record_get(user_id=user.user_id).is_active
     again, created = erasure.erasure_request(user_id=user.user_id, requested_by=user)
