@@ -114,3 +114,24 @@ def test_platt_is_served_only_when_it_beats_the_raw_probabilities_out_of_fold():
     assert platt.method == "platt"
     if kept.method == calibration.IDENTITY_METHOD:
         assert "log loss" in kept.reason and kept.probability([0.3])[0] == pytest.approx(1 / (1 + np.exp(-0.3)))
+
+
+def test_error_rates_carry_a_95_percent_interval_and_each_kind_of_forgery_its_own():
+    """The pooled "2 of 60 forgeries" hid imitations at 0.600 accuracy (issue 29): each kind is
+    measured apart, with its interval, and flagged when it misses the target or is too few."""
+    from training.ml import policy
+
+    low, high = policy.wilson(1, 12)
+    assert 0.01 < low < 0.02 and 0.35 < high < 0.36
+    assert policy.wilson(0, 0) is None and policy.interval_words(0, 20) == "95% interval 0%–16%"
+    y = np.array([0] * 40 + [1] * 40)
+    p = np.concatenate([np.linspace(0.01, 0.3, 40), np.linspace(0.6, 0.99, 28), np.linspace(0.02, 0.2, 4), np.linspace(0.7, 0.9, 8)])
+    sublabels = ["original"] * 40 + ["copy"] * 28 + ["imitation"] * 4 + ["imitation"] * 8
+    chosen = policy.choose(y, p, {"forged_called_authentic": 0.2, "authentic_called_forged": 0.2}, sublabels=sublabels)
+    by_kind = chosen["rates"]["by_kind"]
+    assert set(by_kind) == {"copy", "imitation"} and by_kind["copy"]["count"] == 0
+    assert by_kind["imitation"]["of"] == 12 and by_kind["imitation"]["count"] >= 1
+    lines = [line for line in chosen["statements"] if line.startswith("Of imitation forgeries")]
+    assert lines and "95% interval" in lines[0] and "were called likely authentic" in lines[0]
+    assert "too few imitation forgeries to measure the rate closely" in lines[0]
+    assert any("95% interval" in line and "scored there" in line for line in chosen["statements"])

@@ -309,7 +309,7 @@ def evaluate(data: TrainingData, folds: list[FoldResult], oof_logits: np.ndarray
         calibrated = calibrator.probability(oof_logits)
         if calibrator.method == calibration.IDENTITY_METHOD:
             cross_fitted = raw
-    policy = policy_module.choose(y, calibrated, targets)
+    policy = policy_module.choose(y, calibrated, targets, sublabels=[data.sublabels[i] for i in range(len(y))])
     per_fold = []
     for fold, test in zip(folds, tests):
         others = np.setdiff1d(np.arange(len(y)), test)

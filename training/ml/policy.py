@@ -87,8 +87,40 @@ def pct(value: float) -> str:
     return f"{value * 100:.0f}%" if abs(value * 100 - round(value * 100)) < 1e-9 else f"{value * 100:.1f}%"
 
 
-def choose(y_true, probabilities, targets: dict | None = None) -> dict:
-    """The policy for these out-of-fold (label, calibrated probability) pairs; plain values."""
+def wilson(count: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval (95% by default) of a rate `count` / `n`; None when n is 0.
+    Unlike the normal approximation it stays inside 0..1 and is honest about 0 of 12."""
+    if not n:
+        return None
+    share = count / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def interval_words(count: int, n: int) -> str:
+    """"95% interval 0.2–38%" for a rate of `count` in `n`."""
+    bounds = wilson(count, n)
+    if bounds is None:
+        return ""
+    return f"95% interval {_pct_loose(bounds[0])}–{_pct_loose(bounds[1])}"
+
+
+def _pct_loose(value: float) -> str:
+    number = value * 100
+    if number < 0.05:
+        return "0%"
+    return f"{number:.1f}%" if number < 1 else f"{number:.0f}%"
+
+
+WIDE_INTERVAL = 0.30  # an interval wider than 30 points cannot tell a good rate from a poor one
+KIND_WORDS = {"proxy": "works by other artists"}
+
+
+def choose(y_true, probabilities, targets: dict | None = None, sublabels=None) -> dict:
+    """The policy for these out-of-fold (label, calibrated probability) pairs; plain values.
+    With `sublabels` (one per work), the rate at which each kind of forgery is called likely
+    authentic is measured too (`rates["by_kind"]`), with its interval."""
     targets = clean_targets(targets)
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(probabilities, dtype=np.float64)
@@ -113,6 +145,8 @@ def choose(y_true, probabilities, targets: dict | None = None) -> dict:
         "n_forged": int(len(forged)),
     }
     policy["rates"] = measured_rates(y, p, policy)
+    if sublabels is not None:
+        policy["rates"]["by_kind"] = rates_by_kind(y, p, policy, list(sublabels))
     policy["statements"] = statements(policy)
     policy["reference"] = reference_points(y, p)
     return policy
@@ -148,6 +182,21 @@ def measured_rates(y, p, policy: dict) -> dict:
     }
 
 
+def rates_by_kind(y, p, policy: dict, sublabels: list) -> dict:
+    """{kind: {"count", "of", "rate", "low", "high"}}: how many forgeries of each sublabel were
+    called likely authentic, with the Wilson interval. The hard kinds (imitations) hide in the
+    pooled rate."""
+    y = np.asarray(y, dtype=int)
+    verdicts = np.array([verdict(float(value), policy) for value in np.asarray(p, dtype=np.float64)])
+    out = {}
+    for kind in sorted({str(s) for s, label in zip(sublabels, y) if label == 1 and s}):
+        rows = np.array([label == 1 and str(s) == kind for s, label in zip(sublabels, y)])
+        n, count = int(rows.sum()), int((rows & (verdicts == LIKELY_AUTHENTIC)).sum())
+        low, high = wilson(count, n)
+        out[kind] = {"count": count, "of": n, "rate": count / n, "low": round(low, 4), "high": round(high, 4)}
+    return out
+
+
 # Per verdict side: (threshold key, target/rate key, verdict words, "below"/"above", who errs, who is claimed)
 _SIDES = (
     ("authentic_below", "forged_called_authentic", "authentic", "below", "forgeries", "authentic works"),
@@ -165,8 +214,29 @@ def statements(policy: dict) -> list[str]:
                        f"every score range that held {claimed} also held more than {target} of the {erring}.")
         else:
             r = policy["rates"][rate_key]
+            interval = interval_words(r["count"], r["of"])
             out.append(f"Likely {verdict_word} {side} {score_cut(policy[threshold_key])}: on validation works, {r['count']} of "
-                       f"{r['of']} {erring} ({pct(r['rate'] or 0)}) scored there (target at most {target}).")
+                       f"{r['of']} {erring} ({pct(r['rate'] or 0)}{', ' + interval if interval else ''}) scored there (target at most {target}).")
+    if policy.get("authentic_below") is not None:
+        out += kind_statements(policy)
+    return out
+
+
+def kind_statements(policy: dict) -> list[str]:
+    """Per kind of forgery, how many were called likely authentic, flagged when the rate misses
+    the target or the interval is too wide to tell (there are too few of that kind)."""
+    target = policy["targets"]["forged_called_authentic"]
+    out = []
+    for kind, r in (policy.get("rates", {}).get("by_kind") or {}).items():
+        words = KIND_WORDS.get(kind, f"{kind} forgeries")
+        line = (f"Of {words}, {r['count']} of {r['of']} ({pct(r['rate'])}, {interval_words(r['count'], r['of'])}) "
+                "were called likely authentic")
+        flags = []
+        if r["rate"] > target:
+            flags.append(f"above the {pct(target)} target")
+        if r["high"] - r["low"] > WIDE_INTERVAL:
+            flags.append(f"too few {words} to measure the rate closely")
+        out.append(line + (f": {'; '.join(flags)}." if flags else "."))
     return out
 
 
