@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
+from pathlib import Path
+
+from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
@@ -12,10 +14,20 @@ def home(request):
     return render(request, "home.html")
 
 
+FAVICON = (Path(__file__).resolve().parents[1] / "static" / "favicon.svg").read_bytes()
+
+
+@require_GET
+def favicon(request):
+    """Pages that do not link the icon (admin, the browsable API) still ask for /favicon.ico."""
+    response = HttpResponse(FAVICON, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 urlpatterns = [
     path("", home, name="home"),
-    # Pages that do not link the icon (admin, the browsable API) still ask for /favicon.ico.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("detections/", include("detection.urls")),
     path("datasets/", include("datasets.urls")),

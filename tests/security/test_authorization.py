@@ -17,6 +17,7 @@ STAFF = "staff"  # staff only
 # name -> (class, HTTP method that exercises it, is it an API route)
 ROUTES = {
     "home": (PUBLIC, "get", False),
+    "favicon": (PUBLIC, "get", False),
     "accounts:signup": (PUBLIC, "get", False),
     "accounts:login": (PUBLIC, "get", False),
     "accounts:logout": (USER, "post", False),
