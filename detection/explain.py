@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import statistics
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -247,12 +248,9 @@ def reference_sentence(label: str, references: dict | None, p: float | None = No
         return (f"{label} is as close to the known forgeries as to the authentic passages (similarity {best_forged:.2f} each): "
                 "its reference passages do not tell them apart.")
     sentence = _closer_sentence(label, authentic, forged, best_authentic, best_forged)
-    if p is not None:
-        score = round(float(p) * 100)
-        if best_forged > best_authentic and p < 0.5:
-            sentence += f" Yet it scores {score}% suspicious: its score and its nearest passages point different ways, so neither settles it."
-        elif best_authentic > best_forged and p >= 0.5:
-            sentence += f" Yet it scores {score}% suspicious: its score and its nearest passages point different ways, so neither settles it."
+    if p is not None and (best_forged > best_authentic) != (p >= 0.5):
+        sentence += (f" Yet it scores {round(float(p) * 100)}% suspicious: its score and its nearest passages point different "
+                     "ways, so neither settles it.")
     return sentence
 
 
@@ -277,8 +275,8 @@ def spread_sentence(probabilities: list[float]) -> str:
     are high. "" without patches."""
     if not probabilities:
         return ""
-    values = sorted(float(p) for p in probabilities)
-    low, high, median = values[0], values[-1], values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    values = [float(p) for p in probabilities]
+    low, high, median = min(values), max(values), statistics.median(values)
     figures = f"(patches from {round(low * 100)}% to {round(high * 100)}%, median {round(median * 100)}%)"
     if high - low < SPREAD_GAP:
         return f"Patch scores are fairly even across the image {figures}, so the result reflects the picture as a whole rather than one region."

@@ -21,7 +21,7 @@ def is_unfamiliar(record) -> bool:
 
 def capture(record) -> dict:
     """The capture check stored with the record ({} for records made before it existed)."""
-    return as_dict(record.capture) if getattr(record, "capture", None) is not None else {}
+    return as_dict(record.capture)
 
 
 def capture_outside(record) -> bool:
@@ -38,11 +38,6 @@ def capture_reasons(record) -> list[str]:
 def capture_not_checked(record) -> list[str]:
     """The capture checks that could not be made on this file (a PNG has no JPEG tables...)."""
     return [str(line).rstrip(".") for line in capture(record).get("not_checked") or []]
-
-
-def score_withheld(record) -> bool:
-    """The score is not evidence, so no page leads with it: unfamiliar, or outside the capture."""
-    return is_unfamiliar(record) or capture_outside(record)
 
 
 DEMO_NOTE = "Scored by a demo model trained on synthetic images: this result is not meaningful for a real artwork."

@@ -95,6 +95,6 @@ def reading_from(*, thresholds, basis, unfamiliar: bool = False, capture_outside
 def reading_for(record) -> Reading:
     """The Reading of a stored InferenceRecord."""
     unfamiliar = bool(as_dict(record.familiarity).get("unfamiliar"))
-    capture_outside = bool(as_dict(getattr(record, "capture", None)).get("outside"))
+    capture_outside = bool(as_dict(record.capture).get("outside"))
     return reading_from(thresholds=record.thresholds, basis=record.verdict_basis, unfamiliar=unfamiliar,
                         capture_outside=capture_outside)

@@ -7,7 +7,6 @@ file leaves no record and no object behind.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 import uuid
@@ -410,11 +409,6 @@ def inference_process(*, inference_id: str, upload_seconds: float | None = None)
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="detection-store")
 
 
-def _plain(value):
-    """JSON types only (numpy scalars become floats): what a DynamoDB map stores as it is."""
-    return json.loads(json.dumps(value, default=float))
-
-
 def _store_display_copies(processed: Storage, prefix: str, image) -> tuple[object, bytes, str, str]:
     """The display copy (also the heatmap's base: one resize serves both), its JPEG and the thumbnail.
     Bilinear: it is for people, never the model, and costs half of LANCZOS (about 35 against
@@ -448,7 +442,7 @@ def _process(record: InferenceRecord, serving) -> None:
     with steps.step("patches"):
         patches = extract_patches(image)
     with steps.step("capture check"):
-        capture = _plain(capture_check.result())
+        capture = capture_check.result()
     with steps.step("score"):
         scores = serving.score_patches([patch.image for patch in patches], model_version=record.model_version, capture=capture)
     if len(scores.probabilities) != len(patches):

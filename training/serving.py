@@ -17,6 +17,7 @@ verdict, the operating point and what the model cannot say.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from PIL import Image
@@ -162,5 +163,7 @@ def capture_assess(data: bytes, *, model_version: str) -> dict:
     info = model_info(model_version) or {}
     envelope = capture_check.Envelope.from_dict(info.get("capture_envelope"))
     if envelope is None:
-        return {"checked": False, "outside": False, "reasons": [], "checks": {}, "not_checked": [NO_ENVELOPE], "stats": stats}
-    return {"checked": True, **envelope.assess(stats), "stats": stats}
+        result = {"checked": False, "outside": False, "reasons": [], "checks": {}, "not_checked": [NO_ENVELOPE], "stats": stats}
+    else:
+        result = {"checked": True, **envelope.assess(stats), "stats": stats}
+    return json.loads(json.dumps(result, default=float))  # JSON types only: stored as a DynamoDB map as it is
