@@ -12,27 +12,17 @@ import os
 import time
 from typing import Iterable
 
-import botocore.loaders
-import botocore.session
 import pynamodb.connection.base
 from django.apps import apps
 from django.conf import settings
 from pynamodb.constants import NONE
 from pynamodb.models import Model
 
-# PynamoDB opens a botocore session per table and per thread, and each new session parses
-# botocore's DynamoDB service model again (~0.13 s of JSON each). One loader for the process
-# parses it once; its data is read-only.
-_SHARED_LOADER = botocore.loaders.create_loader()
+from artguard.aws_models import botocore_session
 
-
-def _session_sharing_loader() -> botocore.session.Session:
-    session = botocore.session.get_session()
-    session.register_component("data_loader", _SHARED_LOADER)
-    return session
-
-
-pynamodb.connection.base.get_session = _session_sharing_loader
+# PynamoDB opens a botocore session per table and per thread (and configure_tables drops them);
+# each would parse DynamoDB's service model again.
+pynamodb.connection.base.get_session = botocore_session
 
 # Filled by the apps' ready(), in INSTALLED_APPS order; keyed by table so a second ready() is harmless.
 _TABLE_MODELS: dict[str, type[Model]] = {}

@@ -4,7 +4,7 @@ models shared by every thread.
 django-storages gives each thread its own boto3 session (sessions are not thread-safe), and each
 new session parsed botocore's S3 model from JSON again: about 225 ms of CPU for every gunicorn
 thread's and worker thread's first request. Sessions made here still belong to one thread each,
-but share one botocore Loader, whose parsed models are cached: about 27 ms
+but share one botocore Loader (artguard.aws_models), whose parsed models are cached: about 27 ms
 (bench/bench_cpu_paths.py).
 """
 from __future__ import annotations
@@ -12,28 +12,17 @@ from __future__ import annotations
 import threading
 
 import boto3
-import botocore.loaders
-import botocore.session
 from storages.backends.s3 import S3Storage as LibraryS3Storage
 
+from artguard.aws_models import botocore_session, shared_loader
+
 _lock = threading.Lock()
-_loader: botocore.loaders.Loader | None = None
-
-
-def _shared_loader() -> botocore.loaders.Loader:
-    global _loader
-    with _lock:
-        if _loader is None:
-            _loader = botocore.session.get_session().get_component("data_loader")
-        return _loader
 
 
 def session_with_shared_models(**credentials) -> boto3.Session:
     """A new boto3 session (for one thread) whose service models come from the shared Loader."""
-    core = botocore.session.get_session()
-    loader = _shared_loader()
-    core.register_component("data_loader", loader)
-    session = boto3.Session(botocore_session=core, **credentials)
+    session = boto3.Session(botocore_session=botocore_session(), **credentials)
+    loader = shared_loader()
     with _lock:  # boto3 appends its own data folder to the loader's search path on every session
         loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
     return session
