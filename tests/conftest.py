@@ -12,9 +12,17 @@ from artguard import dynamodb_local
 from artguard.dynamo import all_table_models, configure_tables
 from artguard.provisioning import tables_provision
 
+from tests.scheduling import mark, order
 from tests.training.fixtures import promoted_model, training_embedding_cache  # noqa: E402,F401
 
 STRONG_PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items):
+    mark(items)  # before xdist reads the groups into the test ids
+    yield
+    order(items)  # after pytest-django's own ordering
 
 
 @pytest.fixture(autouse=True)

@@ -46,7 +46,7 @@ def test_env_names_tables_and_buckets():
 def test_broker_is_selectable_for_many_hosts():
     assert _settings_value("'orm' in settings.Q_CLUSTER") == "(True,)"
     assert _settings_value("settings.Q_CLUSTER.get('redis')", ARTGUARD_Q_BROKER="redis", REDIS_URL="redis://queue:6379/1") == "('redis://queue:6379/1',)"
-    assert _settings_value("settings.Q_CLUSTER.get('sqs')", ARTGUARD_Q_BROKER="sqs") == "({'aws_region': 'ca-central-1'},)"
+    assert _settings_value("settings.Q_CLUSTER.get('sqs')", ARTGUARD_Q_BROKER="sqs") == "({'aws_region': 'ca-central-1', 'receive_message_wait_time_seconds': 5},)"
 
 
 def test_s3_storage_is_selected_by_environment():

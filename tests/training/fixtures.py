@@ -4,12 +4,17 @@ for tests that need detection to score patches.
 12 synthetic 240 px images (6 authentic "original": smooth gradients with mild noise; 6 forged,
 sublabels "copy" and "pastiche": the same plus strong high-frequency stripes) are uploaded and
 processed by the datasets services, frozen as a dataset version, trained with k_folds=2 and a
-single configuration, and promoted. Patch ids derive from image content, so the patch
-embeddings are cached on disk once per test session and every later use only trains the head.
+single configuration, and promoted. The first test of a session (per xdist worker) that asks
+for it trains it; later tests get the same rows and files restored into their own fresh tables
+and folders (`TrainedSnapshot`), unless a setting that could change the training differs or
+their tables already hold rows, in which case they train their own.
 """
 from __future__ import annotations
 
+import hashlib
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -81,21 +86,106 @@ def training_embedding_cache(tmp_path_factory):
     return tmp_path_factory.mktemp("embedding-cache")
 
 
+# Settings that are this test's own folders: they differ per test and do not change what is trained.
+PER_TEST_SETTINGS = frozenset({"STORAGES", "MODEL_DIR", "EMBEDDING_CACHE_DIR", "MEDIA_ROOT", "STATIC_ROOT"})
+
+
+@dataclass
+class TrainedSnapshot:
+    """Everything training and promoting the fixture model wrote: each table's items (as
+    DynamoDB dicts) and a copy of the storage and model folders."""
+    items: dict[str, list[dict]]
+    folders: Path
+    run_id: str
+    model_version: str
+    dataset_version: str
+
+
+_snapshots: dict[str, TrainedSnapshot] = {}
+
+
+def _training_key(settings) -> str:
+    """A digest of every setting except this test's folders: a test (or fixture) that changed a
+    setting before asking for the model gets one trained under it."""
+    from django.conf import settings as live
+
+    values = {name: repr(getattr(live, name)) for name in dir(live) if name.isupper() and name not in PER_TEST_SETTINGS}
+    return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
+
+
+def _client(model):
+    """The model's botocore client, below PynamoDB's dispatch: the fixture's own reads and writes
+    are not the test's operations (tests/detection/conftest.py's `dynamo_operations` counts those)."""
+    return model._get_connection().connection.client
+
+
+def _table_items() -> dict[str, list[dict]]:
+    from artguard.dynamo import all_table_models
+
+    items: dict[str, list[dict]] = {}
+    for model in all_table_models():
+        paginator = _client(model).get_paginator("scan")
+        items[model.Meta.short_name] = [item for page in paginator.paginate(TableName=model.Meta.table_name) for item in page["Items"]]
+    return items
+
+
+def _folders(settings) -> dict[str, Path]:
+    return {"raw": Path(settings.STORAGES["raw"]["OPTIONS"]["location"]),
+            "processed": Path(settings.STORAGES["processed"]["OPTIONS"]["location"]),
+            "models": Path(settings.MODEL_DIR)}
+
+
+def _snapshot_take(settings, folder: Path, trained: TrainedSnapshot) -> TrainedSnapshot:
+    for name, path in _folders(settings).items():
+        if path.exists():
+            shutil.copytree(path, folder / name)
+    return TrainedSnapshot(items=_table_items(), folders=folder, run_id=trained.run_id, model_version=trained.model_version,
+                           dataset_version=trained.dataset_version)
+
+
+def _snapshot_restore(settings, snapshot: TrainedSnapshot) -> None:
+    from artguard.dynamo import all_table_models
+    from training import pointer
+
+    by_name = {model.Meta.short_name: model for model in all_table_models()}
+    for name, items in snapshot.items.items():
+        client, table = _client(by_name[name]), by_name[name].Meta.table_name
+        for start in range(0, len(items), 25):  # BatchWriteItem's limit
+            pending = {table: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+            while pending:
+                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    for name, path in _folders(settings).items():
+        if (snapshot.folders / name).exists():
+            shutil.copytree(snapshot.folders / name, path, dirs_exist_ok=True)
+    pointer.clear_cache()
+
+
 @pytest.fixture
-def promoted_model(settings, tmp_path, training_embedding_cache) -> PromotedModel:
+def promoted_model(settings, tmp_path_factory, tmp_path, storage_dirs, training_embedding_cache) -> PromotedModel:
     from training import services
     from training.serving import promoted_model_info
 
     settings.EMBEDDING_CACHE_DIR = training_embedding_cache
-    snapshot = fixture_dataset_create(tmp_path / "fixture-images")
-    run = services.run_create(targets=SMALL_TARGETS, dataset_version=snapshot["name"], k_folds=2, grid=FIXTURE_GRID, started_by="fixture@example.com")
-    run = services.run_execute(run_id=run.run_id)
-    assert run.status == services.COMPLETED, run.error
-    services.model_promote(run_id=run.run_id, promoted_by="fixture@example.com")
+    key = _training_key(settings)
+    fresh_tables = not any(_table_items().values())
+    snapshot = _snapshots.get(key) if fresh_tables else None
+    if snapshot is not None:
+        _snapshot_restore(settings, snapshot)
+    else:
+        version = fixture_dataset_create(tmp_path / "fixture-images")
+        run = services.run_create(targets=SMALL_TARGETS, dataset_version=version["name"], k_folds=2, grid=FIXTURE_GRID,
+                                  started_by="fixture@example.com")
+        run = services.run_execute(run_id=run.run_id)
+        assert run.status == services.COMPLETED, run.error
+        services.model_promote(run_id=run.run_id, promoted_by="fixture@example.com")
+        snapshot = TrainedSnapshot(items={}, folders=tmp_path, run_id=run.run_id, model_version=run.model_version,
+                                   dataset_version=version["name"])
+        if fresh_tables:
+            _snapshots[key] = _snapshot_take(settings, tmp_path_factory.mktemp("trained-snapshot"), snapshot)
     return PromotedModel(
-        run_id=run.run_id,
-        model_version=run.model_version,
-        dataset_version=snapshot["name"],
+        run_id=snapshot.run_id,
+        model_version=snapshot.model_version,
+        dataset_version=snapshot.dataset_version,
         info=promoted_model_info(),
         artist=FIXTURE_ARTIST,
         authentic_image=synthetic_painting(0, forged=False),
