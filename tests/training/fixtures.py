@@ -102,6 +102,8 @@ class TrainedSnapshot:
 
 
 _snapshots: dict[str, TrainedSnapshot] = {}
+# Tables training writes to: a snapshot is taken only when the test had none of their rows first.
+TRAINING_TABLES = ("image-records", "patch-records", "run-records", "config-records")
 
 
 def _training_key(settings) -> str:
@@ -135,11 +137,13 @@ def _folders(settings) -> dict[str, Path]:
             "models": Path(settings.MODEL_DIR)}
 
 
-def _snapshot_take(settings, folder: Path, trained: TrainedSnapshot) -> TrainedSnapshot:
+def _snapshot_take(settings, folder: Path, trained: TrainedSnapshot, before: dict[str, list[dict]]) -> TrainedSnapshot:
     for name, path in _folders(settings).items():
         if path.exists():
             shutil.copytree(path, folder / name)
-    return TrainedSnapshot(items=_table_items(), folders=folder, run_id=trained.run_id, model_version=trained.model_version,
+    after = _table_items()
+    written = {name: [item for item in items if item not in before.get(name, [])] for name, items in after.items()}
+    return TrainedSnapshot(items=written, folders=folder, run_id=trained.run_id, model_version=trained.model_version,
                            dataset_version=trained.dataset_version)
 
 
@@ -167,9 +171,9 @@ def promoted_model(settings, tmp_path_factory, tmp_path, storage_dirs, training_
 
     settings.EMBEDDING_CACHE_DIR = training_embedding_cache
     key = _training_key(settings)
-    fresh_tables = not any(_table_items().values())
-    snapshot = _snapshots.get(key) if fresh_tables else None
-    if snapshot is not None:
+    before = _table_items()  # rows the test made first (its users, say) are its own, not the model's
+    snapshot = _snapshots.get(key)
+    if snapshot is not None and not any(before[name] for name, items in snapshot.items.items() if items):
         _snapshot_restore(settings, snapshot)
     else:
         version = fixture_dataset_create(tmp_path / "fixture-images")
@@ -180,8 +184,8 @@ def promoted_model(settings, tmp_path_factory, tmp_path, storage_dirs, training_
         services.model_promote(run_id=run.run_id, promoted_by="fixture@example.com")
         snapshot = TrainedSnapshot(items={}, folders=tmp_path, run_id=run.run_id, model_version=run.model_version,
                                    dataset_version=version["name"])
-        if fresh_tables:
-            _snapshots[key] = _snapshot_take(settings, tmp_path_factory.mktemp("trained-snapshot"), snapshot)
+        if key not in _snapshots and not any(before[name] for name in TRAINING_TABLES):
+            _snapshots[key] = _snapshot_take(settings, tmp_path_factory.mktemp("trained-snapshot"), snapshot, before)
     return PromotedModel(
         run_id=snapshot.run_id,
         model_version=snapshot.model_version,
