@@ -12,17 +12,26 @@ from artguard import dynamodb_local
 from artguard.dynamo import all_table_models, configure_tables
 from artguard.provisioning import tables_provision
 
-from tests.scheduling import mark, order
+from tests.scheduling import StackScopeScheduling, is_e2e, order
 from tests.training.fixtures import promoted_model, training_embedding_cache  # noqa: E402,F401
 
 STRONG_PASSWORD = "correct-horse-battery-staple"
 
 
-@pytest.hookimpl(wrapper=True)
+def pytest_itemcollected(item):
+    if is_e2e(item):
+        item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    mark(items)  # before xdist reads the groups into the test ids
-    yield
     order(items)  # after pytest-django's own ordering
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadscope":
+        return StackScopeScheduling(config, log)
+    return None
 
 
 @pytest.fixture(autouse=True)
