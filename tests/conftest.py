@@ -12,7 +12,7 @@ from artguard import dynamodb_local
 from artguard.dynamo import all_table_models, configure_tables
 from artguard.provisioning import tables_provision
 
-from tests.scheduling import StackScopeScheduling, is_e2e, order
+from tests.scheduling import StackScopes, is_e2e, order
 from tests.training.fixtures import promoted_model, training_embedding_cache  # noqa: E402,F401
 
 STRONG_PASSWORD = "correct-horse-battery-staple"
@@ -28,10 +28,9 @@ def pytest_collection_modifyitems(items):
     order(items)  # after pytest-django's own ordering
 
 
-def pytest_xdist_make_scheduler(config, log):
-    if config.getvalue("dist") == "loadscope":
-        return StackScopeScheduling(config, log)
-    return None
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):  # (-p no:xdist: the hook does not exist)
+        config.pluginmanager.register(StackScopes(), "artguard-stack-scopes")
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,13 @@ class StackScopeScheduling(LoadScopeScheduling):
         return scope_of(nodeid)
 
 
+class StackScopes:
+    """The plugin that hands xdist this scheduling for `--dist loadscope`."""
+
+    def pytest_xdist_make_scheduler(self, config, log):
+        return StackScopeScheduling(config, log) if config.getvalue("dist") == "loadscope" else None
+
+
 def is_e2e(item: pytest.Item) -> bool:
     return E2E in Path(str(item.path)).parents
 
