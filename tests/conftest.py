@@ -17,6 +17,13 @@ from tests.training.fixtures import promoted_model, training_embedding_cache  # 
 
 STRONG_PASSWORD = "correct-horse-battery-staple"
 
+# Playwright's sync API keeps its asyncio loop registered as running on the main thread for as
+# long as the session's Chromium is open, and Django then refuses every ORM call there
+# ("SynchronousOnlyOperation"). Under xdist a worker runs browser tests and then unit tests in
+# the same process, so the check is lifted for the test processes (pytest-playwright's own
+# advice); ArtGuard has no async code for it to protect.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 def pytest_itemcollected(item):
     if is_e2e(item):
