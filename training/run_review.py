@@ -10,6 +10,7 @@ on a few dozen validation works a bare percentage hides how little was measured.
 from __future__ import annotations
 
 
+from training import concerns
 from training.ml import capture, cv, robustness, shortcut
 from training.ml import head as head_module
 from training.ml.policy import pct
@@ -62,7 +63,9 @@ def policy_review(detail: dict) -> dict | None:
 
 
 def fold_rows(detail: dict) -> list[dict]:
-    """The per-fold table's rows, thresholds as text ("never" for None)."""
+    """The per-fold table's rows, thresholds as text ("never" for None); `misses` names the
+    error rates on which the fold missed the run's target (training.concerns.fold_misses)."""
+    targets = (detail.get("policy") or {}).get("targets") or {}
     rows = []
     for fold in detail.get("per_fold", []):
         thresholds = fold.get("thresholds") or {}
@@ -74,7 +77,25 @@ def fold_rows(detail: dict) -> list[dict]:
             "forged_called_authentic": count_of(rates.get("forged_called_authentic")),
             "authentic_called_forged": count_of(rates.get("authentic_called_forged")),
             "decided": count_of(rates.get("decided")),
+            "misses": concerns.fold_misses(fold, targets),
         })
+    return rows
+
+
+def sublabel_rows(detail: dict, *, auc_floor: float = concerns.DEFAULT_AUC_FLOOR) -> list[dict]:
+    """The per-sublabel table's rows; a kind of forgery `misses` when its AUC or accuracy is
+    below the floor or its called-authentic rate is above the target (the same rules as the
+    concerns)."""
+    run_policy = detail.get("policy") or {}
+    target = (run_policy.get("targets") or {}).get("forged_called_authentic")
+    by_kind = (run_policy.get("rates") or {}).get("by_kind") or {} if run_policy.get("authentic_below") is not None else {}
+    rows = []
+    for name, row in sorted((detail.get("per_sublabel") or {}).items()):
+        kind = by_kind.get(name) or {}
+        misses = row.get("label") == "forged" and (
+            any(row.get(key) is not None and float(row[key]) < auc_floor for key in ("auc", "accuracy"))
+            or bool(kind.get("of") and target is not None and kind["count"] / kind["of"] > float(target) + 1e-12))
+        rows.append({**row, "name": name, "called_authentic": count_of(kind) if kind else "–", "misses": misses})
     return rows
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from artguard.pagination import BadCursor
-from training import plots, run_review, selectors, services
+from training import plots, run_review, selectors, serving_comparison, services
 from training.forms import PromoteForm, RunStartForm
 from training.ml.metrics import METRIC_NAMES
 
@@ -111,6 +111,7 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
     detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
     table = selectors.run_fold_table(run_id=run.run_id)
     serving = selectors.serving_for_artist(artist=run.artist)
+    completed = run.status == services.COMPLETED
     return {
         "run": run,
         "created": _when(run.created_at),
@@ -129,7 +130,11 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
         "promotion": run_review.promotion_review(run),
         "capture": run_review.capture_review(detail),
         "promote_form": promote_form or PromoteForm(),
-        "concerns": concerns or [],
+        # Asked for after a promote attempt (with the floor given then), else at the default floor.
+        "concerns": concerns if concerns is not None else (services.promotion_concerns(run) if completed else []),
+        "asked_for_reason": concerns is not None,
+        "sublabel_rows": run_review.sublabel_rows(detail),
+        "comparison": _serving_comparison(run, serving) if completed and run.artist else None,
         "timings": detail.get("timings", {}),
         "table": table,
         "grid": (run.hyperparameter_grid.as_dict() if run.hyperparameter_grid else {}).get("configs", []),
@@ -137,6 +142,11 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
         "serving": serving,
         "reference_thumbnails": _reference_thumbnails_review(run),
     }
+
+
+def _serving_comparison(run, serving: dict | None) -> dict:
+    serving_run = selectors.run_get(run_id=serving.get("run_id", "")) if serving and serving.get("run_id") != run.run_id else None
+    return serving_comparison.compare(run, serving, serving_run)
 
 
 def _reference_thumbnails_review(run) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from tests.training.fixtures import SMALL_TARGETS, capture_evidence
+from tests.training.fixtures import FIXTURE_REASON, SMALL_TARGETS, capture_evidence, issue_run_detail, quiet_detail
 from training import serving, services
 from training.ml import head
 from training.tables import RunRecord
@@ -62,7 +62,7 @@ def test_compare_two_runs_and_promote_from_the_page(staff_client, promoted_model
     assert staff_client.get(reverse("training:compare"), {"run": [other.run_id]}).status_code == 404
 
     assert staff_client.get(reverse("training:run_promote", args=[other.run_id])).status_code == 405
-    response = staff_client.post(reverse("training:run_promote", args=[other.run_id]))
+    response = staff_client.post(reverse("training:run_promote", args=[other.run_id]), {"reason": FIXTURE_REASON})
     assert response.status_code == 302
     assert serving.promoted_model_info()["run_id"] == other.run_id
     assert RunRecord.get(other.run_id).promoted_by == "staff@example.com"
@@ -132,7 +132,7 @@ def test_promoting_a_run_that_cannot_decide_asks_for_a_reason_and_records_it(sta
     body = asked.content.decode()
     assert asked.status_code == 400 and 'id="promotion-concerns"' in body
     assert "This model can decide neither side" in body and "Promote anyway, with this reason" in body
-    assert RunRecord.get(promoted_model.run_id).promoted_at == before and not RunRecord.get(promoted_model.run_id).promotion_reason
+    assert RunRecord.get(promoted_model.run_id).promoted_at == before and RunRecord.get(promoted_model.run_id).promotion_reason == FIXTURE_REASON
 
     assert staff_client.post(url, {"auc_floor": "1.5"}).status_code == 400  # a floor outside 0..1 is a form error
 
@@ -142,7 +142,7 @@ def test_promoting_a_run_that_cannot_decide_asks_for_a_reason_and_records_it(sta
     assert run.promotion_reason == "Demo for the board; verdicts stay inconclusive." and run.promoted_at > before
     assert serving.promoted_model_info()["promotion_reason"] == run.promotion_reason
     page = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
-    assert "promoted despite: This model can decide neither side: at its error-rate targets it would call every work INCONCLUSIVE; reason:" in page
+    assert "promoted despite: This model can decide neither side: at its error-rate targets it would call every work INCONCLUSIVE. " in page
     assert "reason: Demo for the board; verdicts stay inconclusive." in page
 
     compare = staff_client.get(reverse("training:compare"), {"run": [run.run_id, run.run_id]})
@@ -172,10 +172,10 @@ def test_a_calibrated_run_shows_its_calibration_error_before_and_after(staff_cli
     assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
 
 
-def _stored_run(run_id: str, detail: dict) -> RunRecord:
+def _stored_run(run_id: str, detail: dict, **fields) -> RunRecord:
     """A completed run as the run page reads it, without training one (the page reads only the record)."""
     run = RunRecord(run_id=run_id, created_at=1, status=services.COMPLETED, dataset_version="v1", outer_split_seed=0,
-                    inner_split_seed=1, k_folds=2, metrics_detail=detail)
+                    inner_split_seed=1, k_folds=2, metrics_detail=detail, **fields)
     run.save()
     return run
 
@@ -195,3 +195,36 @@ def test_the_run_page_says_whether_the_model_judges_the_camera(staff_client):
     older = _stored_run("d" * 32, {"n_images": 40})
     body = staff_client.get(reverse("training:run", args=[older.run_id])).content.decode()
     assert 'id="capture-not-measured"' in body and "trained before ArtGuard checked whether a model judges the camera" in body
+
+
+def test_the_run_page_flags_what_a_promoter_needs_and_compares_with_the_serving_model(staff_client, promoted_model):
+    artist = {"artist": promoted_model.info["artist"], "artist_name": promoted_model.artist}
+    run = _stored_run("e" * 32, issue_run_detail(), mean_auc=0.93, std_auc=0.02, model_version="v-candidate", **artist)
+    body = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
+    # Shown before anyone presses Promote, each with its figures.
+    assert 'id="promotion-concerns"' in body and "Before promoting: 3 concerns." in body
+    for text in ("Fold 2 called 1 of 6 forgeries (16.7%) likely authentic, against a target of at most 5%.",
+                 "Fold 3 called 1 of 6 authentic works (16.7%) likely forged, against a target of at most 5%.",
+                 "Imitation forgeries (60 works) scored accuracy 0.600, below the floor of 0.80."):
+        assert text in body, text
+    assert body.count('class="fold-row misses-target"') == 2 and body.count('class="sublabel-row misses-target"') == 1
+    assert body.count('<span class="badge miss">misses target</span>') == 3  # words beside the colour
+    # Compared with the model serving the artist now, with a recommendation and its reasons.
+    assert 'id="serving-comparison"' in body and f"run {promoted_model.run_id[:8]}</a>" in body
+    assert "<strong>Recommend: do not promote</strong>" in body and "It raises 3 concerns, listed above." in body
+    assert "<td>0.930 ± 0.020</td>" in body
+    # Promotion still asks for a reason, as before.
+    asked = staff_client.post(reverse("training:run_promote", args=[run.run_id]), {"auc_floor": "0.8"})
+    assert asked.status_code == 400 and "Promoting this run needs a reason." in asked.content.decode()
+
+    decides_all = quiet_detail()
+    decides_all["policy"]["rates"]["decided"] = {"count": 120, "of": 120, "rate": 1.0}
+    quiet = _stored_run("f" * 32, decides_all, mean_auc=1.0, std_auc=0.0, model_version="v-quiet", **artist)
+    body = staff_client.get(reverse("training:run", args=[quiet.run_id])).content.decode()
+    assert 'id="promotion-concerns"' not in body and 'id="promotion-concerns-none"' in body and 'misses-target"' not in body
+    assert "<strong>Recommend: promote</strong>" in body
+
+    serving_page = staff_client.get(reverse("training:run", args=[promoted_model.run_id])).content.decode()
+    assert "This run is the model serving Fixture Hand now" in serving_page and "Recommend:" not in serving_page
+    # The fixture's own concerns (12 images) are shown as well, without a promote attempt.
+    assert 'id="promotion-concerns"' in serving_page
