@@ -306,3 +306,55 @@ def capture_review(detail: dict) -> dict:
         "envelope": envelope_words(detail.get("capture_envelope")),
         "augmentation": augmentation_words(detail.get("augmentation")),
     }
+
+
+# --- Configurations and timings in words (no raw dicts on the pages) ------------------------------
+
+# Each setting as a phrase; keys not listed here are internal (grid_index, backbone, ...).
+_CONFIG_WORDS = (
+    ("C", lambda v: f"regularisation C {float(v):g}"),
+    ("hidden", lambda v: f"{int(v)} hidden units"),
+    ("lr", lambda v: f"learning rate {float(v):g}"),
+    ("weight_decay", lambda v: f"weight decay {float(v):g}"),
+    ("dropout", lambda v: f"dropout {float(v):g}"),
+    ("max_epochs", lambda v: f"at most {int(v)} epochs"),
+    ("patience", lambda v: f"early stopping after {int(v)} epochs without progress"),
+    ("batch_size", lambda v: f"batch size {int(v)}"),
+)
+
+
+def config_words(hyperparameters: dict | None) -> str:
+    """A head configuration as words: "MLP: 64 hidden units, learning rate 0.01, …"."""
+    config = dict(hyperparameters or {})
+    name = head_module.describe(config)
+    settings = [phrase(config[key]) for key, phrase in _CONFIG_WORDS
+                if config.get(key) is not None and not (key == "hidden" and not config[key])]
+    return f"{name}: {', '.join(settings)}" if settings else name
+
+
+_TIMING_WORDS = {
+    "load_and_embed_seconds": "loading and embedding the images",
+    "capture_copies_seconds": "re-photographed copies",
+    "nested_cv_seconds": "nested cross-validation",
+    "capture_evidence_seconds": "capture checks",
+    "final_model_seconds": "final model",
+    "familiarity_seconds": "familiarity model",
+    "reference_index_seconds": "reference passages",
+}
+
+
+def timing_rows(timings: dict | None) -> dict:
+    """{"total": "2 min 5 s" or None, "steps": [{"words", "time"}]} from run_execute's timings."""
+    timings = dict(timings or {})
+    total = timings.pop("total_seconds", None)
+    steps = [{"words": _TIMING_WORDS.get(key, key.removesuffix("_seconds").replace("_", " ")), "time": duration_words(value)}
+             for key, value in timings.items() if value is not None]
+    return {"total": None if total is None else duration_words(total), "steps": steps}
+
+
+def duration_words(seconds) -> str:
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"

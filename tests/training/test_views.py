@@ -28,8 +28,14 @@ def test_run_pages_for_staff(staff_client, promoted_model):
     assert staff_client.get(reverse("training:runs"), {"cursor": "garbage"}).status_code == 404
 
     body = staff_client.get(reverse("training:run", args=[promoted_model.run_id])).content.decode()
-    for text in ('id="fold-config"', "Fold 0", "Fold 1", "±", 'id="sublabels"', "pastiche", "Final model (fold −1)", "This run's model serves detection"):
+    for text in ('id="fold-config"', "Fold 0", "Fold 1", "±", 'id="sublabels"', "pastiche", "Final model: logistic regression: learning rate 0.01",
+                 "This run's model serves detection", 'id="run-timings"', "loading and embedding the images"):
         assert text in body, text
+    # No internals in the reading: no Python dicts, no raw keys; the server path only in a labelled fold.
+    for internal in ("{&#x27;", "{'", "grid_index", "_seconds", "fold −1", "<code>{}</code>"):
+        assert internal not in body, internal
+    path = RunRecord.get(promoted_model.run_id).modal_volume_path
+    assert not path or body.count(path) == 1 and body.index(path) > body.index('id="model-files"')
     for kind in ("roc", "calibration"):
         response = staff_client.get(reverse("training:run_plot", args=[promoted_model.run_id, kind]))
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
@@ -59,6 +65,7 @@ def test_compare_two_runs_and_promote_from_the_page(staff_client, promoted_model
     assert response.status_code == 200
     body = response.content.decode()
     assert promoted_model.run_id[:8] in body and other.run_id[:8] in body
+    assert 'class="compare-final">logistic regression: learning rate 0.01' in body and "{&#x27;" not in body and "grid_index" not in body
     assert staff_client.get(reverse("training:compare"), {"run": [other.run_id]}).status_code == 404
 
     assert staff_client.get(reverse("training:run_promote", args=[other.run_id])).status_code == 405
