@@ -10,6 +10,7 @@ what they lack where that matters: no policy, no calibration).
 """
 from __future__ import annotations
 
+from training import figures
 from training.ml import policy as policy_module
 from training.ml.policy import KIND_WORDS, WIDE_INTERVAL, interval_words, pct, wilson
 
@@ -79,7 +80,7 @@ def kind_concerns(detail: dict, *, auc_floor: float) -> list[str]:
     for name, row in sorted((detail.get("per_sublabel") or {}).items()):
         if row.get("label") != "forged":
             continue
-        low = [f"{what} {float(row[key]):.3f}" for what, key in (("AUC", "auc"), ("accuracy", "accuracy"))
+        low = [f"{what} {figures.metric_text(row[key])}" for what, key in (("AUC", "auc"), ("accuracy", "accuracy"))
                if row.get(key) is not None and float(row[key]) < auc_floor]
         if low:
             out.append(f"{kind_words(name).capitalize()} ({row.get('n')} works) scored {' and '.join(low)}, below the floor of {auc_floor:.2f}.")
@@ -129,7 +130,7 @@ def promotion_concerns(detail: dict, *, mean_auc: float | None, auc_floor: float
     if run_policy is None or policy_module.cannot_decide_either(run_policy):
         concerns.append("This model can decide neither side: at its error-rate targets it would call every work INCONCLUSIVE.")
     if mean_auc is None or mean_auc < floor:
-        auc = "unknown" if mean_auc is None else f"{mean_auc:.3f}"
+        auc = figures.metric_text(mean_auc, missing="unknown")
         concerns.append(f"Its cross-validated AUC ({auc}) is below the floor of {floor:.2f}.")
     concerns += fold_concerns(detail)
     concerns += kind_concerns(detail, auc_floor=floor)

@@ -9,6 +9,7 @@ such reason was found, not that the model is good.
 from __future__ import annotations
 
 from training import concerns as concerns_module
+from training import figures
 from training.ml.policy import pct
 
 PROMOTE, DO_NOT_PROMOTE = "Recommend: promote", "Recommend: do not promote"
@@ -25,7 +26,7 @@ def _count(measured: dict | None) -> dict | None:
     return {"count": count, "of": of, "rate": count / of, "text": f"{count} of {of} ({pct(count / of)})"}
 
 
-def figures(run, *, auc_floor: float | None = None) -> dict:
+def run_figures(run, *, auc_floor: float | None = None) -> dict:
     """The figures compared, each as a number (for the rules) and text (for the page)."""
     detail = _detail(run)
     run_policy = detail.get("policy") or {}
@@ -35,7 +36,7 @@ def figures(run, *, auc_floor: float | None = None) -> dict:
     return {
         "mean_auc": None if mean is None else float(mean),
         "std_auc": None if std is None else float(std),
-        "auc_text": "–" if mean is None else f"{float(mean):.3f} ± {float(std or 0):.3f}",
+        "auc_text": figures.mean_std_text(mean, std),
         "sides": {key: _count(rates.get(key)) if run_policy.get(threshold) is not None else None
                   for key, threshold, *_ in concerns_module.SIDES},
         "decided": _count(rates.get("decided")),
@@ -71,7 +72,7 @@ def rows(candidate: dict, serving: dict | None) -> list[dict]:
 
 
 def _auc(value) -> str:
-    return "not measured" if value is None else f"{float(value):.3f}"
+    return figures.metric_text(value, missing="not measured")
 
 
 def recommendation(candidate: dict, serving: dict | None) -> dict:
@@ -84,7 +85,7 @@ def recommendation(candidate: dict, serving: dict | None) -> dict:
         spread = max(serving["std_auc"] or 0.0, candidate["std_auc"] or 0.0)
         if candidate["mean_auc"] is not None and serving["mean_auc"] is not None and candidate["mean_auc"] < serving["mean_auc"] - spread:
             against.append(f"Its AUC, {candidate['auc_text']}, is lower than the serving model's, {serving['auc_text']}, "
-                           f"by more than the fold spread ({spread:.3f}).")
+                           f"by more than the fold spread ({figures.metric_text(spread)}).")
         mine, theirs = candidate["decided"], serving["decided"]
         if mine and theirs and mine["rate"] < theirs["rate"]:
             against.append(f"It decides fewer works: {mine['text']}, against {theirs['text']} for the serving model.")
@@ -101,10 +102,10 @@ def recommendation(candidate: dict, serving: dict | None) -> dict:
 def compare(run, serving_entry: dict | None, serving_run, *, auc_floor: float | None = None) -> dict:
     """The run page's comparison: `serving_entry` is the artist's serving pointer (or None),
     `serving_run` its run when it could be read."""
-    candidate = figures(run, auc_floor=auc_floor)
+    candidate = run_figures(run, auc_floor=auc_floor)
     if serving_entry and serving_entry.get("run_id") == run.run_id:
         return {"is_serving": True, "rows": rows(candidate, None), "candidate": candidate}
-    other = figures(serving_run, auc_floor=auc_floor) if serving_run is not None else None
+    other = run_figures(serving_run, auc_floor=auc_floor) if serving_run is not None else None
     note = ""
     if serving_entry and serving_run is None:
         note = f"The serving model {serving_entry.get('model_version')} has no readable run; its figures cannot be compared."

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from artguard.pagination import BadCursor
-from training import plots, run_review, selectors, serving_comparison, services
+from training import figures, plots, run_review, selectors, serving_comparison, services
 from training.forms import PromoteForm, RunStartForm
 from training.ml.metrics import METRIC_NAMES
 
@@ -40,9 +40,7 @@ def _run_row(run) -> dict:
 
 
 def _pm(mean, std) -> str:
-    if mean is None:
-        return "–"
-    return f"{mean:.3f} ± {std:.3f}" if std is not None else f"{mean:.3f}"
+    return figures.mean_std_text(mean, std)
 
 
 def _runs_context(request, form=None) -> dict:
@@ -225,4 +223,8 @@ def compare_view(request):
     runs = [selectors.run_get(run_id=run_id) for run_id in ids if run_id]
     if len(runs) != 2 or not all(runs):
         raise Http404("Choose two existing runs to compare.")
-    return render(request, "training/compare.html", {"columns": [_run_context(run) for run in runs], "metric_names": METRIC_NAMES})
+    artists = [run.artist_name or run.artist or "no artist" for run in runs]
+    # Two artists' models are measured on different works: their figures do not rank one model.
+    different = runs[0].artist != runs[1].artist
+    return render(request, "training/compare.html", {"columns": [_run_context(run) for run in runs], "metric_names": METRIC_NAMES,
+                                                     "different_artists": different, "artists": artists})

@@ -235,3 +235,24 @@ def test_the_run_page_flags_what_a_promoter_needs_and_compares_with_the_serving_
     assert "This run is the model serving Fixture Hand now" in serving_page and "Recommend:" not in serving_page
     # The fixture's own concerns (12 images) are shown as well, without a promote attempt.
     assert 'id="promotion-concerns"' in serving_page
+
+
+def test_compare_shows_each_run_s_artist_and_warns_when_they_differ(staff_client, promoted_model):
+    same = _stored_run("1" * 32, quiet_detail(), mean_auc=0.9, std_auc=0.02, artist=promoted_model.info["artist"], artist_name=promoted_model.artist)
+    other = _stored_run("2" * 32, quiet_detail(), mean_auc=0.9, std_auc=0.02, artist="other-hand", artist_name="Other Hand")
+    body = staff_client.get(reverse("training:compare"), {"run": [promoted_model.run_id, same.run_id]}).content.decode()
+    assert 'id="compare-artist"' in body and body.count(">Fixture Hand</a>") >= 2 and 'id="different-artists"' not in body
+    body = staff_client.get(reverse("training:compare"), {"run": [promoted_model.run_id, other.run_id]}).content.decode()
+    assert 'id="different-artists"' in body and "These runs are of different artists</strong> (Fixture Hand and Other Hand)" in body
+
+
+def test_the_run_page_and_the_model_card_show_the_same_rounded_figures(staff_client, promoted_model):
+    # 0.91849 once read 0.918 on the run page and 0.919 on the card (rounded to 4 decimals, then to 3).
+    run = RunRecord.get(promoted_model.run_id)
+    run.update(actions=[RunRecord.mean_f1.set(0.91849), RunRecord.std_f1.set(0.01249)])
+    page = staff_client.get(reverse("training:run", args=[run.run_id])).content.decode()
+    assert "<th>f1</th><td>0.918 ± 0.012</td>" in page
+    card = staff_client.get(reverse("models:card", args=[promoted_model.info["artist"]])).content.decode()
+    assert "<td>f1</td><td>0.918</td><td>± 0.012</td>" in card and "0.919" not in card
+    api = staff_client.get(f"/api/models/{promoted_model.info['artist']}/").json()
+    assert api["cross_validation"]["metrics"]["f1"] == {"mean": 0.918, "std": 0.012}
