@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from artguard.pagination import BadCursor
-from training import figures, plots, run_review, selectors, serving_comparison, services
+from training import figures, plots, run_preview, run_review, selectors, serving_comparison, services
 from training.forms import PromoteForm, RunStartForm
 from training.ml.metrics import METRIC_NAMES
 
@@ -43,7 +43,24 @@ def _pm(mean, std) -> str:
     return figures.mean_std_text(mean, std)
 
 
-def _runs_context(request, form=None) -> dict:
+def _start_preview(version: str, versions: list[str]) -> dict | None:
+    """The chosen version's artists and counts, or None before a ready version is chosen."""
+    if not version:
+        return None
+    if version not in versions:
+        return {"version": version, "artists": [], "error": f"{version} is not a ready dataset version; choose one from the list."}
+    return run_preview.version_preview(version)
+
+
+def _start_form(versions: list[str], preview: dict | None, data=None) -> RunStartForm:
+    artists = [(artist["slug"], artist["name"]) for artist in preview["artists"]] if preview else None
+    initial = {"dataset_version": preview["version"]} if preview else {}
+    if artists and len(artists) == 1:
+        initial["artist"] = artists[0][0]
+    return RunStartForm(data, dataset_versions=versions, artists=artists, initial=initial)
+
+
+def _runs_context(request, form=None, start=None) -> dict:
     dataset_version = (request.GET.get("dataset_version") or "").strip()
     artist = (request.GET.get("artist") or "").strip()
     status = request.GET.get("status") or services.COMPLETED
@@ -57,6 +74,8 @@ def _runs_context(request, form=None) -> dict:
     except BadCursor:
         raise Http404("Bad page cursor.") from None
     versions = _dataset_versions()
+    if form is None:
+        start = _start_preview((request.GET.get("start_version") or "").strip(), versions)
     return {
         "rows": [_run_row(run) for run in page.items],
         "next_cursor": page.next_cursor,
@@ -64,7 +83,8 @@ def _runs_context(request, form=None) -> dict:
         "statuses": services.STATUSES,
         "dataset_version": dataset_version,
         "versions": versions,
-        "form": form or RunStartForm(dataset_versions=versions),
+        "form": form or _start_form(versions, start),
+        "start": start,
         "served": selectors.served_artists(),
         "artist": artist,
         "artists": _artists(),
@@ -86,7 +106,10 @@ def runs_view(request):
 @staff_member_required
 @require_POST
 def run_start_view(request):
-    form = RunStartForm(request.POST, dataset_versions=_dataset_versions())
+    versions = _dataset_versions()
+    # The artists offered are the posted version's; an unknown version offers none (a form error).
+    start = _start_preview((request.POST.get("dataset_version") or "").strip(), versions) or {"version": "", "artists": [], "error": ""}
+    form = _start_form(versions, start, request.POST)
     if form.is_valid():
         try:
             run = services.run_start(**form.run_options(), started_by=request.user.email)
@@ -95,7 +118,7 @@ def run_start_view(request):
         else:
             messages.success(request, f"Run {run.run_id[:8]} started on {run.dataset_version}.")
             return redirect("training:run", run_id=run.run_id)
-    return render(request, "training/runs.html", _runs_context(request, form), status=400)
+    return render(request, "training/runs.html", _runs_context(request, form, start), status=400)
 
 
 def _run_or_404(run_id: str):

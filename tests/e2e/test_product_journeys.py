@@ -107,8 +107,12 @@ def test_staff_upload_demo_data_train_review_and_promote(journey, live_stack, tm
 def _train_and_promote(journey, artist: str, *, proxies: bool) -> None:
     page = journey.page
     page.goto("/training/runs/")
-    page.select_option("#run-start [name=dataset_version]", "journey-v1")
-    page.fill("#run-start [name=artist]", artist)
+    page.select_option("#run-start-version [name=start_version]", "journey-v1")
+    page.click("#run-start-version button[type=submit]")
+    page.wait_for_load_state()
+    # The version's artists and what each would train on are shown before the run starts.
+    assert page.locator(f"#start-counts tbody:has-text('{artist}')").count() == 1
+    page.select_option("#run-start [name=artist]", label=artist)
     if proxies:
         page.check("#run-start [name=proxies]")
     page.fill("#run-start [name=k_folds]", "2")

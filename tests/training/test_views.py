@@ -53,7 +53,7 @@ def test_run_pages_for_staff(staff_client, promoted_model):
 
 def _run_form(model) -> dict:
     """The run form as staff fill it in for the 12-image fixture: 20% targets (6 images per label)."""
-    return {"dataset_version": model.dataset_version, "k_folds": 2, "stratify_on": "sublabel", "outer_split_seed": 0,
+    return {"dataset_version": model.dataset_version, "artist": model.info["artist"], "k_folds": 2, "stratify_on": "sublabel", "outer_split_seed": 0,
             "inner_split_seed": 1, "backbone": "efficientnet-lite0", "max_forged_called_authentic": 20, "max_authentic_called_forged": 20}
 
 
@@ -256,3 +256,42 @@ def test_the_run_page_and_the_model_card_show_the_same_rounded_figures(staff_cli
     assert "<td>f1</td><td>0.918</td><td>± 0.012</td>" in card and "0.919" not in card
     api = staff_client.get(f"/api/models/{promoted_model.info['artist']}/").json()
     assert api["cross_validation"]["metrics"]["f1"] == {"mean": 0.918, "std": 0.012}
+
+
+def test_starting_a_run_picks_the_artist_from_the_version_and_shows_its_counts_first(staff_client, promoted_model):
+    page = staff_client.get(reverse("training:runs")).content.decode()
+    assert 'id="run-start-version"' in page and f'<option value="{promoted_model.dataset_version}"' in page
+    assert 'id="run-start"' not in page  # no run form before a version is chosen, and no free-text artist anywhere
+    page = staff_client.get(reverse("training:runs"), {"start_version": promoted_model.dataset_version}).content.decode()
+    counts = page[page.index('id="start-counts"'):page.index("</table>", page.index('id="start-counts"'))]
+    for row in ("<td>Fixture Hand</td><td>authentic</td><td>original</td><td>6</td>", "<td>forged</td><td>copy</td><td>3</td>",
+                "<td>forged</td><td>pastiche</td><td>3</td>", "6 authentic, 6 forged"):
+        assert row in counts, row
+    assert '<select name="artist"' in page and '<option value="fixture-hand" selected>Fixture Hand</option>' in page
+    assert '<input type="text" name="artist"' not in page
+    assert f'<input type="hidden" name="dataset_version" value="{promoted_model.dataset_version}"' in page
+
+    wrong = staff_client.post(reverse("training:run_start"), {**_run_form(promoted_model), "artist": "someone-else"})
+    assert wrong.status_code == 400 and "someone-else has no works in this dataset version; choose one of its artists." in wrong.content.decode()
+    missing = staff_client.post(reverse("training:run_start"), {**_run_form(promoted_model), "artist": ""})
+    assert missing.status_code == 400 and "Choose the artist to train a model for." in missing.content.decode()
+    unknown = staff_client.post(reverse("training:run_start"), {**_run_form(promoted_model), "dataset_version": "no-such-version"})
+    assert unknown.status_code == 400 and "no-such-version is not a ready dataset version" in unknown.content.decode()
+    assert 'id="start-error">no-such is not a ready dataset version' in staff_client.get(reverse("training:runs"), {"start_version": "no-such"}).content.decode()
+    assert list(RunRecord.status_index.query(services.RUNNING)) == []
+
+
+def test_counts_per_artist_leave_out_unattributed_works_and_count_proxies():
+    from datasets.artists import Artist, Resolver
+    from training.run_preview import counts_by_artist
+
+    resolver = Resolver([Artist(slug="a-hand", name="A Hand", aliases=(), serving=None, history=()),
+                         Artist(slug="b-hand", name="B Hand", aliases=(), serving=None, history=())])
+    images = ([{"attributed_creator": "A Hand", "label": "authentic", "sublabel": "original"}] * 4
+              + [{"attributed_creator": "a hand", "label": "forged", "sublabel": "imitation"}] * 2
+              + [{"attributed_creator": "B Hand", "label": "authentic", "sublabel": ""}] * 3
+              + [{"attributed_creator": None, "label": "forged", "sublabel": "print"}])
+    a, b = counts_by_artist({"images": images}, resolver)
+    assert (a["name"], a["authentic"], a["forged"], a["proxies"]) == ("A Hand", 4, 2, 3)
+    assert a["rows"] == [{"label": "authentic", "sublabel": "original", "images": 4}, {"label": "forged", "sublabel": "imitation", "images": 2}]
+    assert b["rows"] == [{"label": "authentic", "sublabel": "(none)", "images": 3}] and b["proxies"] == 4
