@@ -118,8 +118,8 @@ def calibration_concern(detail: dict) -> list[str]:
         return ["This run predates calibration: its scores are the model's raw output."] if detail else []
     if calibrator.get("method") == PLATT:
         return []
-    reason = calibrator.get("reason") or ""
-    return [f"Calibration was not applied: its scores are served uncalibrated.{' ' + reason if reason else ''}"]
+    reason = calibrator.get("reason") or "its scores are served uncalibrated."
+    return [f"Calibration was not applied: {reason[:1].lower() + reason[1:]}"]
 
 
 def promotion_concerns(detail: dict, *, mean_auc: float | None, auc_floor: float | None = None) -> list[str]:

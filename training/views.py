@@ -128,7 +128,7 @@ def _run_or_404(run_id: str):
     return run
 
 
-def _run_context(run, promote_form=None, concerns=None) -> dict:
+def _run_context(run, promote_form=None, concerns=None, *, with_serving_comparison: bool = True) -> dict:
     detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
     table = selectors.run_fold_table(run_id=run.run_id)
     serving = selectors.serving_for_artist(artist=run.artist)
@@ -155,7 +155,7 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
         "concerns": concerns if concerns is not None else (services.promotion_concerns(run) if completed else []),
         "asked_for_reason": concerns is not None,
         "sublabel_rows": run_review.sublabel_rows(detail),
-        "comparison": _serving_comparison(run, serving) if completed and run.artist else None,
+        "comparison": _serving_comparison(run, serving) if completed and run.artist and with_serving_comparison else None,
         "timings": run_review.timing_rows(detail.get("timings")),
         "final_words": run_review.config_words(table["final"].hyperparameters.as_dict()) if table.get("final") else "",
         "table": table,
@@ -249,5 +249,5 @@ def compare_view(request):
     artists = [run.artist_name or run.artist or "no artist" for run in runs]
     # Two artists' models are measured on different works: their figures do not rank one model.
     different = runs[0].artist != runs[1].artist
-    return render(request, "training/compare.html", {"columns": [_run_context(run) for run in runs], "metric_names": METRIC_NAMES,
+    return render(request, "training/compare.html", {"columns": [_run_context(run, with_serving_comparison=False) for run in runs], "metric_names": METRIC_NAMES,
                                                      "different_artists": different, "artists": artists})

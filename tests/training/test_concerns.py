@@ -49,7 +49,7 @@ def test_a_wide_pooled_interval_uncalibrated_scores_and_the_capture_concerns():
     detail.update({key: value for key, value in capture_evidence(concern=True).items() if key in ("capture_audit", "robustness")})
     found = concerns.promotion_concerns(detail, mean_auc=0.93)
     assert any(line.startswith("0 of 8 forgeries (0%, 95% interval 0%–32%) were called likely authentic: the interval is too wide") for line in found)
-    assert "Calibration was not applied: its scores are served uncalibrated. The raw probabilities are served as they are." in found
+    assert "Calibration was not applied: the raw probabilities are served as they are." in found
     assert any("differ in how they were photographed" in line for line in found)
     assert sum("flip" in line or "re-photograph" in line or "out of focus" in line for line in found) >= 2
 
@@ -92,6 +92,7 @@ def test_the_recommendation_follows_the_figures_against_the_serving_model():
     weak["calibrator"] = {"method": "none", "reason": "Too few works."}
     concerned = serving_comparison.compare(_run("c" * 32, weak, 0.97, 0.01), entry, serving_run)
     assert not concerned["promote"] and concerned["reasons"] == ["It raises 1 concern, listed above."]
+    assert concerned["candidate"]["concerns"] == ["Calibration was not applied: too few works."]
 
     alone = serving_comparison.compare(_run("c" * 32, quiet_detail(), 0.9, 0.02), None, None)
     assert alone["promote"] and "No model serves this artist now." in alone["reasons"]
