@@ -295,3 +295,11 @@ def test_counts_per_artist_leave_out_unattributed_works_and_count_proxies():
     assert (a["name"], a["authentic"], a["forged"], a["proxies"]) == ("A Hand", 4, 2, 3)
     assert a["rows"] == [{"label": "authentic", "sublabel": "original", "images": 4}, {"label": "forged", "sublabel": "imitation", "images": 2}]
     assert b["rows"] == [{"label": "authentic", "sublabel": "(none)", "images": 3}] and b["proxies"] == 4
+
+
+def test_the_staff_highlights_are_styled():
+    """The danger button and the rows that miss a target have their own styles (the rows also carry words)."""
+    from django.contrib.staticfiles import finders
+
+    css = open(finders.find("artguard.css"), encoding="utf-8").read()
+    assert "button.danger" in css and "tr.misses-target td" in css and ".message.concerns" in css
