@@ -1,7 +1,7 @@
-"""Why promoting a run deserves a second thought, and how it compares with the model serving its
-artist now: plain functions of a run's stored figures (mean AUC and metrics_detail), shared by
-services.model_promote (which asks for a reason when there is a concern) and the run page (which
-shows the same list before anyone presses a button).
+"""Why promoting a run deserves a second thought: plain functions of a run's stored figures
+(mean AUC and metrics_detail), shared by services.model_promote (which asks for a reason when
+there is a concern) and the run page (which shows the same list, and marks the same rows, before
+anyone presses a button).
 
 Each concern is one sentence carrying its own figures, so a promoter can weigh it without
 opening the tables: "Fold 2 called 1 of 6 forgeries (16.7%) likely authentic, against a target
@@ -37,51 +37,71 @@ def _rate(measured: dict | None) -> float | None:
     return float(measured["count"]) / float(measured["of"])
 
 
+def _over(rate: float | None, target) -> bool:
+    return rate is not None and target is not None and rate > float(target) + 1e-12
+
+
+def fold_misses(fold: dict, targets: dict) -> list[str]:
+    """The rate keys on which this fold missed its target (its row is marked for them)."""
+    rates = fold.get("rates") or {}
+    return [key for key, *_ in SIDES if _over(_rate(rates.get(key)), targets.get(key))]
+
+
 def fold_concerns(detail: dict) -> list[str]:
     """Outer folds whose honest check (thresholds chosen on the other folds) missed a target:
     a pooled rate within target can hide one fold that called many forgeries authentic."""
     targets = (detail.get("policy") or {}).get("targets") or {}
+    words = {key: (erring, verdict) for key, _, erring, verdict in SIDES}
     out = []
     for fold in detail.get("per_fold") or []:
-        rates = fold.get("rates") or {}
-        for key, _, erring, verdict in SIDES:
-            rate, target = _rate(rates.get(key)), targets.get(key)
-            if rate is not None and target is not None and rate > float(target) + 1e-12:
-                out.append(f"Fold {fold.get('fold_id')} called {int(rates[key]['count'])} of {int(rates[key]['of'])} {erring} "
-                           f"({pct(rate)}) {verdict}, against a target of at most {pct(float(target))}.")
+        for key in fold_misses(fold, targets):
+            measured, (erring, verdict) = fold["rates"][key], words[key]
+            out.append(f"Fold {fold.get('fold_id')} called {int(measured['count'])} of {int(measured['of'])} {erring} "
+                       f"({pct(_rate(measured))}) {verdict}, against a target of at most {pct(float(targets[key]))}.")
     return out
 
 
-def fold_misses(fold: dict, targets: dict) -> list[str]:
-    """The rate keys on which this fold missed its target (for highlighting its row)."""
-    rates = fold.get("rates") or {}
-    return [key for key, *_ in SIDES
-            if _rate(rates.get(key)) is not None and targets.get(key) is not None and _rate(rates.get(key)) > float(targets[key]) + 1e-12]
+def kind_rates(detail: dict) -> dict:
+    """policy.rates.by_kind, or {} when the model never calls a work likely authentic: it then
+    cannot call a forgery so, every kind's rate is 0 by construction and its interval says nothing."""
+    run_policy = detail.get("policy") or {}
+    if run_policy.get("authentic_below") is None:
+        return {}
+    return (run_policy.get("rates") or {}).get("by_kind") or {}
+
+
+def _below_floor(row: dict, auc_floor: float) -> list[str]:
+    """"AUC 0.700", "accuracy 0.600": a forged sublabel's figures below the floor."""
+    if row.get("label") != "forged":
+        return []
+    return [f"{what} {figures.metric_text(row[key])}" for what, key in (("AUC", "auc"), ("accuracy", "accuracy"))
+            if row.get(key) is not None and float(row[key]) < auc_floor]
+
+
+def sublabel_misses(detail: dict, name: str, row: dict, *, auc_floor: float = DEFAULT_AUC_FLOOR) -> bool:
+    """Whether this per-sublabel row is a kind of forgery below the floor or over the target."""
+    target = ((detail.get("policy") or {}).get("targets") or {}).get("forged_called_authentic")
+    kind = kind_rates(detail).get(name) or {}
+    return bool(_below_floor(row, auc_floor)) or (row.get("label") == "forged" and _over(_rate(kind), target))
 
 
 def kind_concerns(detail: dict, *, auc_floor: float) -> list[str]:
     """Kinds of forgery the pooled figures hide: a called-authentic rate above the target, an
     interval too wide to tell whether the target is met, or an AUC or accuracy below the floor."""
-    run_policy = detail.get("policy") or {}
-    target = (run_policy.get("targets") or {}).get("forged_called_authentic")
+    target = ((detail.get("policy") or {}).get("targets") or {}).get("forged_called_authentic")
     out = []
-    # Only a model that calls works likely authentic can call a forgery so: otherwise every
-    # kind's rate is 0 by construction and its interval says nothing.
-    if run_policy.get("authentic_below") is not None and target is not None:
-        for kind, r in sorted(((run_policy.get("rates") or {}).get("by_kind") or {}).items()):
-            if not r.get("of"):
-                continue
-            share = f"{int(r['count'])} of {int(r['of'])} ({pct(r['count'] / r['of'])}, {interval_words(int(r['count']), int(r['of']))})"
-            if r["count"] / r["of"] > float(target) + 1e-12:
-                out.append(f"Of {kind_words(kind)}, {share} were called likely authentic, against a target of at most {pct(float(target))}.")
-            elif _interval_width(r) > WIDE_INTERVAL:
-                out.append(f"Of {kind_words(kind)}, {share} were called likely authentic: too few to show the "
-                           f"{pct(float(target))} target is met (the interval is wider than {pct(WIDE_INTERVAL)}).")
-    for name, row in sorted((detail.get("per_sublabel") or {}).items()):
-        if row.get("label") != "forged":
+    for kind, r in sorted(kind_rates(detail).items()) if target is not None else ():
+        if not r.get("of"):
             continue
-        low = [f"{what} {figures.metric_text(row[key])}" for what, key in (("AUC", "auc"), ("accuracy", "accuracy"))
-               if row.get(key) is not None and float(row[key]) < auc_floor]
+        count, of = int(r["count"]), int(r["of"])
+        share = f"{count} of {of} ({pct(count / of)}, {interval_words(count, of)})"
+        if _over(count / of, target):
+            out.append(f"Of {kind_words(kind)}, {share} were called likely authentic, against a target of at most {pct(float(target))}.")
+        elif _interval_width(r) > WIDE_INTERVAL:
+            out.append(f"Of {kind_words(kind)}, {share} were called likely authentic: too few to show the "
+                       f"{pct(float(target))} target is met (the interval is wider than {pct(WIDE_INTERVAL)}).")
+    for name, row in sorted((detail.get("per_sublabel") or {}).items()):
+        low = _below_floor(row, auc_floor)
         if low:
             out.append(f"{kind_words(name).capitalize()} ({row.get('n')} works) scored {' and '.join(low)}, below the floor of {auc_floor:.2f}.")
     return out

@@ -84,19 +84,11 @@ def fold_rows(detail: dict) -> list[dict]:
 
 def sublabel_rows(detail: dict, *, auc_floor: float = concerns.DEFAULT_AUC_FLOOR) -> list[dict]:
     """The per-sublabel table's rows; a kind of forgery `misses` when its AUC or accuracy is
-    below the floor or its called-authentic rate is above the target (the same rules as the
-    concerns)."""
-    run_policy = detail.get("policy") or {}
-    target = (run_policy.get("targets") or {}).get("forged_called_authentic")
-    by_kind = (run_policy.get("rates") or {}).get("by_kind") or {} if run_policy.get("authentic_below") is not None else {}
-    rows = []
-    for name, row in sorted((detail.get("per_sublabel") or {}).items()):
-        kind = by_kind.get(name) or {}
-        misses = row.get("label") == "forged" and (
-            any(row.get(key) is not None and float(row[key]) < auc_floor for key in ("auc", "accuracy"))
-            or bool(kind.get("of") and target is not None and kind["count"] / kind["of"] > float(target) + 1e-12))
-        rows.append({**row, "name": name, "called_authentic": count_of(kind) if kind else "–", "misses": misses})
-    return rows
+    below the floor or its called-authentic rate is above the target (the concerns' rules)."""
+    by_kind = concerns.kind_rates(detail)
+    return [{**row, "name": name, "called_authentic": count_of(by_kind.get(name)),
+             "misses": concerns.sublabel_misses(detail, name, row, auc_floor=auc_floor)}
+            for name, row in sorted((detail.get("per_sublabel") or {}).items())]
 
 
 def calibration_review(detail: dict) -> dict | None:
