@@ -27,7 +27,12 @@ class ArtistForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    """Withdrawing stops every upload attributed to the artist at once: the box must be ticked on
+    purpose (checked by the server, so it holds without JavaScript)."""
     reason = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        required=True, label="Yes, withdraw it: uploads attributed to this artist are refused from now on",
+        error_messages={"required": "Tick the box to confirm the withdrawal; nothing was withdrawn."})
 
 
 def _when(ms) -> str:
@@ -42,13 +47,13 @@ def artists_view(request):
     return render(request, "training/artists.html", {"artists": artists_list()})
 
 
-def _artist_context(artist, form=None) -> dict:
+def _artist_context(artist, form=None, withdraw_form=None) -> dict:
     runs = selectors.runs_by_status(status=services.COMPLETED, limit=RUNS_SHOWN, artist=artist.slug).items
     history = [{**event, "when": _when(event.get("at"))} for event in reversed(artist.history)]
     return {
         "artist": artist,
         "form": form or ArtistForm(initial={"name": artist.name, "aliases": "\n".join(artist.aliases)}),
-        "withdraw_form": WithdrawForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(),
         "runs": [{"run": run, "finished": _when(run.finished_at)} for run in runs],
         "history": history,
         "promoted": _when((artist.serving or {}).get("promoted_at")),
@@ -86,9 +91,10 @@ def artist_update_view(request, slug):
 def artist_withdraw_view(request, slug):
     artist = artist_or_404(slug)
     form = WithdrawForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return render(request, "training/artist.html", _artist_context(artist, withdraw_form=form), status=400)
     try:
-        services.model_unpromote(artist=artist.slug, by=request.user.email, reason=form.cleaned_data.get("reason", ""))
+        services.model_unpromote(artist=artist.slug, by=request.user.email, reason=form.cleaned_data["reason"])
     except services.TrainingError as error:
         messages.error(request, str(error))
     else:

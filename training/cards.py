@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from training import pointer, run_review, selectors
+from training import figures, pointer, run_review, selectors
 from training.ml.metrics import METRIC_NAMES
 from training.ml.robustness import BENIGN_FLIP_LIMIT
 
@@ -22,7 +22,7 @@ def day(ms) -> str | None:
 
 
 def _pm(mean, std) -> dict | None:
-    return None if mean is None else {"mean": round(float(mean), 4), "std": None if std is None else round(float(std), 4)}
+    return None if mean is None else {"mean": figures.metric(mean), "std": figures.metric(std)}
 
 
 def capture_card(detail: dict, info: dict) -> dict:

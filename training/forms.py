@@ -28,10 +28,20 @@ class RunStartForm(forms.Form):
     inner_split_seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=1)
     backbone = forms.ChoiceField(choices=[(name, name) for name in sorted(REGISTRY)], initial=DEFAULT_BACKBONE)
 
-    def __init__(self, *args, dataset_versions: list[str] | None = None, **kwargs):
+    def __init__(self, *args, dataset_versions: list[str] | None = None, artists: list[tuple[str, str]] | None = None, **kwargs):
+        """`artists`: (slug, name) of the chosen version's artists; the page always gives them,
+        so staff pick from the version instead of typing a name (the version is then fixed)."""
         super().__init__(*args, **kwargs)
         if dataset_versions:
-            self.fields["dataset_version"] = forms.ChoiceField(choices=[(v, v) for v in dataset_versions])
+            self.fields["dataset_version"] = forms.ChoiceField(
+                choices=[(v, v) for v in dataset_versions], widget=forms.HiddenInput if artists else forms.Select,
+                error_messages={"invalid_choice": "%(value)s is not a ready dataset version; choose one from the list."})
+        if artists is not None:
+            self.fields["artist"] = forms.ChoiceField(
+                choices=[("", "Choose an artist")] + list(artists),
+                help_text="Whose model to train: an artist with works in this dataset version.",
+                error_messages={"required": "Choose the artist to train a model for.",
+                                "invalid_choice": "%(value)s has no works in this dataset version; choose one of its artists."})
         for field, (_, label) in targets.TARGET_FIELDS.items():
             self.fields[field] = forms.FloatField(
                 label=label, initial=targets.default_percent(field), validators=[_target_percent],

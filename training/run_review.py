@@ -10,6 +10,7 @@ on a few dozen validation works a bare percentage hides how little was measured.
 from __future__ import annotations
 
 
+from training import concerns
 from training.ml import capture, cv, robustness, shortcut
 from training.ml import head as head_module
 from training.ml.policy import pct
@@ -62,7 +63,9 @@ def policy_review(detail: dict) -> dict | None:
 
 
 def fold_rows(detail: dict) -> list[dict]:
-    """The per-fold table's rows, thresholds as text ("never" for None)."""
+    """The per-fold table's rows, thresholds as text ("never" for None); `misses` names the
+    error rates on which the fold missed the run's target (training.concerns.fold_misses)."""
+    targets = (detail.get("policy") or {}).get("targets") or {}
     rows = []
     for fold in detail.get("per_fold", []):
         thresholds = fold.get("thresholds") or {}
@@ -74,8 +77,18 @@ def fold_rows(detail: dict) -> list[dict]:
             "forged_called_authentic": count_of(rates.get("forged_called_authentic")),
             "authentic_called_forged": count_of(rates.get("authentic_called_forged")),
             "decided": count_of(rates.get("decided")),
+            "misses": concerns.fold_misses(fold, targets),
         })
     return rows
+
+
+def sublabel_rows(detail: dict, *, auc_floor: float = concerns.DEFAULT_AUC_FLOOR) -> list[dict]:
+    """The per-sublabel table's rows; a kind of forgery `misses` when its AUC or accuracy is
+    below the floor or its called-authentic rate is above the target (the concerns' rules)."""
+    by_kind = concerns.kind_rates(detail)
+    return [{**row, "name": name, "called_authentic": count_of(by_kind.get(name)),
+             "misses": concerns.sublabel_misses(detail, name, row, auc_floor=auc_floor)}
+            for name, row in sorted((detail.get("per_sublabel") or {}).items())]
 
 
 def calibration_review(detail: dict) -> dict | None:
@@ -285,3 +298,55 @@ def capture_review(detail: dict) -> dict:
         "envelope": envelope_words(detail.get("capture_envelope")),
         "augmentation": augmentation_words(detail.get("augmentation")),
     }
+
+
+# --- Configurations and timings in words (no raw dicts on the pages) ------------------------------
+
+# Each setting as a phrase; keys not listed here are internal (grid_index, backbone, ...).
+_CONFIG_WORDS = (
+    ("C", lambda v: f"regularisation C {float(v):g}"),
+    ("hidden", lambda v: f"{int(v)} hidden units"),
+    ("lr", lambda v: f"learning rate {float(v):g}"),
+    ("weight_decay", lambda v: f"weight decay {float(v):g}"),
+    ("dropout", lambda v: f"dropout {float(v):g}"),
+    ("max_epochs", lambda v: f"at most {int(v)} epochs"),
+    ("patience", lambda v: f"early stopping after {int(v)} epochs without progress"),
+    ("batch_size", lambda v: f"batch size {int(v)}"),
+)
+
+
+def config_words(hyperparameters: dict | None) -> str:
+    """A head configuration as words: "MLP: 64 hidden units, learning rate 0.01, …"."""
+    config = dict(hyperparameters or {})
+    name = head_module.describe(config)
+    settings = [phrase(config[key]) for key, phrase in _CONFIG_WORDS
+                if config.get(key) is not None and not (key == "hidden" and not config[key])]
+    return f"{name}: {', '.join(settings)}" if settings else name
+
+
+_TIMING_WORDS = {
+    "load_and_embed_seconds": "loading and embedding the images",
+    "capture_copies_seconds": "re-photographed copies",
+    "nested_cv_seconds": "nested cross-validation",
+    "capture_evidence_seconds": "capture checks",
+    "final_model_seconds": "final model",
+    "familiarity_seconds": "familiarity model",
+    "reference_index_seconds": "reference passages",
+}
+
+
+def timing_rows(timings: dict | None) -> dict:
+    """{"total": "2 min 5 s" or None, "steps": [{"words", "time"}]} from run_execute's timings."""
+    timings = dict(timings or {})
+    total = timings.pop("total_seconds", None)
+    steps = [{"words": _TIMING_WORDS.get(key, key.removesuffix("_seconds").replace("_", " ")), "time": duration_words(value)}
+             for key, value in timings.items() if value is not None]
+    return {"total": None if total is None else duration_words(total), "steps": steps}
+
+
+def duration_words(seconds) -> str:
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"

@@ -22,6 +22,7 @@ from pynamodb.exceptions import UpdateError
 
 from artguard.dynamo import now_ms
 from training import capture_data, pointer
+from training import concerns as concerns_module
 from training import data as training_data
 from training.ml import (artifact, backbone as backbone_module, capture, capture_check, cv, familiarity, head, policy as policy_module,
                          reference_index, robustness, shortcut)
@@ -35,7 +36,7 @@ FINAL_FOLD_ID = -1
 HEARTBEAT_EVERY_SECONDS = 2.0
 Progress = Callable[[str, float], None]
 HP_KEYS = {"kind", "C", "hidden", "lr", "weight_decay", "dropout", "max_epochs", "patience", "batch_size"}
-DEFAULT_AUC_FLOOR = 0.8  # promoting a run below it asks for a reason (staff may set another)
+DEFAULT_AUC_FLOOR = concerns_module.DEFAULT_AUC_FLOOR  # promoting a run below it asks for a reason (staff may set another)
 
 
 class TrainingError(ValueError):
@@ -511,23 +512,10 @@ def runs_sweep_stale(*, now: int | None = None) -> list[str]:
 
 
 def promotion_concerns(run: RunRecord, *, auc_floor: float | None = None) -> list[str]:
-    """Why promoting this run deserves a second thought, in plain words ([] when none): a
-    policy that can decide neither side, a cross-validated AUC below the floor, capture alone
-    separating the labels (the shortcut audit), or verdicts that flip under re-photographs."""
-    floor = DEFAULT_AUC_FLOOR if auc_floor is None else float(auc_floor)
+    """Why promoting this run deserves a second thought, in plain words ([] when none); the
+    rules are training.concerns', applied to the stored run so the run page shows the same list."""
     detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
-    concerns = []
-    run_policy = detail.get("policy")
-    if run_policy is None or policy_module.cannot_decide_either(run_policy):
-        concerns.append("This model can decide neither side: at its error-rate targets it would call every work INCONCLUSIVE.")
-    if run.mean_auc is None or run.mean_auc < floor:
-        auc = "unknown" if run.mean_auc is None else f"{run.mean_auc:.3f}"
-        concerns.append(f"Its cross-validated AUC ({auc}) is below the floor of {floor:.2f}.")
-    audit = detail.get("capture_audit") or {}
-    if audit.get("concern"):
-        concerns.append(audit["statement"])
-    concerns += list((detail.get("robustness") or {}).get("concerns") or [])
-    return concerns
+    return concerns_module.promotion_concerns(detail, mean_auc=run.mean_auc, auc_floor=auc_floor)
 
 
 def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = None, reason: str = "") -> dict:

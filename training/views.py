@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from artguard.pagination import BadCursor
-from training import plots, run_review, selectors, services
+from training import figures, plots, run_preview, run_review, selectors, serving_comparison, services
 from training.forms import PromoteForm, RunStartForm
 from training.ml.metrics import METRIC_NAMES
 
@@ -40,12 +40,27 @@ def _run_row(run) -> dict:
 
 
 def _pm(mean, std) -> str:
-    if mean is None:
-        return "–"
-    return f"{mean:.3f} ± {std:.3f}" if std is not None else f"{mean:.3f}"
+    return figures.mean_std_text(mean, std)
 
 
-def _runs_context(request, form=None) -> dict:
+def _start_preview(version: str, versions: list[str]) -> dict | None:
+    """The chosen version's artists and counts, or None before a ready version is chosen."""
+    if not version:
+        return None
+    if version not in versions:
+        return {"version": version, "artists": [], "error": f"{version} is not a ready dataset version; choose one from the list."}
+    return run_preview.version_preview(version)
+
+
+def _start_form(versions: list[str], preview: dict | None, data=None) -> RunStartForm:
+    artists = [(artist["slug"], artist["name"]) for artist in preview["artists"]] if preview else None
+    initial = {"dataset_version": preview["version"]} if preview else {}
+    if artists and len(artists) == 1:
+        initial["artist"] = artists[0][0]
+    return RunStartForm(data, dataset_versions=versions, artists=artists, initial=initial)
+
+
+def _runs_context(request, form=None, start=None) -> dict:
     dataset_version = (request.GET.get("dataset_version") or "").strip()
     artist = (request.GET.get("artist") or "").strip()
     status = request.GET.get("status") or services.COMPLETED
@@ -59,6 +74,8 @@ def _runs_context(request, form=None) -> dict:
     except BadCursor:
         raise Http404("Bad page cursor.") from None
     versions = _dataset_versions()
+    if form is None:
+        start = _start_preview((request.GET.get("start_version") or "").strip(), versions)
     return {
         "rows": [_run_row(run) for run in page.items],
         "next_cursor": page.next_cursor,
@@ -66,7 +83,8 @@ def _runs_context(request, form=None) -> dict:
         "statuses": services.STATUSES,
         "dataset_version": dataset_version,
         "versions": versions,
-        "form": form or RunStartForm(dataset_versions=versions),
+        "form": form or _start_form(versions, start),
+        "start": start,
         "served": selectors.served_artists(),
         "artist": artist,
         "artists": _artists(),
@@ -88,7 +106,10 @@ def runs_view(request):
 @staff_member_required
 @require_POST
 def run_start_view(request):
-    form = RunStartForm(request.POST, dataset_versions=_dataset_versions())
+    versions = _dataset_versions()
+    # The artists offered are the posted version's; an unknown version offers none (a form error).
+    start = _start_preview((request.POST.get("dataset_version") or "").strip(), versions) or {"version": "", "artists": [], "error": ""}
+    form = _start_form(versions, start, request.POST)
     if form.is_valid():
         try:
             run = services.run_start(**form.run_options(), started_by=request.user.email)
@@ -97,7 +118,7 @@ def run_start_view(request):
         else:
             messages.success(request, f"Run {run.run_id[:8]} started on {run.dataset_version}.")
             return redirect("training:run", run_id=run.run_id)
-    return render(request, "training/runs.html", _runs_context(request, form), status=400)
+    return render(request, "training/runs.html", _runs_context(request, form, start), status=400)
 
 
 def _run_or_404(run_id: str):
@@ -107,10 +128,11 @@ def _run_or_404(run_id: str):
     return run
 
 
-def _run_context(run, promote_form=None, concerns=None) -> dict:
+def _run_context(run, promote_form=None, concerns=None, *, with_serving_comparison: bool = True) -> dict:
     detail = run.metrics_detail.as_dict() if run.metrics_detail else {}
     table = selectors.run_fold_table(run_id=run.run_id)
     serving = selectors.serving_for_artist(artist=run.artist)
+    completed = run.status == services.COMPLETED
     return {
         "run": run,
         "created": _when(run.created_at),
@@ -129,14 +151,24 @@ def _run_context(run, promote_form=None, concerns=None) -> dict:
         "promotion": run_review.promotion_review(run),
         "capture": run_review.capture_review(detail),
         "promote_form": promote_form or PromoteForm(),
-        "concerns": concerns or [],
-        "timings": detail.get("timings", {}),
+        # Asked for after a promote attempt (with the floor given then), else at the default floor.
+        "concerns": concerns if concerns is not None else (services.promotion_concerns(run) if completed else []),
+        "asked_for_reason": concerns is not None,
+        "sublabel_rows": run_review.sublabel_rows(detail),
+        "comparison": _serving_comparison(run, serving) if completed and run.artist and with_serving_comparison else None,
+        "timings": run_review.timing_rows(detail.get("timings")),
+        "final_words": run_review.config_words(table["final"].hyperparameters.as_dict()) if table.get("final") else "",
         "table": table,
-        "grid": (run.hyperparameter_grid.as_dict() if run.hyperparameter_grid else {}).get("configs", []),
+        "grid": [run_review.config_words(config) for config in (run.hyperparameter_grid.as_dict() if run.hyperparameter_grid else {}).get("configs", [])],
         "is_serving": bool(serving and serving.get("run_id") == run.run_id),
         "serving": serving,
         "reference_thumbnails": _reference_thumbnails_review(run),
     }
+
+
+def _serving_comparison(run, serving: dict | None) -> dict:
+    serving_run = selectors.run_get(run_id=serving.get("run_id", "")) if serving and serving.get("run_id") != run.run_id else None
+    return serving_comparison.compare(run, serving, serving_run)
 
 
 def _reference_thumbnails_review(run) -> dict:
@@ -214,4 +246,8 @@ def compare_view(request):
     runs = [selectors.run_get(run_id=run_id) for run_id in ids if run_id]
     if len(runs) != 2 or not all(runs):
         raise Http404("Choose two existing runs to compare.")
-    return render(request, "training/compare.html", {"columns": [_run_context(run) for run in runs], "metric_names": METRIC_NAMES})
+    artists = [run.artist_name or run.artist or "no artist" for run in runs]
+    # Two artists' models are measured on different works: their figures do not rank one model.
+    different = runs[0].artist != runs[1].artist
+    return render(request, "training/compare.html", {"columns": [_run_context(run, with_serving_comparison=False) for run in runs], "metric_names": METRIC_NAMES,
+                                                     "different_artists": different, "artists": artists})

@@ -26,6 +26,7 @@ FIXTURE_SIZE = 240
 SMALL_TARGETS = {"forged_called_authentic": 0.2, "authentic_called_forged": 0.2}
 # Every fixture image is attributed to this artist, so the promoted model serves it.
 FIXTURE_ARTIST = "Fixture Hand"
+FIXTURE_REASON = "Test fixture: 12 synthetic images."
 
 
 @dataclass
@@ -181,7 +182,8 @@ def promoted_model(settings, tmp_path_factory, tmp_path, storage_dirs, training_
                                   started_by="fixture@example.com")
         run = services.run_execute(run_id=run.run_id)
         assert run.status == services.COMPLETED, run.error
-        services.model_promote(run_id=run.run_id, promoted_by="fixture@example.com")
+        # 12 synthetic images raise concerns (intervals too wide, too few works to calibrate): say why it serves.
+        services.model_promote(run_id=run.run_id, promoted_by="fixture@example.com", reason=FIXTURE_REASON)
         snapshot = TrainedSnapshot(items={}, folders=tmp_path, run_id=run.run_id, model_version=run.model_version,
                                    dataset_version=version["name"])
         if key not in _snapshots and not any(before[name] for name in TRAINING_TABLES):
@@ -250,3 +252,39 @@ def capture_evidence(*, concern: bool = True) -> dict:
                              "images": 40, "widened_by": ["jpeg-70"]},
         "augmentation": {"copies": 2, "version": "recapture-v1"},
     }
+
+
+# --- Figures of a run under review (issue 29): built to raise, or not raise, each promotion concern ---
+
+REVIEW_TARGETS = {"forged_called_authentic": 0.05, "authentic_called_forged": 0.05}
+
+
+def rates(fa=(1, 60), af=(1, 60), decided=(100, 120)) -> dict:
+    return {"forged_called_authentic": {"count": fa[0], "of": fa[1], "rate": fa[0] / fa[1]},
+            "authentic_called_forged": {"count": af[0], "of": af[1], "rate": af[0] / af[1]},
+            "decided": {"count": decided[0], "of": decided[1], "rate": decided[0] / decided[1]}}
+
+
+def quiet_detail() -> dict:
+    """A run that raises no concern: every fold and kind within its target, intervals narrow,
+    calibrated, capture not separating the labels."""
+    measured = rates()
+    measured["by_kind"] = {"imitation": {"count": 1, "of": 60, "rate": 1 / 60, "low": 0.003, "high": 0.089}}
+    return {
+        "policy": {"authentic_below": 0.3, "forged_above": 0.7, "targets": dict(REVIEW_TARGETS), "rates": measured},
+        "per_fold": [{"fold_id": i, "rates": rates(fa=(0, 12), af=(0, 12), decided=(20, 24))} for i in range(5)],
+        "per_sublabel": {"imitation": {"label": "forged", "n": 60, "accuracy": 0.9, "auc": 0.95},
+                         "original": {"label": "authentic", "n": 60, "accuracy": 0.5, "auc": 0.6}},  # authentic rows are not kinds of forgery
+        "calibrator": {"method": "platt", "a": 1.2, "b": 0.1, "reason": ""},
+        **{key: value for key, value in capture_evidence(concern=False).items() if key in ("capture_audit", "robustness")},
+    }
+
+
+def issue_run_detail() -> dict:
+    """The run of issue 29: fold 2 called 1 of 6 forgeries authentic, fold 3 1 of 6 authentic
+    works forged (5% targets), and imitations scored accuracy 0.600."""
+    detail = quiet_detail()
+    detail["per_fold"][2]["rates"] = rates(fa=(1, 6), af=(0, 6))
+    detail["per_fold"][3]["rates"] = rates(fa=(0, 6), af=(1, 6))
+    detail["per_sublabel"]["imitation"]["accuracy"] = 0.6
+    return detail

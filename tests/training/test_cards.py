@@ -68,11 +68,22 @@ def test_staff_edit_aliases_see_history_and_withdraw_a_model(staff_client, promo
     assert 'class="run-row"' in staff_client.get("/training/runs/?artist=fixture-hand").content.decode()
     assert 'class="run-row"' not in staff_client.get("/training/runs/?artist=someone-else").content.decode()
 
-    staff_client.post("/training/artists/fixture-hand/withdraw/", {"reason": "retraining"})
+    # A danger action: styled as one, and done only with the confirmation box ticked (checked by the server).
+    assert '<button type="submit" class="danger">Withdraw this artist\'s model</button>' in detail and 'name="confirm"' in detail
+    unconfirmed = staff_client.post("/training/artists/fixture-hand/withdraw/", {"reason": "retraining"})
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm the withdrawal; nothing was withdrawn." in unconfirmed.content.decode()
+    clear_cache()
+    assert [artist["name"] for artist in user_client.get("/api/artists/").json()] == [FIXTURE_ARTIST]
+    run_page = staff_client.get(f"/training/runs/{promoted_model.run_id}/").content.decode()
+    assert 'id="promote-again-help"' in run_page and "Promoting it again re-writes its served information" in run_page
+
+    staff_client.post("/training/artists/fixture-hand/withdraw/", {"reason": "retraining", "confirm": "on"})
     clear_cache()
     assert user_client.get("/api/artists/").json() == []
     history = staff_client.get("/training/artists/fixture-hand/").content.decode()
     assert "withdrawn" in history and "retraining" in history
+    run_page = staff_client.get(f"/training/runs/{promoted_model.run_id}/").content.decode()
+    assert "after a withdrawal or another model, makes it serve Fixture Hand again" in run_page
 
 
 def test_the_card_says_whether_the_model_judges_the_camera(user_client):

@@ -45,3 +45,16 @@ def test_runs_trained_before_the_capture_checks_say_not_measured():
                                                                "statement": "Capture audit: not measured (too few images of each label)."}})
     assert not audit["measured"] and audit["statistics"] == [] and "too few images" in audit["statement"]
     assert run_review.envelope_words({"limits": {}, "images": 0, "widened_by": []}) is None
+
+
+def test_configurations_and_timings_read_as_words():
+    assert run_review.config_words({"kind": "lda", "grid_index": 5}) == "shrinkage linear discriminant analysis over the forgery types"
+    assert run_review.config_words({"hidden": 64, "lr": 0.001, "weight_decay": 0.0001, "dropout": 0.2, "max_epochs": 25, "patience": 5,
+                                    "grid_index": 2, "epochs": 9, "backbone": "efficientnet-lite0"}) == (
+        "MLP: 64 hidden units, learning rate 0.001, weight decay 0.0001, dropout 0.2, at most 25 epochs, early stopping after 5 epochs without progress")
+    assert run_review.config_words({"kind": "baseline", "C": 0.03}) == "scikit-learn logistic regression: regularisation C 0.03"
+    rows = run_review.timing_rows({"load_and_embed_seconds": 30.2, "nested_cv_seconds": 95.0, "new_step_seconds": 1.0, "total_seconds": 130.4})
+    assert rows["total"] == "2 min 10 s"
+    assert rows["steps"] == [{"words": "loading and embedding the images", "time": "30.2 s"},
+                             {"words": "nested cross-validation", "time": "1 min 35 s"}, {"words": "new step", "time": "1.0 s"}]
+    assert run_review.timing_rows(None) == {"total": None, "steps": []}

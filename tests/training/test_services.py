@@ -5,7 +5,7 @@ import pytest
 from training import selectors, services, serving
 from training.ml import artifact, backbone, cv
 from training.tables import ConfigRecord, RunRecord
-from tests.training.fixtures import SMALL_TARGETS, fixture_dataset_create
+from tests.training.fixtures import FIXTURE_REASON, SMALL_TARGETS, fixture_dataset_create
 
 GRID = [
     {"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 20, "patience": 4},
@@ -129,7 +129,7 @@ def test_promotion_is_recorded_and_switches_serving(promoted_model):
     run = RunRecord.get(promoted_model.run_id)
     assert run.promoted_by == "fixture@example.com" and run.promoted_at
     other = services.run_execute(run_id=services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID[:1]).run_id)
-    services.model_promote(run_id=other.run_id, promoted_by="staff@example.com")
+    services.model_promote(run_id=other.run_id, promoted_by="staff@example.com", reason=FIXTURE_REASON)
     info = serving.promoted_model_info()
     assert info["run_id"] == other.run_id and info["promoted_by"] == "staff@example.com"
     failed = services.run_create(targets=SMALL_TARGETS, dataset_version=dataset_version, k_folds=2, grid=GRID)
