@@ -3,6 +3,7 @@ against a real DynamoDB Local that this file starts once per session (or the one
 ARTGUARD_TEST_DYNAMODB_HOST). Storage is a fresh folder per test."""
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
@@ -75,9 +76,31 @@ def dynamo_tables(request):
         return
     with mock_aws():
         configure_tables(host=None)
-        tables_provision()
+        _moto_tables_provision()
         yield None
     configure_tables(host=None)
+
+
+# moto's tables as tables_provision() leaves them, once per process and table configuration.
+_moto_table_snapshots: dict = {}
+
+
+def _moto_tables_provision():
+    """Fresh, empty tables for this test: provisioned through the API the first time, then a copy
+    of those table objects put into moto's reset backend (about 4 ms against 120-370 ms; no test
+    sees another's items, since each gets its own copy of tables that were empty when taken)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    models = all_table_models()
+    region = models[0].Meta.region
+    key = (region, tuple(model.Meta.table_name for model in models))
+    if key in _moto_table_snapshots:
+        account, tables = _moto_table_snapshots[key]
+        dynamodb_backends[account][region].tables = copy.deepcopy(tables)
+        return
+    tables_provision()
+    account = next(account for account in dynamodb_backends if dynamodb_backends[account][region].tables)
+    _moto_table_snapshots[key] = (account, copy.deepcopy(dynamodb_backends[account][region].tables))
 
 
 def _drop_tables():

@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 
 from datasets import imaging
 from training import compute, serving, services, tasks
+from training.ml import head
 from tests.training.fixtures import SMALL_TARGETS, fixture_dataset_create
 
 GRID = [{"hidden": 0, "lr": 0.01, "weight_decay": 0.0001, "dropout": 0.0, "max_epochs": 20, "patience": 4}]
@@ -81,7 +82,9 @@ def test_in_process_path_runs_queued_runs_in_the_worker_and_never_touches_modal(
     assert run.status == services.COMPLETED and run.model_version
 
 
-def test_start_training_run_command_prints_progress_and_reports_bad_input(dataset_version, capsys):
+def test_start_training_run_command_prints_progress_and_reports_bad_input(dataset_version, capsys, monkeypatch):
+    # The command's printing and errors are under test, not the default grid (test_views trains that).
+    monkeypatch.setattr(head, "DEFAULT_GRID", GRID)
     call_command("start_training_run", "--dataset-version", dataset_version, "--k-folds", "2", "--seeds", "3", "4", "--sync",
                  "--max-forged-called-authentic", "20", "--max-authentic-called-forged", "20")  # 6 images per label
     out = capsys.readouterr().out
