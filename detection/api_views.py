@@ -20,6 +20,11 @@ from detection.reading import reading_for
 from detection.tables import InferenceRecord
 
 
+class UploadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "upload_too_large"
+
+
 class TooManyUploads(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "rate_limited"
@@ -251,16 +256,24 @@ class DetectionCreateApi(APIView):
             202: OutputSerializer,
             400: OpenApiResponse(description="not an acceptable image, a missing field, or an attributed artist no model serves "
                                              "(empty, unknown or matching several; the answer lists `served_artists`)"),
+            413: OpenApiResponse(description="the request's Content-Length is over the upload limit; refused before the body is read"),
             429: OpenApiResponse(description="upload rate limit reached"),
             503: OpenApiResponse(description="no model is promoted yet"),
         },
     )
+    def initial(self, request, *args, **kwargs):
+        # Before authentication, which may read the body for a session's CSRF token: an upload
+        # whose Content-Length is over the limit is refused unread.
+        if request.method == "POST" and services.body_too_large(content_length=request.META.get("CONTENT_LENGTH")):
+            raise UploadTooLarge({"file": [services.too_large_message()]})
+        super().initial(request, *args, **kwargs)
+
     def post(self, request):
         serializer = DetectionCreateApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise ValidationError({"file": [f"The file is larger than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB."]})
+            raise ValidationError({"file": [services.too_large_message(size_bytes=upload.size)]})
         try:
             submission = services.inference_submit(
                 user_id=request.user.user_id,

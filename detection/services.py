@@ -154,14 +154,35 @@ def _delete_marker(inference_id: str) -> None:
         logger.warning("could not delete the pending marker of %s", inference_id, exc_info=True)
 
 
+# Room for the multipart boundaries and the form's text fields around one file.
+MULTIPART_ALLOWANCE = 64 * 1024
+
+
+def too_large_message(*, size_bytes: int | None = None) -> str:
+    """The one wording of the upload size limit: the early Content-Length check, the per-file
+    check of the web form and the API, and upload_check all say this (issue 30)."""
+    limit_mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+    size = f" (this one is {size_bytes / 1024 / 1024:.1f} MB)" if size_bytes else ""
+    return f"The file is larger than {limit_mb} MB{size}."
+
+
+def body_too_large(*, content_length: str | None, files: int = 1) -> bool:
+    """True when a request announcing this Content-Length cannot carry `files` files within the
+    limit, so it can be refused before its body is read. No or a bad header: False (the
+    per-file check still runs once the body is read)."""
+    try:
+        length = int(content_length or "")
+    except ValueError:
+        return False
+    return length > files * settings.UPLOAD_MAX_BYTES + MULTIPART_ALLOWANCE
+
+
 def upload_check(*, data: bytes, filename: str):
     """Size and image checks; raises ImageRejected with a message for the person who sent it.
     An analysis needs at least one whole patch on the short side (nothing is enlarged to make
     one up) and enough texture to show brushwork (datasets.imaging.texture_problem)."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ImageRejected(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
-        )
+        raise ImageRejected(too_large_message(size_bytes=len(data)))
     return check_image(data, filename=filename, max_pixels=settings.IMAGE_MAX_PIXELS, min_side=PATCH_SIZE, require_texture=True)
 
 
@@ -245,6 +266,37 @@ def inference_submit(
     if settings.Q_CLUSTER.get("sync"):  # tests and benches: the analysis has already run
         return Submission(record=inference_get(inference_id=inference_id) or record, created=True, note=check.note)
     return Submission(record=record, created=True, note=check.note)  # what was just written; the worker may be ahead
+
+
+# A photograph sent again from the upload form within this window finds its first analysis.
+RESEND_WINDOW_MS = 10 * 60 * 1000
+
+
+def form_resend_key(*, data: bytes, filename: str, position: int, attributed_artist: str, title: str, at_ms: int) -> str:
+    """The upload form's idempotency key: the same photograph, in the same place of the same
+    selection, attributed and titled the same, in the same window. It does not depend on the page,
+    because a page shown again after Back may be a fresh copy with none of the first one's state."""
+    typed = "\n".join([filename, str(position), attributed_artist.strip().casefold(), title.strip()])
+    return (f"web:{hashlib.sha256(data).hexdigest()[:32]}:{hashlib.sha256(typed.encode()).hexdigest()[:16]}"
+            f":{at_ms // RESEND_WINDOW_MS}")
+
+
+def form_submit(*, user_id: str, data: bytes, filename: str, position: int, attributed_artist: str = "", title: str = "") -> Submission:
+    """inference_submit for the upload form. A double click, a resend after Back or a reload of
+    the POST within RESEND_WINDOW_MS (this window or the one before) answers with the analysis it
+    already started (created=False) instead of a duplicate. An earlier attempt that FAILED is not
+    an answer: the photograph is analysed afresh."""
+    now = now_ms()
+    keys = [form_resend_key(data=data, filename=filename, position=position, attributed_artist=attributed_artist, title=title, at_ms=at)
+            for at in (now - RESEND_WINDOW_MS, now)]
+    for key in keys:
+        earlier = inference_get_for_user(user_id=user_id, inference_id=inference_id_for(user_id=user_id, idempotency_key=key))
+        if earlier is not None and earlier.status == "FAILED":
+            return inference_submit(user_id=user_id, data=data, filename=filename, attributed_artist=attributed_artist, title=title)
+        if earlier is not None:
+            return Submission(record=earlier, created=False)
+    return inference_submit(user_id=user_id, data=data, filename=filename, attributed_artist=attributed_artist, title=title,
+                            idempotency_key=keys[-1])
 
 
 def _enqueue(record: InferenceRecord, *, upload_seconds: float | None = None) -> None:

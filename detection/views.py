@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import mimetypes
-import uuid
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
@@ -15,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from artguard.middleware import outage_message
@@ -83,21 +83,64 @@ def _upload_context(**extra) -> dict:
     return {
         "model_info": services.serving_model_info() if artists else None,
         "artists": artists,
-        "nonce": uuid.uuid4().hex,
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
+        "too_large": services.too_large_message(),
         "accept": ",".join([*EXTENSIONS, *ALLOWED_FORMATS.values()]),
         "uploads_per_hour": settings.UPLOADS_PER_HOUR,
         **extra,
     }
 
 
-@login_required
+SESSION_EXPIRED = "Your session expired before the upload was sent, so the photograph was not received. Sign in and choose the file again; the artist and title you typed are kept."
+
+
+def _login_keeping_the_form(request):
+    """An upload sent after the session expired: the file cannot survive the login, so say so,
+    and carry what was typed through `next` (the upload page pre-fills it from the query)."""
+    query = {}
+    if request.method == "POST":
+        if not _too_large_before_reading(request):
+            query = {name: value[:200] for name in ("artist", "title")
+                     if (value := request.POST.get("attributed_artist" if name == "artist" else name, "").strip())}
+        messages.warning(request, SESSION_EXPIRED)
+    else:
+        query = {name: request.GET[name] for name in ("artist", "title") if request.GET.get(name)}
+    target = reverse("detection:upload") + (f"?{urlencode(query)}" if query else "")
+    return redirect_to_login(target)
+
+
+def _announced_files(request) -> int | None:
+    """How many files the page's script says the form carries (?files=N on the form's action);
+    None when it did not say, and then nothing is refused before the body is read."""
+    try:
+        return max(1, int(request.GET.get("files", "")))
+    except ValueError:
+        return None
+
+
+def _too_large_before_reading(request) -> bool:
+    files = _announced_files(request)
+    return files is not None and services.body_too_large(content_length=request.META.get("CONTENT_LENGTH"), files=files)
+
+
+# CsrfViewMiddleware reads the whole body to find the token. Exempt here, the session and the
+# announced size are checked first, on the headers alone; csrf_protect then runs as usual.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def upload_view(request):
+    if not request.user.is_authenticated:
+        return _login_keeping_the_form(request)
+    if request.method == "POST" and _too_large_before_reading(request):
+        return render(request, "detection/upload.html", _upload_context(errors=[services.too_large_message()]), status=413)
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request):
     if request.method == "GET":
-        return render(request, "detection/upload.html", _upload_context())
+        return render(request, "detection/upload.html", _upload_context(artist=request.GET.get("artist", "")[:200], title=request.GET.get("title", "")[:200]))
     files = request.FILES.getlist("files")
-    nonce = (request.POST.get("nonce") or "")[:64] or uuid.uuid4().hex
     artist, title = request.POST.get("attributed_artist", ""), request.POST.get("title", "")
     if not files:
         return render(request, "detection/upload.html", _upload_context(errors=["Choose at least one image to analyse."], artist=artist, title=title), status=400)
@@ -110,17 +153,16 @@ def upload_view(request):
     for index, upload in enumerate(files):
         name = upload.name or f"file {index + 1}"
         if upload.size > settings.UPLOAD_MAX_BYTES:
-            errors.append(f"{name}: the file is larger than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB.")
+            errors.append(f"{name}: {services.too_large_message(size_bytes=upload.size)}")
             continue
         try:
-            submission = services.inference_submit(
+            submission = services.form_submit(
                 user_id=request.user.user_id,
                 data=upload.read(),
                 filename=upload.name or "",
+                position=index,
                 attributed_artist=artist,
                 title=title,
-                # The page's nonce makes a double-clicked or re-sent form create nothing twice.
-                idempotency_key=f"web:{nonce}:{index}",
             )
         except (services.ImageRejected, services.InvalidSubmission) as error:
             errors.append(f"{name}: {error}")
@@ -141,6 +183,8 @@ def upload_view(request):
             break
         else:
             created.append(submission.record)
+            if not submission.created:
+                messages.info(request, f"{name}: {RESENT}")
             if submission.note:
                 messages.info(request, f"{name}: {submission.note}")
     if not created:
@@ -151,6 +195,9 @@ def upload_view(request):
         return redirect("detection:result", created[0].inference_id)
     messages.success(request, f"{len(created)} image{'s' if len(created) != 1 else ''} submitted for analysis.")
     return redirect("detection:history")
+
+
+RESENT = "this photograph was sent a moment ago with the same artist and title; here is that analysis, not a second one."
 
 
 @login_required

@@ -10,6 +10,36 @@
     });
   });
 
+  // The upload form: a file over the limit is refused here, before anything is sent; otherwise
+  // the form tells the server how many files it carries (?files=N), so the server can refuse an
+  // oversized body from its Content-Length alone, before reading it.
+  var upload = document.getElementById("upload-form");
+  if (upload) {
+    upload.addEventListener("submit", function (event) {
+      var input = document.getElementById("id_files");
+      var max = parseInt(upload.getAttribute("data-max-bytes"), 10);
+      var big = Array.prototype.filter.call(input.files || [], function (file) { return file.size > max; });
+      if (big.length) {
+        event.preventDefault();
+        var list = document.getElementById("upload-errors");
+        if (!list) {
+          list = document.createElement("ul");
+          list.className = "errorlist";
+          list.id = "upload-errors";
+          upload.parentNode.insertBefore(list, upload);
+        }
+        list.textContent = "";
+        big.forEach(function (file) {
+          var item = document.createElement("li");
+          item.textContent = file.name + ": " + upload.getAttribute("data-too-large");
+          list.appendChild(item);
+        });
+        return;
+      }
+      upload.action = "?files=" + Math.max(1, (input.files || []).length);
+    });
+  }
+
   // A result page still being analysed: poll its status URL, reload when it is done.
   var box = document.getElementById("progress");
   if (!box || !box.hasAttribute("data-status-url")) { return; }

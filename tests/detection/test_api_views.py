@@ -34,6 +34,14 @@ def test_bad_input_answers_400_and_stores_nothing(user_client, user, storage_dir
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 0
 
 
+def test_a_content_length_over_the_limit_answers_413_before_the_body_is_read(user_client, user, storage_dirs, settings):
+    # The test client's payload raises if more is read than it holds.
+    response = _post(user_client, image_bytes(240, 240), CONTENT_LENGTH=str(settings.UPLOAD_MAX_BYTES + 10**6))
+    assert response.status_code == 413
+    assert response.json() == {"file": ["The file is larger than 20 MB."]}
+    assert stored_files(storage_dirs) == [] and InferenceRecord.user_inferences_index.count(user.user_id) == 0
+
+
 def test_over_20_mb_answers_400_and_stores_nothing(user_client, user, storage_dirs, settings):
     data = image_bytes(240, 240) + b"\0" * settings.UPLOAD_MAX_BYTES
     response = _post(user_client, data)
