@@ -5,9 +5,10 @@ Every web and worker host reads and writes the same item, so a request made on o
 resumed and shown on any other. Updates are conditional or atomic counters: two workers cannot
 both hold a lease, and a count added is never lost.
 
-Lookups: by the erased user's id (one GetItem); by receipt token, which begins with that id (one
-GetItem, then a constant-time comparison); open and done requests through ErasureIndex, a sparse
-index on these items only. Never a Scan.
+Lookups: by the erased user's id (one GetItem); by receipt token through its pointer item
+(`receipt#<token>`, written in the same transaction as the request: two GetItems, then a
+constant-time comparison), so the token is random and names nobody; open and done requests
+through ErasureIndex, a sparse index on these items only. Never a Scan.
 """
 from __future__ import annotations
 
@@ -16,19 +17,22 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as dt_timezone
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from artguard.dynamo import now_ms
 from artguard.pagination import BadCursor, Page, cursor_decode, page_from_query
-from accounts.tables import ERASURE_PREFIX, ErasureFields, UserRecord
+from accounts.tables import ERASURE_PREFIX, RECEIPT_PREFIX, ErasureFields, UserRecord
 
 PENDING, RUNNING, RETRYING, COMPLETED = "pending", "running", "retrying", "completed"
 STATUS_LABELS = {PENDING: "Waiting to start", RUNNING: "Erasing", RETRYING: "Interrupted, will resume", COMPLETED: "Completed"}
 REQUESTED_BY_LABELS = {"self": "The account holder", "staff": "Staff"}
 COUNT_FIELDS = ("inference_records", "raw_objects", "processed_objects", "account")
 OPEN, DONE = "open", "done"
-TOKEN_SEPARATOR = "."
+# Receipt tokens made before 2026-12-06 were "<user id>.<random>"; their links keep working.
+OLD_TOKEN_SEPARATOR = "."
 MAX_TOKEN_LENGTH = 128
+RECEIPT_TOKEN_BYTES = 32  # 256 random bits, 43 URL-safe characters
 _DONE_CURSOR_KEYS = {"user_id", "erasure_state", "erasure_requested_at"}
 
 
@@ -103,7 +107,10 @@ def _conditional_failed(error: Exception) -> bool:
 
 
 def erasure_create(*, user_id: str, requested_by: str, staff_user_id: str = "", email_hmac: str = "") -> Erasure:
-    """Write a new request; ErasureExists if the user has one (a concurrent request won)."""
+    """Write a new request and its receipt pointer; ErasureExists if the user has one (a
+    concurrent request won)."""
+    # The receipt page's capability (the account is gone, so it cannot ask who you are).
+    token = secrets.token_urlsafe(RECEIPT_TOKEN_BYTES)
     record = UserRecord(
         user_id=_key(user_id),
         is_active=False,
@@ -111,9 +118,7 @@ def erasure_create(*, user_id: str, requested_by: str, staff_user_id: str = "", 
         erasure_requested_at=now_ms(),
         erasure=ErasureFields(
             request_id=str(uuid.uuid4()),
-            # The receipt page's capability (the account is gone, so it cannot ask who you are).
-            # It names the request's key, so finding it is one GetItem.
-            receipt_token=f"{user_id}{TOKEN_SEPARATOR}{secrets.token_urlsafe(32)}",
+            receipt_token=token,
             email_hmac=email_hmac or None,
             requested_by=requested_by,
             staff_user_id=staff_user_id or None,
@@ -121,10 +126,13 @@ def erasure_create(*, user_id: str, requested_by: str, staff_user_id: str = "", 
             inference_records=0, raw_objects=0, processed_objects=0, account=0, attempts=0,
         ),
     )
+    pointer = UserRecord(user_id=f"{RECEIPT_PREFIX}{token}", is_active=False, receipt_of=user_id)
     try:
-        record.save(condition=UserRecord.user_id.does_not_exist())
-    except PutError as error:
-        if _conditional_failed(error):
+        with TransactWrite(connection=UserRecord._get_connection().connection) as transaction:
+            transaction.save(record, condition=UserRecord.user_id.does_not_exist())
+            transaction.save(pointer, condition=UserRecord.user_id.does_not_exist())
+    except TransactWriteError as error:
+        if error.cause_response_code == "TransactionCanceledException" and erasure_get(user_id=user_id) is not None:
             raise ErasureExists(user_id) from None
         raise
     return Erasure.from_record(record)
@@ -139,10 +147,20 @@ def erasure_get(*, user_id: str) -> Erasure | None:
         return None
 
 
-def erasure_get_by_token(*, token: str) -> Erasure | None:
-    if not token or len(token) > MAX_TOKEN_LENGTH or TOKEN_SEPARATOR not in token:
+def _owner_of(token: str) -> str | None:
+    if OLD_TOKEN_SEPARATOR in token:  # an old link names its user before the dot
+        return token.split(OLD_TOKEN_SEPARATOR, 1)[0]
+    try:
+        return UserRecord.get(f"{RECEIPT_PREFIX}{token}", consistent_read=True).receipt_of
+    except UserRecord.DoesNotExist:
         return None
-    erasure = erasure_get(user_id=token.split(TOKEN_SEPARATOR, 1)[0])
+
+
+def erasure_get_by_token(*, token: str) -> Erasure | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    owner = _owner_of(token)
+    erasure = erasure_get(user_id=owner) if owner else None
     if erasure is None or not secrets.compare_digest(erasure.receipt_token, token):
         return None
     return erasure

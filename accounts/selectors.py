@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from accounts.models import User
-from accounts.tables import EMAIL_GUARD_PREFIX, ERASURE_PREFIX, UserRecord
+from accounts.tables import EMAIL_GUARD_PREFIX, ERASURE_PREFIX, RECEIPT_PREFIX, UserRecord
 
 
 def normalize_email(email: str) -> str:
@@ -21,7 +21,7 @@ def user_from_record(record: UserRecord) -> User:
 
 
 def user_record_get(*, user_id: str) -> UserRecord | None:
-    if not user_id or user_id.startswith((EMAIL_GUARD_PREFIX, ERASURE_PREFIX)):
+    if not user_id or user_id.startswith((EMAIL_GUARD_PREFIX, ERASURE_PREFIX, RECEIPT_PREFIX)):
         return None
     try:
         return UserRecord.get(user_id)

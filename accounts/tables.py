@@ -7,6 +7,7 @@ from artguard.dynamo import table_meta
 
 EMAIL_GUARD_PREFIX = "email#"
 ERASURE_PREFIX = "erasure#"
+RECEIPT_PREFIX = "receipt#"
 
 
 class EmailIndex(GlobalSecondaryIndex):
@@ -65,7 +66,9 @@ class UserRecord(Model):
     (`user_id = "email#<email>"`, `guard_owner` set, no `email`), makes an address unique
     even when two sign-ups race: both items are written in one conditional transaction.
     A third kind, the erasure item (`user_id = "erasure#<user_id>"`), records a right-to-deletion
-    request; it must survive the account, and workers on any host share it.
+    request; it must survive the account, and workers on any host share it. A fourth, the receipt
+    pointer (`user_id = "receipt#<receipt token>"`, `receipt_of` set), finds that request from
+    the receipt link alone, so the link need not name the user.
     """
 
     Meta = table_meta("users")
@@ -87,6 +90,7 @@ class UserRecord(Model):
     erasure = ErasureFields(null=True)
     erasure_state = UnicodeAttribute(null=True)
     erasure_requested_at = NumberAttribute(null=True)
+    receipt_of = UnicodeAttribute(null=True)  # receipt pointers: the erased user's id
 
     email_index = EmailIndex()
     erasure_index = ErasureIndex()

@@ -11,7 +11,7 @@ from accounts import erasure
 from accounts import erasure_store
 from accounts.selectors import user_record_get, user_record_get_by_email
 from accounts.services import api_token_create
-from accounts.tables import ERASURE_PREFIX, UserRecord
+from accounts.tables import ERASURE_PREFIX, RECEIPT_PREFIX, UserRecord
 from artguard.dynamo import all_table_models, now_ms
 from artguard.storage import list_prefix, processed_storage, raw_storage
 from detection.tables import InferenceRecord
@@ -42,13 +42,13 @@ def the_request(user_id: str) -> erasure_store.Erasure:
 
 def user_traces(user_id: str, email: str) -> list[str]:
     """Every place anything of the user could be: all six tables (scanned: this is a test) and
-    both buckets' whole trees, including folder names. The erasure item itself (the receipt)
-    keeps only the opaque user id and counts, never the email."""
+    both buckets' whole trees, including folder names. The erasure item itself (the receipt) and
+    its receipt pointer keep only the opaque user id and counts, never the email."""
     found = []
     for model in all_table_models():
         for item in model.scan():
             text = repr(item.attribute_values)
-            if item.attribute_values.get("user_id", "").startswith(ERASURE_PREFIX):
+            if item.attribute_values.get("user_id", "").startswith((ERASURE_PREFIX, RECEIPT_PREFIX)):
                 if email in text or email.split("@")[0] in text:
                     found.append(f"erasure item holds the email: {text[:80]}")
                 continue

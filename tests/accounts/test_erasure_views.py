@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from accounts import erasure_store
 from accounts.selectors import user_record_get
+from accounts.tables import UserRecord
 from tests.accounts.test_erasure import seed_user_data, user_traces
 from tests.conftest import STRONG_PASSWORD
 
@@ -61,6 +62,29 @@ def test_unknown_receipt_token_is_404(client, db):
     assert client.get(reverse("accounts:erasure_receipt", args=[forged])).status_code == 404
     assert client.get(reverse("accounts:erasure_receipt", args=["u1.x"])).status_code == 404
     assert client.get(reverse("accounts:erasure_receipt", args=[request.receipt_token])).status_code == 200
+    assert client.get(reverse("accounts:erasure_receipt", args=["receipt#" + request.receipt_token])).status_code == 404
+
+
+def test_the_receipt_link_names_nobody(user_client, user):
+    """The page says the link "contains nothing about you but these counts": so it must not carry the user id."""
+    response = user_client.post(reverse("accounts:delete_data"), {"confirm": "DELETE"})
+    link = response["Location"]
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    assert user.user_id not in link and user.email.split("@")[0] not in link
+    assert len(token) >= 43  # at least 256 random bits, URL-safe
+    html = user_client.get(link).content.decode()
+    assert "contains nothing about you but these counts" in html
+    # The pointer the link is found by is no account.
+    assert user_record_get(user_id="receipt#" + token) is None
+
+
+def test_a_receipt_link_made_before_the_random_ids_still_opens(client, db):
+    """Links of the old form "<user id>.<random>" were handed out; they keep working."""
+    erasure_store.erasure_create(user_id="u7", requested_by="self")
+    old_token = "u7.Kx3vQ0r8bH2mN5pL7sT9wY1zA4cE6gJ8kM0oR2uW4yB"
+    UserRecord.get("erasure#u7").update(actions=[UserRecord.erasure.receipt_token.set(old_token)])
+    assert client.get(reverse("accounts:erasure_receipt", args=[old_token])).status_code == 200
+    assert client.get(reverse("accounts:erasure_receipt", args=["u7.wrong"])).status_code == 404
 
 
 def test_receipt_shows_progress_of_an_interrupted_erasure(client, db):
