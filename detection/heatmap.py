@@ -2,7 +2,10 @@
 
 Each pixel takes the mean probability of the context (coarse) patches covering it; where detail
 (scale 1) patches exist, their mean replaces it, so the fine grid sits on top of the coarse one.
-Detail patches are outlined so the grid reads; the explanation's evidence patches are outlined
+The scale is viridis, whose lightness rises with the value, blended over a grey copy of the
+photograph: the fill then reads on a painting of any colour (a red-green scale blended over a
+magenta painting left "suspicious" and "clean" at the same lightness, issue 29). Detail patches
+are outlined so the grid reads; the explanation's evidence patches are outlined
 and tagged in the colour of their own value. Drawn at display size, as a palette image blended in
 Pillow's C code: about 10 ms for a 2048x1536 photograph (bench/bench_detection.py "heatmap").
 """
@@ -14,18 +17,17 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-ALPHA = 0.45
+ALPHA = 0.5
 LEGEND_HEIGHT = 38
 RIM = (30, 30, 30)
-# Green (unsuspicious) -> yellow -> red (suspicious); 256 entries.
-_STOPS = np.array([[26, 152, 80], [254, 224, 77], [215, 48, 39]], dtype=np.float32)
+COLOUR_MAP = "viridis"  # dark violet (unsuspicious) -> teal -> yellow (suspicious); perceptually uniform
 
 
 def colour_lut() -> np.ndarray:
-    t = np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None]
-    lower = _STOPS[0] + (_STOPS[1] - _STOPS[0]) * np.clip(t * 2, 0, 1)
-    upper = _STOPS[1] + (_STOPS[2] - _STOPS[1]) * np.clip(t * 2 - 1, 0, 1)
-    return np.where(t <= 0.5, lower, upper)
+    """256 RGB rows, 0..255, of COLOUR_MAP."""
+    from matplotlib import colormaps  # the colour map module only, not pyplot
+
+    return colormaps[COLOUR_MAP](np.linspace(0.0, 1.0, 256))[:, :3].astype(np.float32) * 255
 
 
 _LUT = colour_lut()
@@ -113,8 +115,8 @@ def render_heatmap(image: Image.Image, patch_scores: list[dict], *, max_side: in
     indices = _fill_indices((height, width), coarse, fine)
     fill = Image.fromarray(indices, "P")
     fill.putpalette(_FILL_PALETTE)
-    # A colour map and an alpha blend, both in Pillow's C code.
-    overlay = Image.blend(base, fill.convert("RGB"), ALPHA)
+    # A colour map and an alpha blend over the photograph in grey, all in Pillow's C code.
+    overlay = Image.blend(base.convert("L").convert("RGB"), fill.convert("RGB"), ALPHA)
     uncovered = indices == NO_VALUE
     if uncovered.any():  # pixels no patch covers keep the photograph as it is
         overlay = Image.composite(base, overlay, Image.fromarray(uncovered.astype(np.uint8) * 255, "L"))
