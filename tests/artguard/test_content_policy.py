@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from rest_framework.renderers import BrowsableAPIRenderer
 from storages.backends.s3 import S3Storage
 
 from artguard.content_policy import image_origins
@@ -62,3 +63,21 @@ def test_presigned_image_urls_land_on_an_allowed_origin(endpoint, region):
 
 def test_local_storage_needs_no_other_image_origin():
     assert image_origins(storage_backend="local", endpoint_url=None, buckets=("a", "b"), region="ca-central-1") == []
+
+
+def test_the_browsable_api_needs_no_inline_style_or_script(user_client):
+    """Issue 29: DRF's browsable API wrote its code highlighting as an inline <style>, which the
+    policy refused (a console error on every API page). templates/rest_framework/api.html serves it
+    from static/api_code_style.css instead."""
+    from django.conf import settings
+    from rest_framework.compat import pygments_css
+
+    response = user_client.get("/api/detections/", HTTP_ACCEPT="text/html")
+    page = response.content.decode()
+    assert response.status_code == 200 and "Django REST framework" in page
+    assert "<style" not in page and not re.search(r"\sstyle=", page)
+    assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", page)  # a JSON data block runs nothing
+    assert "/static/api_code_style.css" in page
+    code_style = pygments_css(BrowsableAPIRenderer.code_style)
+    assert not code_style or code_style in (settings.BASE_DIR / "static" / "api_code_style.css").read_text()
+
