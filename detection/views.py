@@ -92,7 +92,8 @@ def _upload_context(**extra) -> dict:
     }
 
 
-SESSION_EXPIRED = "Your session expired before the upload was sent, so the photograph was not received. Sign in and choose the file again; the artist and title you typed are kept."
+SESSION_EXPIRED = "Your session expired before the upload was sent, so the photograph was not received. Sign in and choose the file again."
+TYPING_KEPT = " The artist and title you typed are kept."
 
 
 def _login_keeping_the_form(request):
@@ -103,7 +104,7 @@ def _login_keeping_the_form(request):
         if not _too_large_before_reading(request):
             query = {name: value[:200] for name in ("artist", "title")
                      if (value := request.POST.get("attributed_artist" if name == "artist" else name, "").strip())}
-        messages.warning(request, SESSION_EXPIRED)
+        messages.warning(request, SESSION_EXPIRED + (TYPING_KEPT if query else ""))
     else:
         query = {name: request.GET[name] for name in ("artist", "title") if request.GET.get(name)}
     target = reverse("detection:upload") + (f"?{urlencode(query)}" if query else "")

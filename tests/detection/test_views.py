@@ -251,6 +251,7 @@ def test_an_upload_sent_after_the_session_expired_says_why_and_keeps_what_was_ty
     assert login_url.startswith("/accounts/login/?next=")
     page = client.get(login_url).content.decode()
     assert "Your session expired before the upload was sent" in page and "choose the file again" in page
+    assert "The artist and title you typed are kept." in page
     next_url = re.search(r'name="next" value="([^"]+)"', page).group(1).replace("&amp;", "&")
     client.force_login(user, backend="accounts.backends.DynamoUserBackend")
     form = client.get(next_url).content.decode()
