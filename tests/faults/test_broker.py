@@ -52,7 +52,7 @@ def test_an_upload_with_the_broker_down_answers_503_and_fails_its_record(user, u
     [record] = InferenceRecord.user_inferences_index.query(user.user_id)
     assert record.status == "FAILED" and record.failure_reason == "The analysis could not be queued. Please try again."
 
-    page = user_client.post("/detections/", {"files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")], "nonce": "y",
+    page = user_client.post("/detections/", {"files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")],
                                              "attributed_artist": FIXTURE_ARTIST})
     assert page.status_code == 503 and BROKER_MESSAGE in page.content.decode()
     assert page["Retry-After"] == str(RETRY_AFTER_SECONDS)

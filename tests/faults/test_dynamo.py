@@ -55,7 +55,7 @@ def test_upload_refused_with_503_and_nothing_stored_when_the_create_is_throttled
     assert response.json() == {"detail": DATABASE_MESSAGE}
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
 
-    page = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": [_upload()], "nonce": "n1"})
+    page = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": [_upload()]})
     assert page.status_code == 503
     body = page.content.decode()
     assert DATABASE_MESSAGE in body and "Traceback" not in body and "<html" in body

@@ -39,7 +39,7 @@ def test_upload_when_the_original_cannot_be_stored(user, user_client, fake_model
     assert record.status == "FAILED" and "could not be stored" in record.failure_reason
     assert stored_files(storage_dirs) == [] and _markers() == [] and no_queue == []
 
-    page = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")], "nonce": "x"})
+    page = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": [SimpleUploadedFile("b.jpg", JPEG, content_type="image/jpeg")]})
     assert page.status_code == 503 and STORAGE_MESSAGE in page.content.decode()
 
 
@@ -56,7 +56,7 @@ def test_web_upload_of_several_files_when_storage_fails_midway(user, user_client
 
     monkeypatch.setattr(type(raw_storage()), "_save", second_save_fails)
     files = [SimpleUploadedFile(name, JPEG, content_type="image/jpeg") for name in ("one.jpg", "two.jpg", "three.jpg")]
-    response = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": files, "nonce": "midway"}, follow=True)
+    response = user_client.post("/detections/", {"attributed_artist": FIXTURE_ARTIST, "files": files}, follow=True)
     assert response.status_code == 200
     text = response.content.decode()
     assert "1 image submitted" in text
