@@ -230,3 +230,47 @@ def test_the_same_photograph_attributed_to_two_artists_gets_two_models(journey, 
     errors = page.inner_text("#upload-errors")
     assert "No model for 'Claude Monet'" in errors and "Demo Hand A" in errors and "Demo Hand C" in errors
     journey.shot("unknown artist refused")
+
+
+def test_nothing_typed_is_lost_after_back_or_an_expired_session(journey, live_stack, tmp_path):
+    """Issue 29: Back then Analyse again opens the first analysis instead of making a duplicate;
+    an upload sent after the session expired says why on the login page, and the artist and
+    title come back filled in after signing in."""
+    page = journey.page
+    sign_up(page, "returning@example.com")
+    page.wait_for_load_state()
+    photo = tmp_path / "quay.jpg"
+    photo.write_bytes(painting_jpeg())
+
+    def send(title: str) -> None:
+        page.set_input_files("#id_files", str(photo))
+        page.fill("#id_attributed_artist", "Demo Hand A")
+        page.fill("#id_title", title)
+        page.click("#upload-form button[type=submit]")
+
+    page.goto("/detections/")
+    send("Quay at noon")
+    page.wait_for_url("**/detections/*/")
+    first = page.url
+    page.go_back()
+    page.wait_for_load_state()
+    send("Quay at noon")  # what a user does after Back: the same photograph, sent again
+    page.wait_for_url("**/detections/*/")
+    assert page.url == first, "Back then Analyse made a second analysis"
+    assert "here is that analysis, not a second one" in page.content()
+    journey.shot("resent after back")
+    page.goto("/detections/history/")
+    assert page.locator("main").inner_text().count("Quay at noon") == 1
+
+    page.goto("/detections/")
+    page.context.clear_cookies()  # the session expires while the form is open
+    send("Quay at dusk")
+    page.wait_for_url("**/accounts/login/**")
+    assert "Your session expired before the upload was sent" in page.content()
+    journey.shot("session expired")
+    page.fill("input[name=email]", "returning@example.com")
+    page.fill("input[name=password]", STRONG_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/detections/**")
+    assert page.input_value("#id_attributed_artist") == "Demo Hand A" and page.input_value("#id_title") == "Quay at dusk"
+    journey.shot("form kept after signing in")
