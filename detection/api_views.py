@@ -248,6 +248,13 @@ class DetectionCreateApi(APIView):
         # The browsable API renders its upload form from this.
         return DetectionCreateApi.InputSerializer(*args, **kwargs)
 
+    def initial(self, request, *args, **kwargs):
+        # Before authentication, which may read the body for a session's CSRF token: an upload
+        # whose Content-Length is over the limit is refused unread.
+        if request.method == "POST" and services.body_too_large(content_length=request.META.get("CONTENT_LENGTH")):
+            raise UploadTooLarge({"file": [services.too_large_message()]})
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="detections_create",
         request={"multipart/form-data": InputSerializer},
@@ -261,13 +268,6 @@ class DetectionCreateApi(APIView):
             503: OpenApiResponse(description="no model is promoted yet"),
         },
     )
-    def initial(self, request, *args, **kwargs):
-        # Before authentication, which may read the body for a session's CSRF token: an upload
-        # whose Content-Length is over the limit is refused unread.
-        if request.method == "POST" and services.body_too_large(content_length=request.META.get("CONTENT_LENGTH")):
-            raise UploadTooLarge({"file": [services.too_large_message()]})
-        super().initial(request, *args, **kwargs)
-
     def post(self, request):
         serializer = DetectionCreateApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

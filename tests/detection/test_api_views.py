@@ -137,6 +137,9 @@ def test_schema_builds_with_the_detection_operations(user_client):
     assert {"get", "post"} <= set(paths["/api/detections/"])
     assert {"get", "delete"} <= set(paths["/api/detections/{inference_id}/"])
     assert "multipart/form-data" in paths["/api/detections/"]["post"]["requestBody"]["content"]
+    # Every answer the upload gives is documented on the operation (schemathesis holds the API to it).
+    assert {"202", "400", "413", "429", "503"} <= set(paths["/api/detections/"]["post"]["responses"])
+    assert paths["/api/detections/"]["post"]["operationId"] == "detections_create"
 
 
 def test_schema_documents_the_outage_answer_on_every_operation(user_client):
