@@ -2,7 +2,7 @@
 xdist workers), one tier after another on this machine. Compare with the budgets in
 docs/quality.md ("Tiers and their budgets"); a new feature brings its test time with it.
 
-    .venv/bin/python bench/bench_suite.py               # quick tier only (about 5 min)
+    .venv/bin/python bench/bench_suite.py               # quick tier only (about 3 min)
     .venv/bin/python bench/bench_suite.py --tiers all   # quick, e2e, production, whole suite
 
 Figures only: the tests' own pass/fail is reported, nothing about time is asserted.
