@@ -274,3 +274,12 @@ def test_nothing_typed_is_lost_after_back_or_an_expired_session(journey, live_st
     page.wait_for_url("**/detections/**")
     assert page.input_value("#id_attributed_artist") == "Demo Hand A" and page.input_value("#id_title") == "Quay at dusk"
     journey.shot("form kept after signing in")
+
+    # A 200-character title with no spaces wraps instead of widening the pages past the window.
+    send("Q" * 200)
+    page.wait_for_url("**/detections/*/")
+    viewport = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport, "the result page is wider than the window"
+    page.goto("/detections/history/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport, "history is wider than the window"
+    journey.shot("long title wrapped")
