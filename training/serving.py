@@ -83,6 +83,20 @@ def promoted_model_info(artist: str | None = None) -> dict | None:
     return None
 
 
+def reading_basis(calibrator, probability: float, served_policy: dict) -> dict:
+    """How to read a score, stored with each analysis. Only Platt scaling counts as calibrated:
+    an identity calibrator keeps the raw scores (the model card says "none (raw scores kept)"),
+    so a result must not call them calibrated; its reason is the note shown instead."""
+    calibrated = calibrator.method == calibration.METHOD
+    return {
+        "calibrated": calibrated,
+        "calibration_note": "" if calibrated else calibrator.reason,
+        "operating_point": policy_module.operating_point(probability, served_policy.get("reference")),
+        "statements": list(served_policy.get("statements") or []),
+        "targets": served_policy.get("targets"),
+    }
+
+
 def score_patches(images: list[Image.Image], *, model_version: str, capture: dict | None = None) -> PatchScores:
     """Score RGB patches (224 px, as datasets.imaging.extract_patches cuts them) with model
     `model_version` (pinned when the detection was submitted). `capture` is capture_assess's
@@ -104,14 +118,7 @@ def score_patches(images: list[Image.Image], *, model_version: str, capture: dic
         verdict = aggregate.INCONCLUSIVE  # the score is an extrapolation beyond the training images
     if capture and capture.get("outside"):
         verdict = aggregate.INCONCLUSIVE  # taken unlike every photograph the error rates were measured on
-    served_policy = info.get("policy") or {}
-    basis = {
-        "calibrated": calibrator.method != "none",
-        "calibration_note": calibrator.reason if calibrator.method == "none" else "",  # identity: raw kept on purpose
-        "operating_point": policy_module.operating_point(probability, served_policy.get("reference")),
-        "statements": list(served_policy.get("statements") or []),
-        "targets": served_policy.get("targets"),
-    }
+    basis = reading_basis(calibrator, probability, info.get("policy") or {})
     return PatchScores(
         # patch probabilities on the same calibrated scale (the image's is their mean logit's)
         probabilities=[float(p) for p in calibrator.probability(logits)],

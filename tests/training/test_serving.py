@@ -62,3 +62,17 @@ def test_heads_of_recent_versions_stay_loaded_in_a_bounded_lru(promoted_model, s
     compute.loaded_model(real)
     assert loads == [real, "copy-a", "copy-b", real]  # copy-b was a hit; the real one had been evicted
     assert compute.loaded_versions() == ["copy-b", real]
+
+
+def test_only_platt_scaling_is_called_calibrated_where_a_result_reads_its_score():
+    """Issue 29: a model whose card says "Calibration: none (raw scores kept)" (the identity
+    calibrator) must not have its results read "on the same calibrated scale"."""
+    from training.ml import calibration
+
+    platt = serving.reading_basis(calibration.Calibrator(a=1.2, b=-0.1), 0.7, {})
+    assert platt["calibrated"] is True and platt["calibration_note"] == ""
+    identity = calibration.Calibrator(method=calibration.IDENTITY_METHOD, reason="The raw probabilities are served as they are.")
+    kept_raw = serving.reading_basis(identity, 0.7, {})
+    assert kept_raw["calibrated"] is False and kept_raw["calibration_note"] == "The raw probabilities are served as they are."
+    none = serving.reading_basis(calibration.Calibrator(method="none", reason="Too few works to calibrate."), 0.7, {})
+    assert none["calibrated"] is False and none["calibration_note"] == "Too few works to calibrate."
