@@ -9,8 +9,7 @@ such reason was found, not that the model is good.
 from __future__ import annotations
 
 from training import concerns as concerns_module
-from training import figures
-from training.ml.policy import pct
+from training import figures, run_review
 
 PROMOTE, DO_NOT_PROMOTE = "Recommend: promote", "Recommend: do not promote"
 
@@ -23,7 +22,7 @@ def _count(measured: dict | None) -> dict | None:
     if not measured or not measured.get("of"):
         return None
     count, of = int(measured["count"]), int(measured["of"])
-    return {"count": count, "of": of, "rate": count / of, "text": f"{count} of {of} ({pct(count / of)})"}
+    return {"count": count, "of": of, "rate": count / of, "text": run_review.count_of(measured)}
 
 
 def run_figures(run, *, auc_floor: float | None = None) -> dict:

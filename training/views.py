@@ -34,13 +34,9 @@ def _run_row(run) -> dict:
     return {
         "run": run,
         "created": _when(run.created_at),
-        "auc": _pm(run.mean_auc, run.std_auc),
-        "accuracy": _pm(run.mean_accuracy, run.std_accuracy),
+        "auc": figures.mean_std_text(run.mean_auc, run.std_auc),
+        "accuracy": figures.mean_std_text(run.mean_accuracy, run.std_accuracy),
     }
-
-
-def _pm(mean, std) -> str:
-    return figures.mean_std_text(mean, std)
 
 
 def _start_preview(version: str, versions: list[str]) -> dict | None:
@@ -139,7 +135,7 @@ def _run_context(run, promote_form=None, concerns=None, *, with_serving_comparis
         "finished": _when(run.finished_at),
         "heartbeat": _when(run.heartbeat_at),
         "promoted": _when(run.promoted_at),
-        "metrics": [{"name": name, "value": _pm(getattr(run, f"mean_{name}"), getattr(run, f"std_{name}"))} for name in METRIC_NAMES],
+        "metrics": [{"name": name, "value": figures.mean_std_text(getattr(run, f"mean_{name}"), getattr(run, f"std_{name}"))} for name in METRIC_NAMES],
         "detail": detail,
         "per_fold": run_review.fold_rows(detail),
         "per_sublabel": detail.get("per_sublabel", {}),
