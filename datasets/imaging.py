@@ -81,6 +81,7 @@ EXTENSIONS = {
     ".heic": "HEIF",
     ".heif": "HEIF",
 }
+EXTENSION_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif", "HEIF": ".heic"}  # how an original is stored
 FORMAT_WORDS = "JPEG, PNG, WebP, TIFF or HEIC"
 HEIF_HOW_TO_CONVERT = ("HEIC photos cannot be read on this server; export the photo as JPEG (on an iPhone: Settings > Camera > "
                        "Formats > Most Compatible, or share it as JPEG) and upload that.")

@@ -94,7 +94,7 @@ def _read_candidate(entry: UploadEntry) -> _Candidate:
     except OSError as error:
         raise imaging.ImageRejected(f"cannot read the file ({error.strerror or error})") from None
     check = imaging.check_image(data, filename=entry.path.name)
-    ext = entry.path.suffix.lower() or {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}[check.format]
+    ext = entry.path.suffix.lower() or imaging.EXTENSION_FOR_FORMAT[check.format]
     return _Candidate(entry=entry, data=data, image_id=image_id_for(data), ext=ext)
 
 
