@@ -7,15 +7,16 @@ StratifiedGroupKFold over patches: per stratum, fold sizes differ by at most one
 
 Inner loop, inside each outer-training part only: one stratified hold-out (about a quarter of
 the outer-training images) drawn with `inner_split_seed`. Every configuration of the grid is
-trained on the inner-training images with early stopping on the hold-out; the configuration
-with the lowest validation loss (best_val) is the fold's best, the linear BASELINE winning
+trained on the inner-training images with early stopping on the hold-out, and judged there by
+its `selection_score`: the highest image AUC, then the highest patch AUC, then the lowest
+validation loss (best_val). The best score is the fold's best, the linear BASELINE winning
 ties (training.ml.head). It is then refit on the whole outer-training part for its best_epoch
 epochs and scored on the outer test fold, which no step of the selection has seen.
 
-The final configuration is the best baseline (lowest mean best_val across folds; every
-configuration runs in every fold, so means compare like with like) unless another head's mean
-best_val is lower still: a head is served only when it beats the baseline on inner
-validation. The final model is fit on all images for the median of its best epochs.
+The final configuration is the best baseline (best selection score on the means across folds
+of those three figures; every configuration runs in every fold, so means compare like with
+like) unless another head's is better still: a head is served only when it beats the baseline
+on inner validation. The final model is fit on all images for the median of its best epochs.
 
 Out-of-fold image logits then give the calibration (training.ml.calibration) and the verdict
 policy (training.ml.policy); see `evaluate`.
