@@ -25,7 +25,7 @@ from training import capture_data
 from training import data as training_data
 from training.ml import (artifact, backbone as backbone_module, capture, capture_check, cv, familiarity, grid as grid_rules, head,
                          reference_index, robustness, shortcut)
-from training.services.runs import COMPLETED, RUNNING, RunAborted, TrainingError, clean_grid, run_create, run_fail
+from training.services.runs import COMPLETED, RUNNING, RunAborted, clean_grid, existing_run, run_create, run_fail
 from training.tables import ConfigRecord, RunRecord
 
 logger = logging.getLogger(__name__)
@@ -61,15 +61,20 @@ class _Heartbeat:
             return
         self.last = time.monotonic()
         now = now_ms()
-        try:
-            self.run.update(
-                actions=[RunRecord.progress.set(f"{int(fraction * 100)}% {message}"[:500]), RunRecord.heartbeat_at.set(now), RunRecord.updated_at.set(now)],
-                condition=RunRecord.status == RUNNING,
-            )
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise RunAborted(f"Run {self.run.run_id} is no longer running.") from None
-            raise
+        _update_while_running(
+            self.run, [RunRecord.progress.set(f"{int(fraction * 100)}% {message}"[:500]), RunRecord.heartbeat_at.set(now), RunRecord.updated_at.set(now)],
+            aborted=f"Run {self.run.run_id} is no longer running.")
+
+
+def _update_while_running(run: RunRecord, actions: list, *, aborted: str) -> None:
+    """Write `actions` on the run only while it is running; RunAborted(`aborted`) when the stale
+    sweep has failed it meanwhile."""
+    try:
+        run.update(actions=actions, condition=RunRecord.status == RUNNING)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise RunAborted(aborted) from None
+        raise
 
 
 def _stage(report: _Heartbeat, start: float, end: float) -> Progress:
@@ -112,10 +117,7 @@ def model_version_for(run: RunRecord) -> str:
 def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
     """Execute a created run end to end (the plain function behind the django-q2 task and the
     Modal training function). Idempotent: a run that is no longer running is returned as is."""
-    try:
-        run = RunRecord.get(run_id)
-    except RunRecord.DoesNotExist:
-        raise TrainingError(f"There is no run {run_id}.") from None
+    run = existing_run(run_id)
     if run.status != RUNNING:
         return run
     report = _Heartbeat(run, progress)
@@ -230,12 +232,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         for name, value in summary.items():
             attribute = getattr(RunRecord, name)
             actions.append(attribute.set(value) if value is not None else attribute.remove())
-        try:
-            run.update(actions=actions, condition=RunRecord.status == RUNNING)
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise RunAborted(f"Run {run_id} was failed by the stale sweep before it could complete.") from None
-            raise
+        _update_while_running(run, actions, aborted=f"Run {run_id} was failed by the stale sweep before it could complete.")
         if progress:
             progress("completed", 1.0)
         return run

@@ -15,7 +15,7 @@ from training import concerns as concerns_module
 from training import data as training_data
 from training import served_models
 from training.ml import artifact, backbone as backbone_module
-from training.services.runs import COMPLETED, TrainingError
+from training.services.runs import COMPLETED, TrainingError, existing_run
 from training.tables import RunRecord
 
 
@@ -44,10 +44,7 @@ def model_promote(*, run_id: str, promoted_by: str, auc_floor: float | None = No
     recorded on the run and in the artist's serving history; without one,
     PromotionNeedsConfirmation. The model's served info (training.served_models) is written first,
     the artist's serving entry last, so a reader never finds an artist without its info."""
-    try:
-        run = RunRecord.get(run_id)
-    except RunRecord.DoesNotExist:
-        raise TrainingError(f"There is no run {run_id}.") from None
+    run = existing_run(run_id)
     if run.status != COMPLETED or not run.model_version:
         raise TrainingError("Only a completed run with a saved model can be promoted.")
     if not run.artist:

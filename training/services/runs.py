@@ -14,6 +14,7 @@ from pynamodb.exceptions import UpdateError
 from artguard.dynamo import now_ms
 from training import data as training_data
 from training.ml import backbone as backbone_module, grid as grid_rules, policy as policy_module
+from training.selectors import run_get
 from training.tables import RunRecord
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,14 @@ class RunAborted(RuntimeError):
 
 def heartbeat_stale_seconds() -> int:
     return int(getattr(settings, "TRAINING_HEARTBEAT_STALE_SECONDS", 15 * 60))
+
+
+def existing_run(run_id: str) -> RunRecord:
+    """The run, or a TrainingError saying there is none."""
+    run = run_get(run_id=run_id)
+    if run is None:
+        raise TrainingError(f"There is no run {run_id}.")
+    return run
 
 
 def clean_grid(grid: list[dict] | None) -> list[dict]:
@@ -178,10 +187,7 @@ def run_reference_thumbnails_set(*, run_id: str, allowed: bool, changed_by: str)
     """Staff decide whether users may see thumbnails of this run's training patches beside their
     results (training images may be confidential; labels and similarities are always shown).
     Applies at once to every result of the model, past and future: results store no thumbnails."""
-    try:
-        run = RunRecord.get(run_id)
-    except RunRecord.DoesNotExist:
-        raise TrainingError(f"There is no run {run_id}.") from None
+    run = existing_run(run_id)
     logger.info("run %s: reference thumbnails %s by %s", run_id, "shown" if allowed else "hidden", changed_by)
     run.update(actions=[RunRecord.reference_thumbnails.set(bool(allowed)), RunRecord.updated_at.set(now_ms())])
     return run
