@@ -8,6 +8,7 @@ no app and a new app needs no edit here. Provisioning, tests and the run command
 """
 from __future__ import annotations
 
+import math
 import os
 import time
 from typing import Iterable
@@ -23,6 +24,9 @@ from artguard.aws_models import botocore_session
 # PynamoDB opens a botocore session per table and per thread (and configure_tables drops them);
 # each would parse DynamoDB's service model again.
 pynamodb.connection.base.get_session = botocore_session
+
+DYNAMO_SMALLEST = 1e-120  # DynamoDB refuses numbers under 1e-130 in magnitude ("Number underflow")
+DYNAMO_LARGEST = 1e120  # and over 9.99e125
 
 # Filled by the apps' ready(), in INSTALLED_APPS order; keyed by table so a second ready() is harmless.
 _TABLE_MODELS: dict[str, type[Model]] = {}
@@ -132,3 +136,21 @@ def check_reachable(timeout_seconds: float = 10.0) -> None:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def storable(value):
+    """`value` as plain Python DynamoDB can store: numpy values as numbers, tuples as lists, map
+    keys as strings; NaN, infinity and numbers too large to store -> None; a float too small to
+    store (a fitted weight of 1e-200) -> 0.0."""
+    if isinstance(value, dict):
+        return {str(key): storable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) > DYNAMO_LARGEST:
+            return None
+        if abs(value) < DYNAMO_SMALLEST:
+            return 0.0
+    return value

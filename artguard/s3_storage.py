@@ -2,10 +2,10 @@
 models shared by every thread.
 
 django-storages gives each thread its own boto3 session (sessions are not thread-safe), and each
-new session parsed botocore's S3 model from JSON again: about 225 ms of CPU for every gunicorn
-thread's and worker thread's first request. Sessions made here still belong to one thread each,
-but share one botocore Loader (artguard.aws_models), whose parsed models are cached: about 27 ms
-(bench/bench_cpu_paths.py).
+new session parsed botocore's S3 model from JSON again, on every gunicorn thread's and worker
+thread's first request. Sessions made here still belong to one thread each, but share one
+botocore Loader (artguard.aws_models), whose parsed models are cached
+(bench/results/cpu_paths.json, "a thread's first S3 connection").
 """
 from __future__ import annotations
 

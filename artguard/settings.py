@@ -202,7 +202,7 @@ elif Q_BROKER == "redis":
 elif Q_BROKER == "sqs":
     # Long polling: django-q2's pusher calls ReceiveMessage in a loop with no pause of its own, so
     # without a wait each idle host sends empty receives as fast as it can (billed on AWS; on the
-    # 2-core test stack it made training runs 3x slower). The wait also bounds how long a
+    # 2-core test stack it slowed training runs down). The wait also bounds how long a
     # stopping worker takes to notice, like Redis's blocking pop.
     Q_CLUSTER["sqs"] = {"aws_region": AWS_REGION,
                         "receive_message_wait_time_seconds": env_int("ARTGUARD_SQS_WAIT_SECONDS", 5)}

@@ -1,9 +1,9 @@
 """What a web worker does once before it takes requests, so no user's first request pays for it.
 
-Measured on a fresh gunicorn under 10 concurrent uploaders (bench/bench_load.py): each thread's
-first upload took 0.8-1.8 s more than the rest, all of it one-off set-up: a botocore client per
-table (its service model is parsed from JSON), Pillow's format plugins, and the served-artists
-lookup. Eight threads doing that at once was the upload p95. A step warms code and clients, never
+Measured on a fresh gunicorn under 10 concurrent uploaders (bench/bench_load.py, results in
+bench/results/load.json): each thread's first upload was far slower than the rest, all of it
+one-off set-up: a botocore client per table (its service model is parsed from JSON), Pillow's
+format plugins, and the served-artists lookup. Eight threads doing that at once was the upload p95. A step warms code and clients, never
 an answer a user would see: the served-artists step forgets the catalogue it read.
 
 Apps register their own steps from `AppConfig.ready()`; artguard registers the DynamoDB clients,

@@ -1,12 +1,11 @@
 """Background workers yield the CPU to the web tier when they share a machine.
 
-Scoring an upload keeps every core busy for about a second. On one machine (the local default,
-or web and workers on one host) that made every page and history read wait behind the model:
-history p95 under load was 639 ms. A qcluster process therefore lowers its own scheduling
+Scoring an upload keeps every core busy for a while. On one machine (the local default, or web
+and workers on one host) that made every page and history read wait behind the model. A qcluster process therefore lowers its own scheduling
 priority once, at start, to ARTGUARD_WORKER_NICENESS (default 10; 0 keeps the inherited
 priority). Its worker processes and their threads inherit it. The work done is the same; web
-requests are served first when both want the CPU (bench/bench_load.py --worker-niceness 0,10:
-history p95 under load 752 -> 426 ms, throughput 1.16 -> 1.04 images/s). Priority is only ever lowered: raising it needs privileges.
+requests are served first when both want the CPU, at a small cost in throughput
+(bench/bench_load.py --worker-niceness 0,10; bench/results/load.json). Priority is only ever lowered: raising it needs privileges.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ driver (a fixed pool of threads, a fixed number of requests).
    batch_write (resends at once, gives up after 3 tries); ArtGuard's backed-off writer
    (artguard.batching) unpaced and paced.
 2. Reads: the served-artist catalogue (LabelSplitIndex's `_artist` partition), one query per
-   request against the per-process cache of training.pointer.
+   request against the per-process cache of training.served_models.
 
     .venv/bin/python bench/bench_hot_keys.py            # 2,000 items per write layout, 1,000 catalogue reads
     .venv/bin/python bench/bench_hot_keys.py --quick    # smaller counts
@@ -150,7 +150,7 @@ def main() -> None:
         from artguard.batching import Backoff, PacedBatchWrite
         from datasets import selectors
         from datasets.tables import ImageRecord
-        from training import pointer
+        from training import served_models
 
         connection = ImageRecord._get_connection()
         table = ImageRecord.Meta.table_name
@@ -195,8 +195,8 @@ def main() -> None:
         selectors.artists_list = counted_list
         uncached = catalogue_reads(args.reads, lambda: [a for a in selectors.artists_list() if a.served])
         uncached_queries, queries["n"] = queries["n"], 0
-        pointer.clear_cache()
-        cached = catalogue_reads(args.reads, pointer.catalogue)
+        served_models.clear_cache()
+        cached = catalogue_reads(args.reads, served_models.catalogue)
         cached_queries = queries["n"]
         selectors.artists_list = real_list
 
@@ -206,7 +206,7 @@ def main() -> None:
     ingest_hours_one_label = 1_000_000 * index_writes_per_image / hot_ceiling / 3600
     paced_hours = 1_000_000 * index_writes_per_image / 2 / PRODUCTION_PACE / 3600  # two labels, one writer per label
     uncached_rcu = PEAK_CATALOGUE_READS * rcu_per_query
-    cached_rcu = FLEET_PROCESSES / pointer.CATALOGUE_TTL_SECONDS * rcu_per_query
+    cached_rcu = FLEET_PROCESSES / served_models.CATALOGUE_TTL_SECONDS * rcu_per_query
     pace = PRODUCTION_PACE / SCALE
     paced_floor = (args.items - pace) / pace  # seconds the pacer must take: its rate after a one-second burst
     scaled = f"emulated partition limit {EMULATED_LIMIT:.0f} items/s (AWS 1,000 WCU/s / {SCALE}), {THREADS} threads, {args.items} items"
@@ -230,7 +230,7 @@ def main() -> None:
         Figure("AWS: 1M images into one label partition at its limit", ingest_hours_one_label, "hours",
                note=f"{index_writes_per_image} index writes per image, {hot_ceiling:.0f} items/s per partition; paced at "
                     f"{PRODUCTION_PACE}/s per label the two labels take {paced_hours:.1f} h"),
-        Figure("catalogue read p95, cached (training.pointer, 5 s)", cached["p95_ms"], "ms",
+        Figure("catalogue read p95, cached (training.served_models, 5 s)", cached["p95_ms"], "ms",
                naive=uncached["p95_ms"], ratio=uncached["p95_ms"] / max(cached["p95_ms"], 1e-6),
                note=f"{args.artists} artists, {registry_bytes / 1024:.0f} KB registry, {THREADS} threads, {args.reads} reads; "
                     f"uncached p50 {uncached['p50_ms']:.1f} ms, cached p50 {cached['p50_ms']:.3f} ms", extra={"cached": cached, "uncached": uncached}),
@@ -239,7 +239,7 @@ def main() -> None:
         Figure("AWS: '_artist' partition RCU/s at peak, cached", cached_rcu, "RCU/s", target=f"<= {AWS_RCU_PER_PARTITION}",
                met=cached_rcu <= AWS_RCU_PER_PARTITION, naive=uncached_rcu, ratio=uncached_rcu / cached_rcu,
                note=f"{rcu_per_query} RCU per registry query; cached: {FLEET_PROCESSES} processes / "
-                    f"{pointer.CATALOGUE_TTL_SECONDS:.0f} s; uncached: {PEAK_CATALOGUE_READS} catalogue reads/s"),
+                    f"{served_models.CATALOGUE_TTL_SECONDS:.0f} s; uncached: {PEAK_CATALOGUE_READS} catalogue reads/s"),
     ]
     report("hot_keys", figures, details={
         "threads": THREADS, "scale": SCALE, "emulated_limit_items_per_s": EMULATED_LIMIT, "record_bytes": record_size,

@@ -42,8 +42,8 @@ def main() -> None:
 
         from demo.bootstrap import DemoPlan, demo_model_ensure
         from datasets.demo import HAND_A
-        from datasets.services import artist_serving_set, artists_register
-        from training import compute, pointer, serving
+        from datasets.artist_registry import artist_serving_set, artists_register
+        from training import compute, served_models, serving
         from training.ml import artifact, backbone
 
         plan = DemoPlan(images=24, k_folds=2, grid=[{"kind": "baseline", "C": 0.03}], version="routing-v1", width=448, height=336,
@@ -55,10 +55,10 @@ def main() -> None:
             version = f"{info['model_version']}-artist{number}"
             shutil.copytree(source, artifact.model_path(settings.MODEL_DIR, version))
             [artist] = artists_register(names=[f"Artist {number} Gogh"])
-            pointer.served_info_write({**info, "model_version": version, "artist": artist.slug, "artist_name": artist.name})
+            served_models.served_info_write({**info, "model_version": version, "artist": artist.slug, "artist_name": artist.name})
             artist_serving_set(slug=artist.slug, serving={"model_version": version, "run_id": info["run_id"], "is_demo": True},
                                event={"action": "promoted", "model_version": version, "by": "bench"})
-        pointer.clear_cache()
+        served_models.clear_cache()
 
         before = _rss_mb()
         for artist in serving.served_artists(fresh=True):
@@ -80,7 +80,7 @@ def main() -> None:
             warm.append((time.perf_counter() - started) * 1000)
         cold = []
         for name in names[:50]:
-            pointer.clear_cache()
+            served_models.clear_cache()
             started = time.perf_counter()
             route(name)
             cold.append((time.perf_counter() - started) * 1000)

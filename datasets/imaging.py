@@ -50,9 +50,9 @@ PATCH_SIZE = 224
 CONTEXT_LONG_SIDE = 896
 # How far a photograph smaller than CONTEXT_LONG_SIDE is enlarged for the context grid, so that
 # its patches cover the same share of the work as a larger one's. 1.0: never. Enlarging up to 2x
-# was measured (bench/bench_capture.py "scale", seed 1) and not adopted: the enlargement's
-# softness became a camera cue of its own (capture-confounded set: 4 -> 15 held-out works wrong,
-# 60%-size flips 1 -> 14 with training copies).
+# was measured and not adopted: the enlargement's softness became a camera cue of its own, and
+# more held-out works were judged wrong (bench/results/capture_scale_seed1.json against
+# capture_default_seed1.json).
 CONTEXT_MAX_UPSCALE = 1.0
 DETAIL_GRID = 4
 MAX_SIDE = 2048
@@ -81,6 +81,7 @@ EXTENSIONS = {
     ".heic": "HEIF",
     ".heif": "HEIF",
 }
+EXTENSION_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif", "HEIF": ".heic"}  # how an original is stored
 FORMAT_WORDS = "JPEG, PNG, WebP, TIFF or HEIC"
 HEIF_HOW_TO_CONVERT = ("HEIC photos cannot be read on this server; export the photo as JPEG (on an iPhone: Settings > Camera > "
                        "Formats > Most Compatible, or share it as JPEG) and upload that.")
@@ -225,7 +226,7 @@ def preprocess(data: bytes, *, max_side: int = MAX_SIDE) -> Image.Image:
 
 def _draft_for_texture(opened: Image.Image) -> None:
     """Have a colour JPEG decode straight to grey (its luma), which is all the texture check
-    reads: no colour conversion, a third of the bytes to copy (bench/bench_cpu_paths.py). Full
+    reads: no colour conversion, a third of the bytes to copy (bench/results/cpu_paths.json). Full
     size, so the check measures what the module doc says; every byte is still decoded, so
     truncation is still caught."""
     if opened.format == "JPEG":

@@ -49,10 +49,10 @@ def _served_artists():
     a model promoted just after this worker started must reach its first upload, as it did
     before there was a warm-up (a cached empty catalogue would refuse it for 5 s)."""
     from detection.services import served_artists
-    from training import pointer
+    from training import served_models
 
     served_artists()
-    pointer.clear_cache()
+    served_models.clear_cache()
 
 
 def _after_migrate(sender, **kwargs):

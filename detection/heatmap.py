@@ -7,7 +7,7 @@ photograph: the fill then reads on a painting of any colour (a red-green scale b
 magenta painting left "suspicious" and "clean" at the same lightness, issue 29). Detail patches
 are outlined so the grid reads; the explanation's evidence patches are outlined
 and tagged in the colour of their own value. Drawn at display size, as a palette image blended in
-Pillow's C code: about 10 ms for a 2048x1536 photograph (bench/bench_detection.py "heatmap").
+Pillow's C code (bench/bench_detection.py times it: bench/results/detection.json).
 """
 from __future__ import annotations
 
@@ -162,8 +162,8 @@ def _draw_legend(canvas: Image.Image, *, top: int) -> None:
 
 def encode_heatmap(image: Image.Image) -> bytes:
     """JPEG, 4:4:4 so the thin coloured outlines and tags keep their colour: the heatmap is a
-    photograph under a translucent fill, which JPEG suits. A Huffman-only PNG of a 2048x1536
-    result's heatmap took 110 ms and 1.8 MB; this takes about 11 ms and 0.2 MB."""
+    photograph under a translucent fill, which JPEG suits: it is several times smaller and
+    faster to write than a PNG of the same heatmap."""
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=90, subsampling=0)
     return buffer.getvalue()

@@ -126,10 +126,10 @@ def dynamodb_local_host():
 def _clear_cache():
     from django.core.cache import cache
 
-    from training import pointer
+    from training import served_models
 
     cache.clear()
-    pointer.clear_cache()  # the served-artist catalogue belongs to this test's tables
+    served_models.clear_cache()  # the served-artist catalogue belongs to this test's tables
     yield
 
 

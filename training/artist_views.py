@@ -70,7 +70,7 @@ def artist_view(request, slug):
 @require_POST
 def artist_update_view(request, slug):
     from datasets.artists import ArtistError
-    from datasets.services import artist_update
+    from datasets.artist_registry import artist_update
 
     artist = artist_or_404(slug)
     form = ArtistForm(request.POST)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from training import figures, pointer, run_review, selectors
+from training import figures, run_review, selectors, served_models
 from training.ml.metrics import METRIC_NAMES
 from training.ml.robustness import BENIGN_FLIP_LIMIT
 
@@ -58,7 +58,7 @@ def card_for(artist, *, model_version: str | None = None) -> dict | None:
     version = model_version or (artist.serving or {}).get("model_version")
     if not version:
         return None
-    info = pointer.served_info_read(version)
+    info = served_models.served_info_read(version)
     if info is None or info.get("artist") != artist.slug:
         return None
     run = selectors.run_get(run_id=info.get("run_id", ""))

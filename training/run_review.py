@@ -1,6 +1,6 @@
 """What the run and compare pages show of a run's verdict policy, calibration, winning head,
 promotion and capture evidence (does it judge the camera?), as display-ready values. Reads only
-the stored run (metrics_detail, grid, serving pointer); older runs without a policy, calibration
+the stored run (metrics_detail, grid, the artist's serving entry); older runs without a policy, calibration
 or capture evidence give None and the pages leave those out (or say what was not measured).
 
 Thresholds are probabilities (3 decimals on staff pages); a None threshold means the model

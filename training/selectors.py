@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from artguard.pagination import Page, cursor_decode, page_from_query
-from training import pointer
+from training import served_models
 from training.tables import ConfigRecord, RunRecord
 
 _STATUS_CURSOR_KEYS = {"run_id", "status", "created_at"}
@@ -72,7 +72,7 @@ def config_key(hyperparameters: dict) -> str:
 
 def served_artists() -> list:
     """The artists a model serves (datasets.artists.Artist, .serving names the model)."""
-    return pointer.catalogue()
+    return served_models.catalogue()
 
 
 def serving_for_artist(*, artist: str | None) -> dict | None:

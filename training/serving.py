@@ -7,7 +7,7 @@
     refs = reference_neighbours(model_version=scores.model_version, queries=[scores.reference_queries[i] ...])
     reference_thumbnails_allowed(run_id=scores.run_id)   # may users see the training patches?
 
-One model per artist (docs/artists.md). training.pointer keeps the catalogue (one cached query)
+One model per artist (docs/artists.md). training.served_models keeps the catalogue (one cached query)
 and each version's served info (one small object in shared storage, cached). The model runs
 where training.compute says: in this process (backbone loaded once, heads of recently used
 versions in a bounded LRU) or in the Modal Scorer class. Aggregation: training.ml.aggregate
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from training import compute, pointer
+from training import compute, served_models
 from training.ml import aggregate, calibration, capture, capture_check, policy as policy_module
 
 
@@ -55,7 +55,7 @@ class PatchScores:
 
 def served_artists(*, fresh: bool = False) -> list:
     """The artists a model serves, by name (cached a few seconds per process)."""
-    return pointer.catalogue(fresh=fresh)
+    return served_models.catalogue(fresh=fresh)
 
 
 def served_artist_for(attribution: str | None):
@@ -71,7 +71,7 @@ def model_info(model_version: str) -> dict | None:
     """What `model_version` was promoted with: {"model_version", "run_id", "artist",
     "artist_name", "dataset_version", "metrics", "thresholds", "calibration", "policy",
     "is_demo", "promoted_at", "promoted_by", "backbone", ...}, or None."""
-    return pointer.served_info_read(model_version) if model_version else None
+    return served_models.served_info_read(model_version) if model_version else None
 
 
 def promoted_model_info(artist: str | None = None) -> dict | None:

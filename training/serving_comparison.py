@@ -99,7 +99,7 @@ def recommendation(candidate: dict, serving: dict | None) -> dict:
 
 
 def compare(run, serving_entry: dict | None, serving_run, *, auc_floor: float | None = None) -> dict:
-    """The run page's comparison: `serving_entry` is the artist's serving pointer (or None),
+    """The run page's comparison: `serving_entry` is the artist's serving entry (or None),
     `serving_run` its run when it could be read."""
     candidate = run_figures(run, auc_floor=auc_floor)
     if serving_entry and serving_entry.get("run_id") == run.run_id:

@@ -4,7 +4,7 @@ import pytest
 
 from accounts import erasers
 from accounts.checks import erasers_cover_receipt_counts
-from tests.accounts.test_erasure import seed_user_data
+from tests.accounts.user_data import seed_user_data
 
 
 def test_detection_registers_its_erasers_in_receipt_order():

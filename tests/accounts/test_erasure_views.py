@@ -4,7 +4,7 @@ from django.urls import reverse
 from accounts import erasure_store
 from accounts.selectors import user_record_get
 from accounts.tables import UserRecord
-from tests.accounts.test_erasure import seed_user_data, user_traces
+from tests.accounts.user_data import seed_user_data, user_traces
 from tests.conftest import STRONG_PASSWORD
 
 

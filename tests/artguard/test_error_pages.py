@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import path
 
-from tests.artguard.test_settings_env import _settings_value
+from tests.artguard.settings_process import settings_value
 
 
 def _boom(request):
@@ -17,8 +17,8 @@ urlpatterns = [path("boom/", _boom)]
 @pytest.mark.parametrize("env", ["dev", "test", "prod"])
 def test_debug_is_off_unless_a_developer_asks(env, tmp_path):
     extra = {"DJANGO_SECRET_KEY": "k" * 50} if env == "prod" else {}
-    assert _settings_value("settings.DEBUG", ARTGUARD_ENV=env, ARTGUARD_DATA_DIR=str(tmp_path), **extra) == "(False,)"
-    assert _settings_value("settings.DEBUG", ARTGUARD_ENV=env, ARTGUARD_DATA_DIR=str(tmp_path), DJANGO_DEBUG="1", **extra) == "(True,)"
+    assert settings_value("settings.DEBUG", ARTGUARD_ENV=env, ARTGUARD_DATA_DIR=str(tmp_path), **extra) == "(False,)"
+    assert settings_value("settings.DEBUG", ARTGUARD_ENV=env, ARTGUARD_DATA_DIR=str(tmp_path), DJANGO_DEBUG="1", **extra) == "(True,)"
 
 
 def test_a_missing_page_is_friendly_and_lists_no_url_patterns(client):

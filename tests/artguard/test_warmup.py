@@ -23,7 +23,7 @@ def test_a_failing_step_is_reported_and_the_rest_still_run(monkeypatch):
 def test_warmup_leaves_no_cached_catalogue(settings):
     """It warms the lookup, not its answer: a promotion right after a worker starts reaches the
     first upload (the e2e killed-worker test promotes a model seconds after the stack starts)."""
-    from training import pointer
+    from training import served_models
 
     warmup.warmup_run()
-    assert pointer._catalogue["value"] is None
+    assert served_models._catalogue["value"] is None

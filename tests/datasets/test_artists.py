@@ -5,7 +5,7 @@ import pytest
 from datasets import artists
 from datasets.artists import AmbiguousArtist, Artist, ArtistError, EmptyArtist, Resolver, UnknownArtist
 from datasets.selectors import artist_get, artists_list, image_get
-from datasets.services import artist_update, artists_register
+from datasets.artist_registry import artist_update, artists_register
 
 
 @pytest.mark.parametrize("spelling", ["Vincent van Gogh", "VINCENT VAN GOGH", "vincent  van gogh ", "Gogh, Vincent van",

@@ -57,8 +57,9 @@ def test_the_pixel_limit_is_said_in_plain_words():
 def test_rejects_decompression_bomb_without_decoding():
     bomb = io.BytesIO()
     Image.new("L", (20000, 20000)).save(bomb, format="PNG")
-    with pytest.raises(imaging.ImageRejected, match="megapixels|decompression"):
+    with pytest.raises(imaging.ImageRejected) as refused:
         imaging.check_image(bomb.getvalue(), filename="bomb.png", max_pixels=80_000_000 // 2)
+    assert str(refused.value).startswith("The image is declared as far larger: ArtGuard accepts at most 40 megapixels; this one has 400.")
 
 
 def test_rejects_animation():

@@ -16,6 +16,7 @@ from detection import references as references_module, report, services
 from detection.selectors import inference_get
 from tests.detection.pdf_text import pdf_text
 from training import compute, services as training_services
+from training.tables import RunRecord
 
 
 def _png(image: Image.Image) -> bytes:
@@ -109,7 +110,7 @@ def test_staff_can_show_thumbnails_and_they_reach_page_pdf_and_api(user, user_cl
     assert "Thumbnails are shown." in staff.get(reverse("training:run", args=[promoted_model.run_id])).content.decode()
     # A user cannot change it.
     assert user_client.post(reverse("training:run_reference_thumbnails", args=[promoted_model.run_id]), {"reference_thumbnails": "hide"}).status_code == 302
-    assert training_services.RunRecord.get(promoted_model.run_id).reference_thumbnails is True
+    assert RunRecord.get(promoted_model.run_id).reference_thumbnails is True
 
     page = user_client.get(reverse("detection:result", args=[record.inference_id])).content.decode()
     assert references_module.HIDDEN_NOTE not in page

@@ -3,8 +3,7 @@ fixture) wherever an image is scored."""
 from __future__ import annotations
 
 import io
-import struct
-import zlib
+import re
 from datetime import datetime, timezone
 
 import numpy as np
@@ -16,25 +15,10 @@ from datasets.imaging import patch_grid
 from detection import services
 from detection.selectors import PENDING_MARKER_USER, inference_get
 from detection.tables import InferenceRecord
+from tests.detection.bad_inputs import BAD_INPUTS
 from tests.detection.conftest import stored_files
 from tests.images import image_bytes
 from tests.training.fixtures import FIXTURE_ARTIST
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares width x height but carries almost no data: a decompression bomb's header."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
-
-
-def _animated_gif_as_png_named() -> bytes:
-    frames = [Image.new("RGB", (80, 80), colour) for colour in ((255, 0, 0), (0, 255, 0))]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:])
-    return buffer.getvalue()
 
 
 def _exif_jpeg() -> bytes:
@@ -47,31 +31,11 @@ def _exif_jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def _solid(colour) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (800, 600), colour).save(buffer, format="JPEG")
-    return buffer.getvalue()
-
-
-BAD_INPUTS = {
-    "not-an-image": (b"hello, I am a text file", "notes.jpg", "not an image"),
-    "empty": (b"", "empty.jpg", "empty"),
-    "truncated": (image_bytes(400, 300)[:2000], "cut.jpg", "damaged or truncated"),
-    "one-pixel": (image_bytes(1, 1, fmt="PNG"), "dot.png", "at least 224 px"),
-    "under-a-patch": (image_bytes(300, 200, fmt="PNG"), "small.png", "at least 224 px on each side is needed: the model reads"),
-    "solid-black": (_solid((0, 0, 0)), "black.jpg", "too little texture"),
-    "solid-grey": (_solid((128, 128, 128)), "grey.jpg", "too little texture"),
-    "solid-white": (_solid((255, 255, 255)), "white.jpg", "too little texture"),
-    "bomb": (_png_header_only(30000, 30000), "bomb.png", "decompression bomb|megapixels"),
-    "animated": (_animated_gif_as_png_named(), "anim.png", "Animated"),
-    "gif": (image_bytes(100, 100, fmt="GIF"), "x.gif", "not accepted"),
-}
-
-
-def test_bad_input_is_rejected_and_nothing_is_stored(user, storage_dirs):
-    for case, (data, name, message) in BAD_INPUTS.items():
-        with pytest.raises(services.ImageRejected, match=message):
-            services.inference_submit(user_id=user.user_id, data=data, filename=name, attributed_artist=FIXTURE_ARTIST)
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input_is_rejected_and_nothing_is_stored(case, user, storage_dirs):
+    data, name, message = BAD_INPUTS[case]
+    with pytest.raises(services.ImageRejected, match=re.escape(message)):
+        services.inference_submit(user_id=user.user_id, data=data, filename=name, attributed_artist=FIXTURE_ARTIST)
     assert stored_files(storage_dirs) == []
     assert InferenceRecord.user_inferences_index.count(user.user_id) == 0
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 0

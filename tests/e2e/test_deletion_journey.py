@@ -11,14 +11,14 @@ pytestmark = pytest.mark.browser
 
 SEED = """
 from accounts.selectors import user_record_get_by_email
-from tests.accounts.test_erasure import seed_user_data
+from tests.accounts.user_data import seed_user_data
 user = user_record_get_by_email(email="{email}")
 print(seed_user_data(user.user_id, analyses=3)); print(user.user_id)
 """
 
 TRACES = """
 import json
-from tests.accounts.test_erasure import user_traces
+from tests.accounts.user_data import user_traces
 print(json.dumps(user_traces("{user_id}", "{email}")))
 """
 

@@ -115,14 +115,14 @@ def dynamo_down(dynamo_faults):
 @pytest.fixture
 def fake_model(monkeypatch):
     from tests.training.fixtures import serve_untrained_model
-    from training import compute, pointer
+    from training import compute, served_models
 
     serve_untrained_model("fault-test-model")
     monkeypatch.setattr(
         compute, "local_patch_scores", lambda *, model_version, images, model_dir=None: {"logits": [0.5] * len(images), "familiarity": None}
     )
     yield SimpleNamespace(model_version="fault-test-model")
-    pointer.clear_cache()
+    served_models.clear_cache()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from detection.selectors import PENDING_MARKER_USER, inference_get
 from detection.tables import InferenceRecord
 from tests.detection.conftest import stored_files
 from tests.images import image_bytes
-from training import pointer
+from training import served_models
 from tests.training.fixtures import FIXTURE_ARTIST
 
 JPEG = image_bytes(320, 240, fmt="JPEG")
@@ -88,7 +88,7 @@ def test_pages_reading_storage_answer_503(user, user_client, fake_model, monkeyp
     _fail(monkeypatch, processed_storage(), "_open", errno.EIO)
     image = user_client.get(f"/detections/{submission.record.inference_id}/images/display/")
     assert image.status_code == 503 and STORAGE_MESSAGE in image.content.decode()
-    pointer.clear_cache()  # the upload page reads the serving pointer from storage
+    served_models.clear_cache()  # the upload page reads the served models from storage
     upload = user_client.get("/detections/")
     assert upload.status_code == 503 and "Traceback" not in upload.content.decode()
 

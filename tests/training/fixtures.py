@@ -150,7 +150,7 @@ def _snapshot_take(settings, folder: Path, trained: TrainedSnapshot, before: dic
 
 def _snapshot_restore(settings, snapshot: TrainedSnapshot) -> None:
     from artguard.dynamo import all_table_models
-    from training import pointer
+    from training import served_models
 
     by_name = {model.Meta.short_name: model for model in all_table_models()}
     for name, items in snapshot.items.items():
@@ -162,7 +162,7 @@ def _snapshot_restore(settings, snapshot: TrainedSnapshot) -> None:
     for name, path in _folders(settings).items():
         if (snapshot.folders / name).exists():
             shutil.copytree(snapshot.folders / name, path, dirs_exist_ok=True)
-    pointer.clear_cache()
+    served_models.clear_cache()
 
 
 @pytest.fixture
@@ -202,11 +202,11 @@ def promoted_model(settings, tmp_path_factory, tmp_path, storage_dirs, training_
 def serve_untrained_model(model_version: str, *, artist: str = FIXTURE_ARTIST, info: dict | None = None) -> None:
     """Serve `model_version` for `artist` without training it (tests that replace the scorer):
     registers the artist, writes the version's served info and points the artist at it."""
-    from datasets.services import artist_serving_set, artists_register
-    from training import pointer
+    from datasets.artist_registry import artist_serving_set, artists_register
+    from training import served_models
 
     [registered] = artists_register(names=[artist])
-    pointer.served_info_write({
+    served_models.served_info_write({
         "model_version": model_version, "run_id": "r" * 32, "artist": registered.slug, "artist_name": registered.name,
         "dataset_version": "v1", "metrics": {}, "is_demo": True, "promoted_at": 0,
         "thresholds": {"authentic_below": 0.3, "forged_above": 0.7}, "backbone": "efficientnet-lite0", **(info or {}),
@@ -214,7 +214,7 @@ def serve_untrained_model(model_version: str, *, artist: str = FIXTURE_ARTIST, i
     artist_serving_set(slug=registered.slug, serving={"model_version": model_version, "run_id": "r" * 32, "is_demo": True,
                                                       "promoted_at": 0, "promoted_by": "test"},
                        event={"action": "promoted", "model_version": model_version, "by": "test"})
-    pointer.clear_cache()
+    served_models.clear_cache()
 
 
 def capture_evidence(*, concern: bool = True) -> dict:

@@ -40,7 +40,7 @@ def test_the_api_lists_served_artists_and_their_cards(user_client, promoted_mode
 
 @pytest.mark.slow
 def test_the_upload_picker_offers_names_and_aliases(user_client, promoted_model):
-    from datasets.services import artist_update
+    from datasets.artist_registry import artist_update
     from training.services import catalogue_changed
 
     artist_update(slug="fixture-hand", aliases=["The Fixture Painter"])
@@ -58,7 +58,7 @@ def test_staff_edit_aliases_see_history_and_withdraw_a_model(staff_client, promo
     assert FIXTURE_ARTIST in page and promoted_model.model_version in page
     saved = staff_client.post("/training/artists/fixture-hand/update/", {"name": FIXTURE_ARTIST, "aliases": "F. Hand\nThe Fixture Painter"})
     assert saved.status_code == 302
-    from training.pointer import clear_cache
+    from training.served_models import clear_cache
     clear_cache()
     [artist] = user_client.get("/api/artists/").json()
     assert artist["aliases"] == ["F. Hand", "The Fixture Painter"]

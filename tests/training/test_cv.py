@@ -196,6 +196,14 @@ def test_the_lda_head_is_shrinkage_lda_with_a_cross_fitted_temperature_that_make
 
 
 def test_the_lda_head_keeps_its_raw_scale_when_too_few_images_to_cross_fit():
-    x, y, types, owner = _correlated_patches(0, n_images=4)
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    x, y, types, owner = _correlated_patches(0, n_images=4)  # 2 images a label: too few for 3 folds
     lda = head.train(x, y, {"kind": "lda"}, seed=0, types=types, groups=owner)
+    standardized = (x - lda.head.mean.numpy()) / lda.head.std.numpy()
+    raw = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(standardized, head.type_codes(y, types))
+    linear = lda.head.net[-1]
+    # neither cooled nor shifted: scikit-learn's discriminant as it is
+    assert np.allclose(linear.weight.detach().numpy(), raw.coef_, rtol=1e-4, atol=1e-5)
+    assert np.allclose(linear.bias.detach().numpy(), raw.intercept_, rtol=1e-4, atol=1e-5)
     assert np.isfinite(head.predict_logits(lda.head, x)).all()

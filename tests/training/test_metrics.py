@@ -28,7 +28,7 @@ def test_calibration_ece_by_hand():
     y = np.array([0, 0, 1, 1])
     p = np.array([0.05, 0.15, 0.85, 0.95])
     cal = metrics.calibration(y, p, bins=10)
-    # bins: [0,.1): 0.05 vs 0; [.1,.2): .15 vs 0; [.8,.9): .85 vs 1; [.9,1]: .95 vs 1
+    # bins (lo, hi], the first from 0: [0,.1]: 0.05 vs 0; (.1,.2]: .15 vs 0; (.8,.9]: .85 vs 1; (.9,1]: .95 vs 1
     assert cal["ece"] == pytest.approx((0.05 + 0.15 + 0.15 + 0.05) / 4)
     assert [b["n"] for b in cal["bins"]] == [1, 1, 1, 1]
     assert metrics.calibration([1], [1.0])["bins"][0]["hi"] == 1.0

@@ -60,10 +60,20 @@ def test_error_rates_are_read_with_a_margin_for_small_counts():
     assert policy.expected_rate(3, 60) > 0.05 >= policy.expected_rate(2, 60)
 
 
-@pytest.mark.parametrize("bad", [0, -0.1, 0.51, "x", float("nan")])
-def test_targets_outside_0_to_50_percent_are_refused(bad):
-    with pytest.raises(policy.InvalidTargets):
+@pytest.mark.parametrize(("bad", "message"), [
+    (0, "must be above 0% and at most 50%; got 0%."),
+    (-0.1, "must be above 0% and at most 50%; got -10%."),
+    (0.51, "must be above 0% and at most 50%; got 51%."),
+    ("x", "must be a number."),
+    (float("nan"), "must be above 0% and at most 50%; got nan%."),
+])
+def test_targets_outside_0_to_50_percent_are_refused(bad, message):
+    with pytest.raises(policy.InvalidTargets) as refused:
         policy.clean_targets({"forged_called_authentic": bad})
+    assert str(refused.value) == f"The forgeries called likely authentic target {message}"
+
+
+def test_a_target_needs_enough_images_of_its_label_to_see_one_error():
     assert policy.images_needed({"forged_called_authentic": 0.05, "authentic_called_forged": 0.1}) == {"forged": 20, "authentic": 10}
 
 

@@ -2,6 +2,8 @@ import pytest
 
 from datasets import imaging
 from training import compute, serving
+from scipy.special import expit
+
 from training.ml import aggregate
 from tests.training.fixtures import synthetic_painting
 
@@ -41,7 +43,7 @@ def test_promoted_model_scores_forged_above_authentic_and_loads_once(promoted_mo
     assert a.verdict == aggregate.verdict(a.image_probability, a.thresholds)
     # The image probability is the sigmoid of the mean patch logit.
     logits = [aggregate.probability_to_logit(p) for p in f.probabilities]
-    assert f.image_probability == pytest.approx(float(aggregate.sigmoid(sum(logits) / len(logits))), abs=1e-6)
+    assert f.image_probability == pytest.approx(float(expit(sum(logits) / len(logits))), abs=1e-6)
 
 
 def test_heads_of_recent_versions_stay_loaded_in_a_bounded_lru(promoted_model, settings, monkeypatch):

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from tests.training.fixtures import FIXTURE_REASON, SMALL_TARGETS, capture_evidence, issue_run_detail, quiet_detail
@@ -75,20 +76,28 @@ def test_compare_two_runs_and_promote_from_the_page(staff_client, promoted_model
     assert RunRecord.get(other.run_id).promoted_by == "staff@example.com"
 
 
+RUN_FORM = {"dataset_version": "v1", "k_folds": 2, "stratify_on": "sublabel", "outer_split_seed": 0, "inner_split_seed": 1,
+            "backbone": "efficientnet-lite0", "max_forged_called_authentic": 5, "max_authentic_called_forged": 10}
+
+
 def test_the_run_form_takes_error_rate_targets_in_percent():
     from training.forms import RunStartForm
 
-    base = {"dataset_version": "v1", "k_folds": 2, "stratify_on": "sublabel", "outer_split_seed": 0, "inner_split_seed": 1,
-            "backbone": "efficientnet-lite0", "max_forged_called_authentic": 5, "max_authentic_called_forged": 10}
-    form = RunStartForm(base)
+    form = RunStartForm(RUN_FORM)
     assert form.is_valid(), form.errors
     assert form.run_options()["targets"] == {"forged_called_authentic": 0.05, "authentic_called_forged": 0.1}
     assert "max_forged_called_authentic" not in form.run_options()
-    for bad in (0, 60, "x", -5, "nan"):
-        form = RunStartForm({**base, "max_authentic_called_forged": bad})
-        assert not form.is_valid() and "max_authentic_called_forged" in form.errors, bad
-    assert RunStartForm({**base, "max_forged_called_authentic": 50}).is_valid()
+    assert RunStartForm({**RUN_FORM, "max_forged_called_authentic": 50}).is_valid()
     assert RunStartForm().fields["max_forged_called_authentic"].initial == 5
+
+
+@pytest.mark.parametrize("bad", [0, 60, "x", -5, "nan"])
+def test_the_run_form_refuses_a_target_outside_0_to_50_percent(bad):
+    from training.forms import RunStartForm
+
+    form = RunStartForm({**RUN_FORM, "max_authentic_called_forged": bad})
+    assert not form.is_valid()
+    assert list(form.errors) == ["max_authentic_called_forged"]
 
 
 def test_run_started_from_the_form_keeps_its_targets_and_the_page_shows_the_policy(staff_client, promoted_model, monkeypatch):

@@ -11,15 +11,11 @@ import math
 from typing import Sequence
 
 import numpy as np
+from scipy.special import expit
 
 LIKELY_AUTHENTIC = "LIKELY_AUTHENTIC"
 INCONCLUSIVE = "INCONCLUSIVE"
 LIKELY_FORGED = "LIKELY_FORGED"
-
-
-def sigmoid(values):
-    x = np.clip(np.asarray(values, dtype=np.float64), -500, 500)
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def image_logit(patch_logits: Sequence[float]) -> float:
@@ -29,7 +25,7 @@ def image_logit(patch_logits: Sequence[float]) -> float:
 
 
 def image_probability(patch_logits: Sequence[float]) -> float:
-    return float(sigmoid(image_logit(patch_logits)))
+    return float(expit(image_logit(patch_logits)))
 
 
 def image_logits(logits: np.ndarray, groups: Sequence, order: Sequence) -> np.ndarray:

@@ -335,8 +335,9 @@ def to_tensor(images: Sequence[Image.Image]) -> torch.Tensor:
         if image.size != (INPUT_SIZE, INPUT_SIZE):
             image = image.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR)
         arrays.append(np.asarray(image, dtype=np.uint8))
-    # Planar while still one byte per value, then one float pass in place: about 5x less CPU than
-    # normalizing interleaved floats and copying them planar (bench/bench_cpu_paths.py).
+    # Planar while still one byte per value, then one float pass in place: far less CPU than
+    # normalizing interleaved floats and copying them planar (bench/results/cpu_paths.json,
+    # "worker model input").
     batch = np.ascontiguousarray(np.stack(arrays).transpose(0, 3, 1, 2)).astype(np.float32)
     batch *= _PIXEL_SCALE
     batch += _PIXEL_OFFSET

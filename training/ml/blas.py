@@ -1,10 +1,10 @@
 """numpy's BLAS on one thread for a block.
 
 Scoring's matrix products are small (tens of patches by a few thousand values: the head, the
-familiarity reference, the reference index), about 1 ms on one thread. OpenBLAS's own threads,
-spinning beside the scoring lanes on a busy host, gave them a long tail: the familiarity of 28
-patches took 75 ms at the 95th percentile with OpenBLAS's threads and 5 ms on one
-(bench/bench_cpu_paths.py). Training's large fits keep every thread.
+familiarity reference, the reference index), too little work to share between threads.
+OpenBLAS's own threads, spinning beside the scoring lanes on a busy host, gave them a long
+tail (bench/results/cpu_paths.json, "familiarity of 28 patches beside busy scoring lanes").
+Training's large fits keep every thread.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ _controller = None
 
 
 def one_thread():
-    """Limit BLAS and OpenMP to one thread for a block (a cached controller: ~0.05 ms a use)."""
+    """Limit BLAS and OpenMP to one thread for a block (the controller is made once: making it
+    inspects every loaded library)."""
     global _controller
     from threadpoolctl import ThreadpoolController
 

@@ -27,6 +27,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
+from sklearn.metrics import log_loss as sklearn_log_loss
 
 MIN_IMAGES = 20
 MIN_PER_CLASS = 5
@@ -45,7 +47,7 @@ class Calibrator:
         return self.a * np.asarray(logits, dtype=np.float64) + self.b
 
     def probability(self, logits) -> np.ndarray:
-        return _sigmoid(self.logit(logits))
+        return expit(self.logit(logits))
 
     def as_dict(self) -> dict:
         return {"method": self.method, "a": self.a, "b": self.b, "reason": self.reason}
@@ -58,10 +60,6 @@ class Calibrator:
 
 
 IDENTITY = Calibrator(method="none", reason="This model predates calibration.")
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -500, 500)))
 
 
 def too_few(y) -> str:
@@ -86,7 +84,7 @@ def fit_platt(logits, y, *, iterations: int = 100) -> Calibrator:
     target = np.where(y == 1, (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0))
     a, b = 0.0, math.log((positives + 1.0) / (negatives + 1.0))  # start: the smoothed base rate
     for _ in range(iterations):
-        p = _sigmoid(a * f + b)
+        p = expit(a * f + b)
         gradient = np.array([np.sum((p - target) * f), np.sum(p - target)])
         w = np.maximum(p * (1 - p), 1e-12)
         hessian = np.array([[np.sum(w * f * f), np.sum(w * f)], [np.sum(w * f), np.sum(w)]]) + 1e-9 * np.eye(2)
@@ -109,9 +107,9 @@ def _loss(a: float, b: float, f: np.ndarray, target: np.ndarray) -> float:
 
 
 def log_loss(y, probabilities) -> float:
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-6, 1 - 1e-6)
-    y = np.asarray(y, dtype=np.float64)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    """scikit-learn's log loss, with probabilities held 1e-6 from 0 and 1 so that one image
+    scored with certainty on the wrong side cannot decide the comparison alone."""
+    return float(sklearn_log_loss(y, np.clip(np.asarray(probabilities, dtype=np.float64), 1e-6, 1 - 1e-6), labels=[0, 1]))
 
 
 def choose(platt: Calibrator, y, raw, cross_fitted_probabilities) -> Calibrator:
@@ -136,6 +134,6 @@ def cross_fitted(logits, y, folds: list[np.ndarray]) -> tuple[np.ndarray, str]:
         others = np.setdiff1d(np.arange(len(f)), test)
         calibrator = fit_platt(f[others], y[others])
         if calibrator.method == "none":
-            return _sigmoid(f), calibrator.reason
+            return expit(f), calibrator.reason
         out[test] = calibrator.probability(f[test])
     return out, ""

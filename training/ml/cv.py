@@ -7,15 +7,16 @@ StratifiedGroupKFold over patches: per stratum, fold sizes differ by at most one
 
 Inner loop, inside each outer-training part only: one stratified hold-out (about a quarter of
 the outer-training images) drawn with `inner_split_seed`. Every configuration of the grid is
-trained on the inner-training images with early stopping on the hold-out; the configuration
-with the lowest validation loss (best_val) is the fold's best, the linear BASELINE winning
+trained on the inner-training images with early stopping on the hold-out, and judged there by
+its `selection_score`: the highest image AUC, then the highest patch AUC, then the lowest
+validation loss (best_val). The best score is the fold's best, the linear BASELINE winning
 ties (training.ml.head). It is then refit on the whole outer-training part for its best_epoch
 epochs and scored on the outer test fold, which no step of the selection has seen.
 
-The final configuration is the best baseline (lowest mean best_val across folds; every
-configuration runs in every fold, so means compare like with like) unless another head's mean
-best_val is lower still: a head is served only when it beats the baseline on inner
-validation. The final model is fit on all images for the median of its best epochs.
+The final configuration is the best baseline (best selection score on the means across folds
+of those three figures; every configuration runs in every fold, so means compare like with
+like) unless another head's is better still: a head is served only when it beats the baseline
+on inner validation. The final model is fit on all images for the median of its best epochs.
 
 Out-of-fold image logits then give the calibration (training.ml.calibration) and the verdict
 policy (training.ml.policy); see `evaluate`.
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold
 
 from training.ml import aggregate, calibration, head, metrics, policy as policy_module
@@ -256,7 +258,7 @@ def nested_cv(
             trained = fit_config(data, inner_train, inner_val, hp, _seed(outer_split_seed, inner_split_seed, fold_id, index))
             val_rows = data.scoring_rows(inner_val)
             patch_logits = head.predict_logits(trained.head, data.features[val_rows])
-            val_probs = aggregate.sigmoid(aggregate.image_logits(patch_logits, data.patch_image[val_rows], inner_val))
+            val_probs = expit(aggregate.image_logits(patch_logits, data.patch_image[val_rows], inner_val))
             inner = {
                 **metrics.binary_metrics(data.labels[inner_val], val_probs),
                 "patch_auc": metrics.auc_score(data.patch_labels(val_rows), patch_logits),
@@ -267,7 +269,7 @@ def nested_cv(
         final = refit(data, train_images, grid[best.index], best.best_epoch, _seed(outer_split_seed, fold_id, 10_000))
         fold_logits = _image_logits(final, data, test_images)
         oof[test_images] = fold_logits
-        probs = aggregate.sigmoid(fold_logits)
+        probs = expit(fold_logits)
         fold = FoldResult(
             fold_id, train_images.tolist(), test_images.tolist(), inner_train.tolist(), inner_val.tolist(), configs,
             best.index, probs.tolist(), metrics.binary_metrics(data.labels[test_images], probs), head=final.head,
@@ -284,7 +286,7 @@ def nested_cv(
     detail["mean_inner_auc"] = mean_auc
     detail["mean_inner_patch_auc"] = mean_patch_auc
     summary = metrics.mean_std([f.metrics for f in folds])
-    return CVResult(folds, aggregate.sigmoid(oof), summary, final_index, max(1, final_epochs), detail, oof, calibrator)
+    return CVResult(folds, expit(oof), summary, final_index, max(1, final_epochs), detail, oof, calibrator)
 
 
 def evaluate(data: TrainingData, folds: list[FoldResult], oof_logits: np.ndarray, targets: dict | None = None) -> tuple[dict, calibration.Calibrator]:
@@ -297,7 +299,7 @@ def evaluate(data: TrainingData, folds: list[FoldResult], oof_logits: np.ndarray
       folds only, then applied to this fold; `policy_check` pools those verdicts.
     AUC and the other ranking metrics are unchanged by calibration (it is monotone)."""
     y = data.labels
-    raw = aggregate.sigmoid(oof_logits)
+    raw = expit(oof_logits)
     tests = [np.asarray(fold.test_images) for fold in folds]
     calibrator = calibration.fit_platt(oof_logits, y)
     if calibrator.method == "none":

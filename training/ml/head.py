@@ -9,11 +9,15 @@
   forgery type" against authentic. Forgery types leave different traces, and one boundary
   between authentic works and all of them at once is swamped by the easy ones; a head per
   type is not. It is a challenger like any other: served only when it beats the baseline;
-- a torch head: logistic regression (hidden = 0) or a one-hidden-layer MLP, trained with Adam
-  on patch-level binary cross-entropy with early stopping.
+- the LDA head (kind "lda"): shrinkage linear discriminant analysis (Ledoit-Wolf) over the same
+  forgery types, its class scores cooled by a temperature fitted on cross-fitted image logits
+  (`_lda_temperature` says why); it takes no setting;
+- a torch head (kind "torch"): logistic regression (hidden = 0) or a one-hidden-layer MLP,
+  trained with Adam on patch-level binary cross-entropy with early stopping.
 
-Both end as the same `Head` module (a baseline is copied into a hidden = 0 head), so a saved
-model is served the same way whichever won.
+All four end as the same `Head` module (a scikit-learn fit is copied into a linear head), so a
+saved model is served the same way whichever won. The settings each kind takes and their
+ranges are training.ml.grid's.
 
 Features are standardized with the training part's mean and (floored) standard deviation, which the
 head keeps as buffers so it is self-contained at scoring time. Classes are balanced with

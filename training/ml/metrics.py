@@ -1,57 +1,43 @@
 """Image-level metrics, per-sublabel results and the reliability curve (ECE).
 
-Computed here with numpy (tests check them against scikit-learn on fixed examples).
-Label 1 = forged (the positive class), 0 = authentic; the decision threshold for accuracy,
-precision, recall and F1 is probability >= 0.5.
+The metrics are scikit-learn's (sklearn.metrics, sklearn.calibration.calibration_curve); this
+module shapes them into the dicts runs store. Label 1 = forged (the positive class), 0 =
+authentic; the decision threshold for accuracy, precision, recall and F1 is probability >= 0.5.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
+from sklearn.calibration import calibration_curve
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support, roc_auc_score, roc_curve
 
 
 METRIC_NAMES = ("accuracy", "auc", "f1", "precision", "recall")
 
 
 def auc_score(y_true: Sequence[int], scores: Sequence[float]) -> float | None:
-    """Area under the ROC curve (Mann-Whitney U with average ranks for ties); None when only
-    one class is present."""
+    """Area under the ROC curve (ties count a half); None when only one class is present."""
     y = np.asarray(y_true, dtype=int)
-    s = np.asarray(scores, dtype=np.float64)
-    positives, negatives = int(y.sum()), int(len(y) - y.sum())
-    if positives == 0 or negatives == 0:
+    if len(set(y.tolist())) < 2:
         return None
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s), dtype=np.float64)
-    sorted_scores = s[order]
-    i = 0
-    while i < len(s):
-        j = i
-        while j + 1 < len(s) and sorted_scores[j + 1] == sorted_scores[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    return float(roc_auc_score(y, np.asarray(scores, dtype=np.float64)))
 
 
 def binary_metrics(y_true: Sequence[int], probabilities: Sequence[float], threshold: float = 0.5) -> dict:
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(probabilities, dtype=np.float64)
     predicted = (p >= threshold).astype(int)
-    tp = int(((predicted == 1) & (y == 1)).sum())
-    fp = int(((predicted == 1) & (y == 0)).sum())
-    fn = int(((predicted == 0) & (y == 1)).sum())
-    tn = int(((predicted == 0) & (y == 0)).sum())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    tn, fp, fn, tp = (int(count) for count in confusion_matrix(y, predicted, labels=[0, 1]).ravel())
+    precision, recall, f1, _ = precision_recall_fscore_support(y, predicted, labels=[0, 1], pos_label=1, average="binary", zero_division=0.0)
     return {
-        "accuracy": (tp + tn) / len(y) if len(y) else 0.0,
+        "accuracy": float(accuracy_score(y, predicted)),
         "auc": auc_score(y, p),
-        "f1": f1,
-        "precision": precision,
-        "recall": recall,
+        "f1": float(f1),
+        "precision": float(precision),
+        "recall": float(recall),
         "n": int(len(y)),
         "tp": tp,
         "fp": fp,
@@ -97,32 +83,34 @@ def per_sublabel(y_true, probabilities, sublabels, threshold: float = 0.5) -> di
 
 
 def calibration(y_true, probabilities, bins: int = 10) -> dict:
-    """Reliability curve over equal-width bins and the expected calibration error
+    """Reliability curve over equal-width bins (scikit-learn's calibration_curve; a bin is
+    (lo, hi], the first also takes 0) and the expected calibration error
     ECE = sum_b (n_b / n) * |mean predicted_b - observed forged share_b|."""
     y = np.asarray(y_true, dtype=np.float64)
     p = np.asarray(probabilities, dtype=np.float64)
+    if not len(p):
+        return {"bins": [], "ece": None}
+    observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="uniform")
     edges = np.linspace(0.0, 1.0, bins + 1)
-    index = np.clip(np.digitize(p, edges[1:-1], right=False), 0, bins - 1)
-    curve, ece = [], 0.0
-    for b in range(bins):
-        mask = index == b
-        if not mask.any():
-            continue
-        mean_pred, observed = float(p[mask].mean()), float(y[mask].mean())
-        ece += mask.sum() / len(p) * abs(mean_pred - observed)
-        curve.append({"lo": float(edges[b]), "hi": float(edges[b + 1]), "n": int(mask.sum()), "mean_probability": mean_pred, "forged_share": observed})
-    return {"bins": curve, "ece": float(ece) if len(p) else None}
+    counts = np.bincount(np.searchsorted(edges[1:-1], p), minlength=bins)  # calibration_curve's own binning
+    filled = np.flatnonzero(counts)
+    curve = [{"lo": float(edges[b]), "hi": float(edges[b + 1]), "n": int(counts[b]), "mean_probability": float(mean_pred),
+              "forged_share": float(share)} for b, mean_pred, share in zip(filled, predicted, observed)]
+    ece = float(np.sum(counts[filled] / len(p) * np.abs(predicted - observed)))
+    return {"bins": curve, "ece": ece}
 
 
 def roc_points(y_true, probabilities) -> list[list[float]]:
-    """[[fpr, tpr], ...] from (0,0) to (1,1), one point per distinct threshold."""
+    """[[fpr, tpr], ...] from (0,0) to (1,1), one point per distinct threshold; a rate with no
+    images of its label to count stays 0."""
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(probabilities, dtype=np.float64)
-    positives, negatives = max(1, int(y.sum())), max(1, int(len(y) - y.sum()))
-    points = [[0.0, 0.0]]
-    for threshold in sorted(set(p.tolist()), reverse=True):
-        predicted = p >= threshold
-        points.append([float((predicted & (y == 0)).sum() / negatives), float((predicted & (y == 1)).sum() / positives)])
+    if not len(y):
+        return [[0.0, 0.0], [1.0, 1.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # one label only: that rate is nan
+        fpr, tpr, _ = roc_curve(y, p, pos_label=1, drop_intermediate=False)
+    points = np.nan_to_num(np.column_stack([fpr, tpr])).tolist()
     if points[-1] != [1.0, 1.0]:
         points.append([1.0, 1.0])
     return points

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from datasets.artists import ArtistError
 from datasets.selectors import artist_get, artists_list, artists_resolver
-from datasets.services import artist_update
+from datasets.artist_registry import artist_update
 
 
 class Command(BaseCommand):

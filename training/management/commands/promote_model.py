@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--run-id", required=True)
         parser.add_argument("--auc-floor", type=float, default=None,
                             help=f"promoting below this cross-validated AUC needs --reason (default {services.DEFAULT_AUC_FLOOR})")
-        parser.add_argument("--reason", default="", help="why to promote despite the concerns; recorded on the run and the serving pointer")
+        parser.add_argument("--reason", default="", help="why to promote despite the concerns; recorded on the run and in the artist's serving history")
         parser.add_argument("--promoted-by", default="manage.py")
 
     def handle(self, *args, **options):

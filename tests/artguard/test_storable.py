@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 
-from training.services import _plain
+from artguard.dynamo import storable
 
 
 def test_numbers_dynamodb_cannot_store_become_zero_or_none():
-    plain = _plain({"tiny": np.float64(1e-200), "negative_tiny": -3e-300, "huge": 1e200, "nan": math.nan,
-                    "fine": np.float32(0.25), "nested": [np.float64(5e-131), (1, 2.5)], "zero": 0.0})
+    plain = storable({"tiny": np.float64(1e-200), "negative_tiny": -3e-300, "huge": 1e200, "nan": math.nan,
+                      "fine": np.float32(0.25), "nested": [np.float64(5e-131), (1, 2.5)], "zero": 0.0})
     assert plain == {"tiny": 0.0, "negative_tiny": 0.0, "huge": None, "nan": None, "fine": 0.25,
                      "nested": [0.0, [1, 2.5]], "zero": 0.0}
