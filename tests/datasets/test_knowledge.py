@@ -137,3 +137,40 @@ def test_prompt_injection_is_stored_as_text(artist):
     hits = passages_search(slug=artist.slug, query="verdict instructions")
     assert hits and hits[0].text.startswith("Ignore previous instructions")
     assert json.dumps(hits[0].as_dict())  # plain data
+
+
+def test_the_command_stores_good_files_and_names_each_refused_one(artist, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    good, bad = tmp_path / "technique.md", tmp_path / "scan.pdf"
+    good.write_text(TECHNIQUE_MD)
+    bad.write_bytes(scanned_pdf())
+    with pytest.raises(CommandError, match="1 of 2 files were refused"):
+        call_command("upload_knowledge", str(good), str(bad), "--artist", "demo hand a", "--author", "A. Curator", "--year", "2024")
+    out, err = capsys.readouterr()
+    assert "stored" in out and "technique" in out and "refused" in err and "no text layer" in err
+    doc = records.documents_for_artist(slug=artist.slug)[0]
+    assert doc.author == "A. Curator"
+    call_command("upload_knowledge", "--artist", ARTIST, "--withdraw", doc.doc_id, "--reason", "test")
+    assert not records.document_get(doc_id=doc.doc_id).active
+    with pytest.raises(CommandError, match="No artist named"):
+        call_command("upload_knowledge", str(good), "--artist", "Nobody")
+
+
+def test_staff_upload_search_and_withdraw_on_the_artist_page(artist, staff_client, client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"/training/artists/{artist.slug}/"
+    response = staff_client.post(f"{url}knowledge/", {"file": SimpleUploadedFile("technique.md", TECHNIQUE_MD.encode()),
+                                                     "title": "Technique notes", "author": "A. Curator", "year": "2024"}, follow=True)
+    page = response.content.decode()
+    assert "version 1 is stored" in page and "Technique notes" in page and "indexed" in page
+    refused = staff_client.post(f"{url}knowledge/", {"file": SimpleUploadedFile("technique.md", TECHNIQUE_MD.encode())}, follow=True)
+    assert "Nothing was uploaded: This file is already in the knowledge base" in refused.content.decode()
+    hits = staff_client.get(url, {"q": "halftone dot texture"}).content.decode()
+    assert 'id="knowledge-hits"' in hits and "Print reproductions: Printed reproductions" in hits
+    doc = records.documents_for_artist(slug=artist.slug)[0]
+    staff_client.post(f"{url}knowledge/{doc.doc_id}/withdraw/", {"reason": "superseded"})
+    assert f'id="withdrawn-{doc.doc_id}"' in staff_client.get(url).content.decode()
+    client.force_login(make_user("collector@example.com"), backend="accounts.backends.DynamoUserBackend")
+    assert client.post(f"{url}knowledge/", {}).status_code in (302, 403)  # staff only
