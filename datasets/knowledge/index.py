@@ -48,6 +48,7 @@ class PassageIndex:
         self.passages = passages
         self.vectorizer = vectorizer
         self.by_term = by_term  # terms x passages, CSR: one row per term
+        self._analyze = vectorizer.build_analyzer()
 
     @classmethod
     def build(cls, *, index_id: str, passages: list[dict]) -> "PassageIndex":
@@ -62,34 +63,45 @@ class PassageIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
+    def query_vector(self, query: str):
+        """The query's TF-IDF vector (1 x terms), as the vectorizer would make it. Built here
+        rather than with vectorizer.transform, whose input validation cost 3-8 ms a call: more
+        than the search itself."""
+        counts: dict[int, int] = {}
+        vocabulary = self.vectorizer.vocabulary_
+        for token in self._analyze(query):
+            column = vocabulary.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if not counts:
+            return None
+        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        weights = (1 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.vectorizer.idf_[columns]
+        weights /= np.linalg.norm(weights)
+        return sparse.csr_matrix((weights.astype(np.float32), (np.zeros(len(columns), dtype=np.int64), columns)),
+                                 shape=(1, self.by_term.shape[0]))
+
     def search(self, query: str, *, k: int = 5, allowed=None) -> list[Hit]:
         """The k passages most similar to `query` (cosine of TF-IDF vectors), best first;
         `allowed(passage)` drops passages (withdrawn or replaced documents) before counting k."""
-        if not self.passages:
+        vector = self.query_vector(query) if self.passages else None
+        if vector is None:
             return []
-        vector = self.vectorizer.transform([query])
-        if not vector.nnz:
-            return []
-        scores = np.asarray((vector @ self.by_term).todense()).ravel()
-        candidates = np.flatnonzero(scores)
-        wanted = min(len(candidates), k * 4 if allowed else k)
-        top = candidates[np.argpartition(-scores[candidates], wanted - 1)[:wanted]] if wanted else candidates[:0]
-        hits = []
-        for row in sorted(top, key=lambda row: (-scores[row], row)):
-            passage = self.passages[row]
-            if allowed is None or allowed(passage):
-                hits.append(Hit(row=int(row), score=float(scores[row]), passage=passage))
-            if len(hits) == k:
-                return hits
-        if allowed and len(hits) < k and wanted < len(candidates):  # many dropped: look at all of them
-            return self._search_all(scores, candidates, k=k, allowed=allowed)
+        scores = (vector @ self.by_term).tocsr()  # only passages sharing a term with the query
+        rows, values = scores.indices, scores.data
+        wanted = min(len(values), k * 4 if allowed else k)  # room for a few filtered out
+        hits = self._best(rows, values, np.argpartition(-values, wanted - 1)[:wanted] if wanted < len(values) else None, k, allowed)
+        if len(hits) < k and wanted < len(values):  # many filtered out: rank them all
+            hits = self._best(rows, values, None, k, allowed)
         return hits
 
-    def _search_all(self, scores, candidates, *, k: int, allowed) -> list[Hit]:
+    def _best(self, rows, values, among, k: int, allowed) -> list[Hit]:
+        among = np.arange(len(values)) if among is None else among
         hits = []
-        for row in sorted(candidates, key=lambda row: (-scores[row], row)):
-            if allowed(self.passages[row]):
-                hits.append(Hit(row=int(row), score=float(scores[row]), passage=self.passages[row]))
+        for position in among[np.lexsort((rows[among], -values[among]))]:  # best first; ties in passage order
+            passage = self.passages[rows[position]]
+            if allowed is None or allowed(passage):
+                hits.append(Hit(row=int(rows[position]), score=float(values[position]), passage=passage))
                 if len(hits) == k:
                     break
         return hits
