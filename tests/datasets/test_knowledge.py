@@ -174,3 +174,22 @@ def test_staff_upload_search_and_withdraw_on_the_artist_page(artist, staff_clien
     assert f'id="withdrawn-{doc.doc_id}"' in staff_client.get(url).content.decode()
     client.force_login(make_user("collector@example.com"), backend="accounts.backends.DynamoUserBackend")
     assert client.post(f"{url}knowledge/", {}).status_code in (302, 403)  # staff only
+
+
+def test_on_s3_each_version_is_its_own_object_in_the_versioned_bucket(artist, settings):
+    import boto3
+
+    from artguard.provisioning import bucket_provision
+
+    bucket = "artguard-knowledge-base-test"
+    client = boto3.client("s3", region_name=settings.AWS_REGION)
+    bucket_provision(bucket=bucket, retention_days=None, versioned=True, client=client)
+    settings.STORAGES = {**settings.STORAGES, "knowledge": {"BACKEND": "artguard.s3_storage.S3Storage",
+                                                            "OPTIONS": {"bucket_name": bucket, "region_name": settings.AWS_REGION, "file_overwrite": True}}}
+    doc = _upload()
+    _upload(TECHNIQUE_MD.replace("1990s", "1980s").encode(), replaces=doc.doc_id)
+    keys = {item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    prefix = f"{artist.slug}/{doc.doc_id}"
+    assert {f"{prefix}/v1/original.md", f"{prefix}/v2/original.md", f"{prefix}/v1/passages.json", f"{prefix}/v2/passages.json"} <= keys
+    assert any(key.startswith(f"{artist.slug}/indexes/") for key in keys)
+    assert "1980s" in passages_search(slug=artist.slug, query="workshop imitator copied compositions")[0].text
