@@ -46,13 +46,14 @@ def version_prefix(slug: str, doc_id: str, version: int) -> str:
     return f"{slug}/{doc_id}/v{version}"
 
 
-def _plain(value):
+def plain(value):
+    """A stored map (PynamoDB MapAttribute, nested) as plain dicts and lists."""
     if hasattr(value, "as_dict"):
         return value.as_dict()
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     return value
 
 
@@ -113,7 +114,7 @@ class Document:
 
 
 def document_from(record: ImageRecord) -> Document:
-    data = _plain(record.knowledge) or {}
+    data = plain(record.knowledge) or {}
     return Document(
         doc_id=record.image_id.split("#", 1)[1], artist=data.get("artist", ""), title=record.image_name or "",
         status=record.status or ACTIVE, author=data.get("author") or "", year=int(data["year"]) if data.get("year") else None,
@@ -149,7 +150,7 @@ def documents_get(*, doc_ids: list[str]) -> dict[str, Document]:
 def citations_for_document(*, doc_id: str, limit: int = CITATIONS_SHOWN) -> list[dict]:
     """The newest results that cited the document: {inference_id, version, at, verdict}."""
     records = ImageRecord.label_split_index.query(citations_label(doc_id), scan_index_forward=False, limit=limit)
-    return [{**(_plain(record.knowledge) or {}), "at": int(record.created_at or 0)} for record in records]
+    return [{**(plain(record.knowledge) or {}), "at": int(record.created_at or 0)} for record in records]
 
 
 def artist_index_pointer(*, slug: str) -> dict:
@@ -158,4 +159,4 @@ def artist_index_pointer(*, slug: str) -> dict:
         record = ImageRecord.get(artist_item_id(slug), attributes_to_get=["image_id", "knowledge"])
     except ImageRecord.DoesNotExist:
         return {}
-    return _plain(record.knowledge) or {}
+    return plain(record.knowledge) or {}

@@ -132,7 +132,7 @@ def _document_create(*, doc_id: str, slug: str, version: dict, fields: dict) -> 
 def _version_append(previous: Document, version: dict, fields: dict) -> None:
     """One conditional write: a replacement racing another one (or a withdrawal) loses, with a reason."""
     item = ImageRecord.get(records.document_item_id(previous.doc_id), consistent_read=True)
-    data = records._plain(item.knowledge)
+    data = records.plain(item.knowledge)
     data.update({key: value for key, value in fields.items() if key != "title"})
     data["versions"] = [*data["versions"], version]
     try:
@@ -156,7 +156,7 @@ def knowledge_withdraw(*, doc_id: str, by: str, reason: str = "") -> Document:
     if not doc.active:
         return doc
     item = ImageRecord.get(records.document_item_id(doc_id), consistent_read=True)
-    data = records._plain(item.knowledge)
+    data = records.plain(item.knowledge)
     data.update({"withdrawn_at": now_ms(), "withdrawn_by": by, "withdraw_reason": (reason or "").strip()[:MAX_FIELD]})
     item.update(actions=[ImageRecord.status.set(WITHDRAWN), ImageRecord.knowledge.set(data)], condition=ImageRecord.status == ACTIVE)
     for version in doc.versions:

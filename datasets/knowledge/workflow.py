@@ -56,7 +56,7 @@ def version_extract(doc: Document, version: Version) -> dict:
 
 def _version_fields_set(doc_id: str, number: int, fields: dict) -> None:
     item = ImageRecord.get(records.document_item_id(doc_id), consistent_read=True)
-    data = records._plain(item.knowledge)
+    data = records.plain(item.knowledge)
     for entry in data["versions"]:
         if int(entry["version"]) == number:
             entry.update(fields)
