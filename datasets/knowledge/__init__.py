@@ -9,4 +9,5 @@ services   upload, replace, withdraw; citations recorded by results
 index      the per-artist TF-IDF index: build, save, load (cached by id), search
 workflow   Workflow C: extract new versions, build the artist's index, point the artist at it
 retrieval  what the explanation and the staff search box ask: passages for an artist and a query
+demo       one labelled synthetic document per demo hand, for the first-run bootstrap
 """
