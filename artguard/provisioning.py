@@ -1,5 +1,6 @@
 """Create what ArtGuard stores into: the six tables (with indexes and TTL) and, on S3, the two
-image buckets with lifecycle rules, default encryption and public access blocked. Idempotent."""
+image buckets with lifecycle rules and the knowledge-base bucket with versioning (seed 000), all
+with default encryption and public access blocked. Idempotent."""
 from __future__ import annotations
 
 import time
@@ -88,8 +89,9 @@ def _s3_client():
     return boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.AWS_S3_ENDPOINT_URL)
 
 
-def bucket_provision(*, bucket: str, retention_days: int, client=None) -> bool:
-    """Create `bucket` if missing and (re)apply its rules; return True if it was created."""
+def bucket_provision(*, bucket: str, retention_days: int | None, versioned: bool = False, client=None) -> bool:
+    """Create `bucket` if missing and (re)apply its rules; return True if it was created.
+    `retention_days` None: nothing expires; `versioned`: S3 keeps every object version."""
     client = client or _s3_client()
     created = False
     try:
@@ -115,6 +117,10 @@ def bucket_provision(*, bucket: str, retention_days: int, client=None) -> bool:
         Bucket=bucket,
         ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
     )
+    if versioned:
+        client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if retention_days is None:
+        return created
     client.put_bucket_lifecycle_configuration(
         Bucket=bucket,
         LifecycleConfiguration={
@@ -139,8 +145,10 @@ def storage_provision() -> dict:
         for bucket, days in ((settings.RAW_BUCKET, settings.RAW_RETENTION_DAYS), (settings.PROCESSED_BUCKET, settings.PROCESSED_RETENTION_DAYS)):
             if bucket_provision(bucket=bucket, retention_days=days):
                 report["buckets_created"].append(bucket)
+        if bucket_provision(bucket=settings.KNOWLEDGE_BUCKET, retention_days=None, versioned=True):
+            report["buckets_created"].append(settings.KNOWLEDGE_BUCKET)
     else:
-        for name in ("raw", "processed"):
+        for name in ("raw", "processed", "knowledge"):
             location = settings.STORAGES[name]["OPTIONS"]["location"]
             Path(location).mkdir(parents=True, exist_ok=True)
     return report

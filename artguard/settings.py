@@ -132,6 +132,9 @@ DYNAMODB_MAX_RETRIES = env_int("DYNAMODB_MAX_RETRIES", 3)
 STORAGE_BACKEND = env_str("ARTGUARD_STORAGE", "local")  # "local" or "s3"
 RAW_BUCKET = env_str("ARTGUARD_RAW_BUCKET", f"artguard-images-raw-{ARTGUARD_ENV}")
 PROCESSED_BUCKET = env_str("ARTGUARD_PROCESSED_BUCKET", f"artguard-images-processed-{ARTGUARD_ENV}")
+# Seed 000's fourth bucket: staff documents about each artist (docs/knowledge.md), versioned on S3.
+KNOWLEDGE_BUCKET = env_str("ARTGUARD_KNOWLEDGE_BUCKET", f"artguard-knowledge-base-{ARTGUARD_ENV}")
+KNOWLEDGE_MAX_BYTES = env_int("ARTGUARD_KNOWLEDGE_MAX_MB", 200) * 1024 * 1024
 LOCAL_STORAGE_DIR = DATA_DIR / "storage"
 AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL", "") or None
 PRESIGNED_URL_SECONDS = 3600
@@ -152,6 +155,7 @@ if STORAGE_BACKEND == "s3":
         "BACKEND": "artguard.s3_storage.S3Storage",
         "OPTIONS": {**_s3_options, "bucket_name": PROCESSED_BUCKET},
     }
+    _knowledge = {"BACKEND": "artguard.s3_storage.S3Storage", "OPTIONS": {**_s3_options, "bucket_name": KNOWLEDGE_BUCKET}}
 elif STORAGE_BACKEND == "local":
     # Never under the web root: files reach users only through owner-checked views.
     # allow_overwrite: a write at a taken path replaces the file, as S3 does (artguard.storage.store_at).
@@ -161,6 +165,8 @@ elif STORAGE_BACKEND == "local":
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(LOCAL_STORAGE_DIR / PROCESSED_BUCKET), "allow_overwrite": True},
     }
+    _knowledge = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"location": str(LOCAL_STORAGE_DIR / KNOWLEDGE_BUCKET), "allow_overwrite": True}}
 else:
     raise ImproperlyConfigured("ARTGUARD_STORAGE must be 'local' or 's3'")
 
@@ -168,6 +174,7 @@ STORAGES = {
     "default": _processed,
     "raw": _raw,
     "processed": _processed,
+    "knowledge": _knowledge,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if ARTGUARD_ENV != "prod"

@@ -1,4 +1,4 @@
-"""The image-storage seam: the raw and processed buckets of seed 000 as Django storages
+"""The storage seam: the raw, processed and knowledge-base buckets of seed 000 as Django storages
 (local folders by default, S3 through django-storages when ARTGUARD_STORAGE=s3)."""
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +13,11 @@ def raw_storage() -> Storage:
 
 def processed_storage() -> Storage:
     return storages["processed"]
+
+
+def knowledge_storage() -> Storage:
+    """Staff documents about artists and their passages (docs/knowledge.md); versioned on S3."""
+    return storages["knowledge"]
 
 
 def overwrites(storage: Storage) -> bool:

@@ -32,6 +32,13 @@ class ImageRecord(Model):
     And the per-dataset image counters (datasets/stats.py): image_id "dataset-stats#<0-7>", no
     label or split (outside every index), one number attribute per dataset|facet|value, written
     with the low-level client because their names are data.
+    The knowledge base (docs/knowledge.md, datasets/knowledge/records.py) adds one attribute,
+    `knowledge` (a map), and three kinds of item: documents (image_id "knowledge-doc#<id>",
+    label "_knowledge#<artist slug>", split "doc#<id>", image_name the title, status "active" or
+    "withdrawn"), content-hash guards against duplicates (image_id
+    "knowledge-hash#<slug>#<sha256>") and citations by results (image_id
+    "knowledge-cite#<doc id>#<inference id>", label "_knowledge_cited#<doc id>", split the
+    zero-padded time); on an artist item `knowledge` points at its current index.
     """
 
     Meta = table_meta("image-records")
@@ -58,6 +65,7 @@ class ImageRecord(Model):
     aliases = ListAttribute(of=UnicodeAttribute, null=True)
     serving = MapAttribute(null=True)
     serving_history = ListAttribute(of=MapAttribute, null=True)
+    knowledge = MapAttribute(null=True)
 
     label_split_index = LabelSplitIndex()
 

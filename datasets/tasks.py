@@ -1,4 +1,4 @@
-"""django-q2 tasks for Workflow B. Each loads an image id, calls one service and may run twice
+"""django-q2 tasks for Workflows B and C. Each loads an image id, calls one service and may run twice
 safely (the services are idempotent)."""
 from __future__ import annotations
 
@@ -18,3 +18,10 @@ def image_preprocess_task(image_id: str) -> str:
 
 def image_patches_task(image_id: str) -> int:
     return services.image_patches_extract(image_id=image_id)
+
+
+def knowledge_index_task(slug: str) -> dict:
+    """Workflow C for one artist (datasets/knowledge/workflow.py)."""
+    from datasets.knowledge.workflow import knowledge_index_build
+
+    return knowledge_index_build(slug=slug)

@@ -18,6 +18,7 @@ from typing import Callable
 from django.conf import settings
 
 from datasets.demo import DEMO_ARTISTS, demo_dataset_write
+from datasets.knowledge.demo import demo_documents_ensure
 from datasets.selectors import dataset_version_get
 from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
 from datasets.sources import entries_load
@@ -74,6 +75,7 @@ def demo_model_ensure(*, plan: DemoPlan | None = None, say: Say = print, force: 
     missing = [name for name in artists if force or name not in {artist.name for artist in served}]
     if not missing:
         say(f"Demo models serve {', '.join(artists)}; no demo needed.")
+        _demo_documents(artists, say)
         return [promoted_model_info(artist.slug) for artist in served]
     started = time.monotonic()
     say(f"No model is promoted yet: preparing the SYNTHETIC demo data and a demo model for each of {', '.join(artists)} "
@@ -100,9 +102,16 @@ def demo_model_ensure(*, plan: DemoPlan | None = None, say: Say = print, force: 
     for number, artist in enumerate(missing, 1):
         say(f"[3/4] Training the demo model for {artist} ({number}/{len(missing)}): {plan.k_folds}-fold nested cross-validation on {plan.version} ...")
         infos.append(_train_and_promote(plan, artist, say))
+    _demo_documents(artists, say)
     say(f"[4/4] Demo models serve {', '.join(artists)}, ready in {time.monotonic() - started:.0f} s. "
         "Upload a photograph attributed to either; train a real model per artist on the staff pages.")
     return infos
+
+
+def _demo_documents(artists, say: Say) -> None:
+    """One synthetic document per demo hand, so the first results show citations (docs/knowledge.md)."""
+    if demo_documents_ensure(names=artists, say=say):
+        say("      Added a SYNTHETIC demo document about each demo hand to the knowledge base.")
 
 
 def _train_and_promote(plan: DemoPlan, artist: str, say: Say) -> dict:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from detection import findings, references as references_module, selectors, services
 from detection.explain import section_list
+from detection.knowledge_api import KnowledgeSerializer, knowledge_data
 from detection.reading import reading_for
 from detection.tables import InferenceRecord
 
@@ -128,6 +129,7 @@ def detection_detail(record: InferenceRecord, request) -> dict:
             "report_url": image_url("report_url", completed),
             "explanation_sections": section_list(record.explanation_sections),
             "references": _references(record, request) if completed else None,
+            "knowledge": knowledge_data(record) if completed else None,
         }
     )
     return data
@@ -483,6 +485,7 @@ class DetectionDetailApi(APIView):
         report_url = serializers.URLField(allow_null=True)
         explanation_sections = ExplanationSectionSerializer(many=True, help_text="The explanation in sections; [] for detections made before sections existed.")
         references = ReferencesSerializer(allow_null=True, help_text="Each cited region's closest training passages; null until COMPLETED.")
+        knowledge = KnowledgeSerializer(allow_null=True, help_text="Passages of staff documents about the artist the explanation cites [K1]...; null until COMPLETED.")
 
     @extend_schema(operation_id="detections_retrieve", responses={200: OutputSerializer, 404: OpenApiResponse(description="not found")})
     def get(self, request, inference_id: str):

@@ -13,6 +13,7 @@ from django.core.files.storage import Storage
 
 from artguard.batching import paced_batch_write
 from artguard.storage import delete_objects, list_prefix, processed_storage, prune_empty_folders, raw_storage
+from detection.knowledge import citations_forget_for
 from detection.selectors import inference_ids_for_user
 from detection.tables import InferenceRecord
 
@@ -40,9 +41,11 @@ def inferences_erase_for_user(*, user_id: str, counted: Counted) -> None:
         chunk = ids[start : start + ERASE_BATCH]
         # The index is eventually consistent: confirm on the table which items still exist, so
         # an item deleted by an earlier attempt is neither deleted nor counted twice.
-        existing = list(InferenceRecord.batch_get(chunk, consistent_read=True, attributes_to_get=["inference_id"]))
+        existing = list(InferenceRecord.batch_get(chunk, consistent_read=True, attributes_to_get=["inference_id", "knowledge"]))
         if not existing:
             continue
+        for item in existing:  # the staff's "cited by" lists forget these results first
+            citations_forget_for(item)
         with paced_batch_write(InferenceRecord, items_per_second=ERASE_ITEMS_PER_SECOND, pace_key="inference-records:erasure") as batch:
             for item in existing:
                 batch.delete(item)

@@ -17,6 +17,7 @@ so its answer is structured, not parsed out of prose.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import re
 import statistics
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 SOURCE_CLAUDE = "claude"
 SOURCE_LOCAL = "local"
-MAX_EXPLANATION_CHARS = 6000
+MAX_EXPLANATION_CHARS = 8000
 
 LIMITS_STATEMENT = (
     "This analysis looks only at the RGB pixels of a photograph. It cannot assess pigments, "
@@ -43,7 +44,9 @@ SECTIONS = (
     ("evidence", "The evidence"),
     ("confidence", "What lowers confidence"),
     ("cannot_show", "What a photograph cannot show"),
+    ("context", "What documents about the artist say"),  # only with knowledge-base passages (detection.knowledge_writer)
 )
+TOOL_SECTIONS = SECTIONS[:4]  # the sections Claude's tool call writes
 MAX_SECTION_CHARS = 2000
 TOOL_NAME = "write_explanation"
 EXPLANATION_TOOL = {
@@ -57,7 +60,7 @@ EXPLANATION_TOOL = {
             "confidence": {"type": "string", "description": "What lowers confidence: photograph quality (glare, blur, framing, resolution), an unfamiliar photograph, how to read the score, the model's limits."},
             "cannot_show": {"type": "string", "description": "What a photograph cannot show (pigments, canvas or support, ground layers, age, provenance)."},
         },
-        "required": [key for key, _ in SECTIONS],
+        "required": [key for key, _ in TOOL_SECTIONS],
         "additionalProperties": False,
     },
 }
@@ -119,6 +122,7 @@ class Evidence:
     references_note: str = ""  # why no region has reference passages; "" when they have
     capture: dict | None = None  # training.serving.capture_assess of the uploaded file
     patch_probabilities: list[float] = field(default_factory=list)  # every patch's score (the heatmap's)
+    knowledge: list[dict] = field(default_factory=list)  # retrieved passages, K1.. (detection.knowledge)
 
     @property
     def unfamiliar(self) -> bool:
@@ -159,6 +163,7 @@ class Explanation:
     source: str  # SOURCE_CLAUDE or SOURCE_LOCAL
     error: str = ""  # why Claude was not used, for logs and tests; never shown as the explanation
     sections: dict = field(default_factory=dict)  # {key: text} for each key of SECTIONS
+    cited: list[str] = field(default_factory=list)  # knowledge passages the context section cites
 
 
 def sections_text(sections: dict) -> str:
@@ -451,7 +456,7 @@ def claude_explanation(evidence: Evidence) -> dict:
         raise ValueError(f"Claude did not call {TOOL_NAME} (stop_reason={getattr(message, 'stop_reason', None)})")
     answer = calls[0].input if isinstance(calls[0].input, dict) else {}
     sections = {}
-    for key, _ in SECTIONS:
+    for key, _ in TOOL_SECTIONS:
         value = answer.get(key)
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"Claude's {TOOL_NAME} call has no {key!r} section")
@@ -460,6 +465,19 @@ def claude_explanation(evidence: Evidence) -> dict:
 
 
 def explain(evidence: Evidence) -> Explanation:
+    """The verdict's explanation, then (with knowledge-base passages) the documents' context,
+    written after and apart from it, so no document can change what the figures say."""
+    explanation = _verdict_explanation(evidence)
+    if not evidence.knowledge:
+        return explanation
+    from detection.knowledge_writer import CONTEXT_KEY, context_for
+
+    context = context_for(evidence, evidence.knowledge)
+    sections = {**explanation.sections, CONTEXT_KEY: context.text}
+    return dataclasses.replace(explanation, text=sections_text(sections)[:MAX_EXPLANATION_CHARS], sections=sections, cited=context.cited)
+
+
+def _verdict_explanation(evidence: Evidence) -> Explanation:
     """Claude's explanation when a key is set and the call succeeds; otherwise the local one."""
     if not settings.ANTHROPIC_API_KEY:
         return _local(evidence, "no ANTHROPIC_API_KEY")

@@ -15,7 +15,7 @@ from fpdf import FPDF
 from detection import findings
 from detection.explain import LIMITS_STATEMENT
 from detection.reading import reading_for
-from detection.report_evidence import explanation_block, heading, references_block
+from detection.report_evidence import explanation_block, heading, knowledge_block, references_block
 
 VERDICT_LABELS = {
     "LIKELY_AUTHENTIC": "Likely authentic",
@@ -165,6 +165,7 @@ def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes, site_url
     explanation_block(pdf, record)
     pdf.ln(2)
     references_block(pdf, record)
+    knowledge_block(pdf, record)
 
     pdf.ln(3)
     _heading(pdf, "Limits of this analysis", size=12, height=7)

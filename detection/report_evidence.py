@@ -83,3 +83,24 @@ def references_block(pdf, record) -> None:
             pdf.set_font(pdf.family, "", 8)
             pdf.multi_cell(0, 4, pdf.text_safe(region.sentence), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
+
+
+def knowledge_block(pdf, record) -> None:
+    """The passages of staff documents the explanation cites, with their sources."""
+    from detection.knowledge import knowledge_for
+
+    shown = knowledge_for(record)
+    if not shown.passages:
+        return
+    heading(pdf, "Documents about the artist", size=12, height=7)
+    pdf.set_font(pdf.family, "", 9)
+    pdf.multi_cell(0, 4.5, pdf.text_safe("Passages the explanation cites: context about the artist from documents ArtGuard's staff "
+                                         "added, not evidence about this photograph."), new_x="LMARGIN", new_y="NEXT")
+    for passage in shown.passages:
+        pdf.set_font(pdf.family, "B", 9)
+        pdf.multi_cell(0, 5, pdf.text_safe(f"[{passage.key}] {passage.source}" + (f" ({passage.note})" if passage.note else "")),
+                       new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(pdf.family, "", 8)
+        details = " · ".join(part for part in (passage.citation, passage.licence) if part)
+        pdf.multi_cell(0, 4, pdf.text_safe(f"“{passage.text}”" + (f"\n{details}" if details else "")), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)

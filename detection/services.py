@@ -31,7 +31,7 @@ from datasets.imaging import (
     extract_patches,
     preprocess,
 )
-from detection import explain as explain_module, references as references_module
+from detection import explain as explain_module, knowledge as knowledge_module, references as references_module
 from detection.erasure import user_prefix
 from detection.heatmap import encode_heatmap, render_heatmap
 from detection.selectors import (
@@ -516,6 +516,10 @@ def _process(record: InferenceRecord, serving) -> None:
     heatmap_write = _BACKGROUND.submit(lambda: store_at(processed, f"{prefix}/heatmap.jpg", encode_heatmap(heatmap)))
     probability = min(1.0, max(0.0, float(scores.image_probability)))
     forgery_score = int(round(probability * 100))
+    with steps.step("knowledge"):
+        query = knowledge_module.query_for(artist_name=record.attributed_artist or "", verdict=scores.verdict, regions=regions,
+                                           capture_outside=bool(capture and capture.get("outside")))
+        knowledge_status, passages = knowledge_module.passages_for(artist=record.artist, query=query)
     with steps.step("explanation"):
         evidence = explain_module.Evidence(
             score=probability,
@@ -536,8 +540,10 @@ def _process(record: InferenceRecord, serving) -> None:
             references_note=references_module.status_note(region_references["status"]),
             capture=capture,
             patch_probabilities=[patch["p"] for patch in patch_scores],
+            knowledge=passages,
         )
         explanation = explain_module.explain(evidence)
+    knowledge = knowledge_module.stored(status=knowledge_status, query=query, passages=passages, cited=explanation.cited)
     with steps.step("store images"):
         heatmap_path = heatmap_write.result()
         for label, path in region_write.result().items():
@@ -555,6 +561,7 @@ def _process(record: InferenceRecord, serving) -> None:
                 InferenceRecord.explanation_sections.set(explanation.sections),
                 InferenceRecord.references.set(region_references),
                 InferenceRecord.capture.set(capture),
+                InferenceRecord.knowledge.set(knowledge),
                 InferenceRecord.model_version.set(scores.model_version),
                 InferenceRecord.model_is_demo.set(bool(scores.is_demo)),
                 InferenceRecord.thresholds.set({k: None if v is None else float(v) for k, v in (scores.thresholds or {}).items()}),
@@ -577,6 +584,7 @@ def _process(record: InferenceRecord, serving) -> None:
             _delete_objects(user_id=record.user_id, inference_id=record.inference_id)
         return
     _delete_marker(record.inference_id)
+    knowledge_module.citations_remember(inference_id=record.inference_id, at=record.created_at, verdict=scores.verdict, knowledge=knowledge)
 
 
 def _delete_objects(*, user_id: str, inference_id: str) -> int:
@@ -591,6 +599,7 @@ def inference_delete(*, user_id: str, inference_id: str) -> bool:
         return False
     _delete_objects(user_id=user_id, inference_id=inference_id)
     _delete_marker(inference_id)
+    knowledge_module.citations_forget_for(record)
     record.delete()
     return True
 

@@ -45,6 +45,9 @@ class InferenceRecord(Model):
     Capture check (docs/detection.md, issue 26): capture (training.serving.capture_assess of the
     uploaded file: {checked, outside, reasons, checks, not_checked, stats}; "outside" made the
     verdict INCONCLUSIVE, "reasons" say what to do; absent on older records).
+    Knowledge base (docs/knowledge.md, issue 31): knowledge ({status, query, index_id,
+    passages: [{key, doc_id, version, title, author, year, citation, licence, page, position,
+    text, score}]}: the passages of staff documents the explanation cites, as they were).
 
     Pending markers: while a record is PENDING or PROCESSING, a second item
     `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
@@ -90,5 +93,6 @@ class InferenceRecord(Model):
     explanation_sections = MapAttribute(null=True)
     references = MapAttribute(null=True)
     capture = MapAttribute(null=True)
+    knowledge = MapAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

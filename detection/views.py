@@ -22,6 +22,7 @@ from artguard.storage import processed_storage, raw_storage
 from datasets.imaging import ALLOWED_FORMATS, EXTENSIONS
 from detection import findings, references as references_module, selectors, services
 from detection.explain import section_list
+from detection.knowledge import knowledge_for
 from detection.reading import reading_for
 from detection.report import VERDICT_LABELS
 
@@ -226,6 +227,7 @@ def result_view(request, inference_id: str):
             "status_url": reverse("api-detection", args=[inference_id]),
             "explanation_sections": section_list(record.explanation_sections),
             "references": references_module.references_for(record) if record.status == "COMPLETED" else None,
+            "knowledge": knowledge_for(record) if record.status == "COMPLETED" else None,
         },
     )
 

@@ -57,6 +57,7 @@ def storage_dirs(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(processed)}},
         "raw": local("raw", raw),
         "processed": local("processed", processed),
+        "knowledge": local("knowledge", tmp_path / "knowledge"),
     }
     settings.MODEL_DIR = tmp_path / "models"
     return {"raw": raw, "processed": processed}

@@ -47,7 +47,9 @@ def artists_view(request):
     return render(request, "training/artists.html", {"artists": artists_list()})
 
 
-def _artist_context(artist, form=None, withdraw_form=None) -> dict:
+def _artist_context(artist, form=None, withdraw_form=None, query: str = "") -> dict:
+    from training.knowledge_views import knowledge_context
+
     runs = selectors.runs_by_status(status=services.COMPLETED, limit=RUNS_SHOWN, artist=artist.slug).items
     history = [{**event, "when": _when(event.get("at"))} for event in reversed(artist.history)]
     return {
@@ -57,13 +59,14 @@ def _artist_context(artist, form=None, withdraw_form=None) -> dict:
         "runs": [{"run": run, "finished": _when(run.finished_at)} for run in runs],
         "history": history,
         "promoted": _when((artist.serving or {}).get("promoted_at")),
+        **knowledge_context(artist, query=query),
     }
 
 
 @staff_member_required
 @require_GET
 def artist_view(request, slug):
-    return render(request, "training/artist.html", _artist_context(artist_or_404(slug)))
+    return render(request, "training/artist.html", _artist_context(artist_or_404(slug), query=request.GET.get("q", "")))
 
 
 @staff_member_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training import artist_views, views
+from training import artist_views, knowledge_views, views
 
 app_name = "training"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("artists/<str:slug>/", artist_views.artist_view, name="artist"),
     path("artists/<str:slug>/update/", artist_views.artist_update_view, name="artist_update"),
     path("artists/<str:slug>/withdraw/", artist_views.artist_withdraw_view, name="artist_withdraw"),
+    path("artists/<str:slug>/knowledge/", knowledge_views.knowledge_upload_view, name="knowledge_upload"),
+    path("artists/<str:slug>/knowledge/<str:doc_id>/withdraw/", knowledge_views.knowledge_withdraw_view, name="knowledge_withdraw"),
 ]

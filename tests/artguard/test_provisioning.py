@@ -39,6 +39,12 @@ def test_provision_on_s3_creates_both_buckets(settings):
     assert {"artguard-images-raw-test", "artguard-images-processed-test"} <= names
     days = client.get_bucket_lifecycle_configuration(Bucket="artguard-images-processed-test")["Rules"][0]["Expiration"]["Days"]
     assert days == 90
+    # seed 000's knowledge-base bucket: versioned, private, nothing expires
+    assert settings.KNOWLEDGE_BUCKET in names
+    assert client.get_bucket_versioning(Bucket=settings.KNOWLEDGE_BUCKET)["Status"] == "Enabled"
+    assert all(client.get_public_access_block(Bucket=settings.KNOWLEDGE_BUCKET)["PublicAccessBlockConfiguration"].values())
+    with pytest.raises(client.exceptions.ClientError, match="NoSuchLifecycleConfiguration"):
+        client.get_bucket_lifecycle_configuration(Bucket=settings.KNOWLEDGE_BUCKET)
 
 
 def test_unreachable_dynamodb_gives_one_clear_message():

@@ -9,6 +9,7 @@ from PIL import Image
 from demo.bootstrap import DemoPlan, demo_model_ensure
 from datasets.demo import HAND_A, HAND_C, make_image
 from datasets.imaging import extract_patches, preprocess
+from datasets.knowledge.retrieval import passages_search
 from datasets.selectors import dataset_version_get
 from training.serving import capture_assess, promoted_model_info, score_patches, served_artists
 from training.tables import RunRecord
@@ -38,6 +39,9 @@ def test_bootstrap_trains_and_promotes_a_labelled_demo_model_per_artist_once():
         assert run.metrics_detail.as_dict()["label_counts"] == {"authentic": 6, "forged": 12}
     assert any("SYNTHETIC" in message for message in messages)
     assert sum(message.startswith("[3/4]") for message in messages) == 2
+    for info in infos:  # one labelled synthetic document per hand, indexed, so first results cite it
+        hits = passages_search(slug=info["artist"], query="how were printed reproductions exposed")
+        assert hits and hits[0].title.endswith("(SYNTHETIC DEMO DOCUMENT)") and "halftone" in hits[0].text
 
     again = []
     assert [info["model_version"] for info in demo_model_ensure(plan=TINY, say=again.append)] == [info["model_version"] for info in infos]

@@ -218,7 +218,7 @@ def test_local_explanation_reads_in_the_four_sections(evidence):
     assert "Glare, blur" in sections["confidence"] and "cannot prove who made the work" in sections["confidence"]
     assert sections["cannot_show"] == explain.LIMITS_STATEMENT
     text = explain.local_explanation(evidence)
-    assert [line for line in text.split("\n") if line in dict(explain.SECTIONS).values()] == [title for _, title in explain.SECTIONS]
+    assert [line for line in text.split("\n") if line in dict(explain.SECTIONS).values()] == [title for _, title in explain.TOOL_SECTIONS]
 
 
 def test_regions_are_explained_by_their_reference_passages_in_both_writers(evidence):

@@ -93,7 +93,7 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
     # EXIF orientation applied (400x300 rotated), so patches are on a 300x400 image.
     assert len(record.patch_scores) == len(patch_grid(300, 400))
     assert set(record.patch_scores[0]) == {"x", "y", "w", "h", "scale", "p"}
-    assert [step["name"] for step in record.steps] == ["upload", "preprocess", "patches", "capture check", "score", "references", "heatmap", "explanation", "store images"]
+    assert [step["name"] for step in record.steps] == ["upload", "preprocess", "patches", "capture check", "score", "references", "heatmap", "knowledge", "explanation", "store images"]
     assert all(step["seconds"] >= 0 for step in record.steps)
     expected_ttl = datetime.fromtimestamp(record.created_at / 1000 + 90 * 86400, tz=timezone.utc)
     assert abs((record.ttl - expected_ttl).total_seconds()) < 1

@@ -283,3 +283,74 @@ def test_nothing_typed_is_lost_after_back_or_an_expired_session(journey, live_st
     page.goto("/detections/history/")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport, "history is wider than the window"
     journey.shot("long title wrapped")
+
+
+JOURNEY_DOCUMENT = """# Demo Hand A: journey catalogue
+
+## Brushwork
+Demo Hand A paints slim directional strokes that follow the forms; the brushwork handling of paint thins at the end of
+each stroke. Known forgeries of Demo Hand A were exposed by their short, scattered strokes.
+"""
+
+
+def _analyse(page, photo, artist: str = "Demo Hand A") -> str:
+    page.goto("/detections/")
+    page.set_input_files("#id_files", str(photo))
+    page.fill("#id_attributed_artist", artist)
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/detections/*/")
+    page.wait_for_selector("#forgery-score", timeout=120_000)
+    return page.url
+
+
+def test_staff_document_is_cited_until_withdrawn(journey, live_stack, chromium, tmp_path):
+    """Staff upload a document about an artist; a collector's result cites it; staff withdraw it;
+    a new result no longer cites it, and the first says it was withdrawn (issue 31)."""
+    from PIL import Image
+
+    staff = journey.page
+    log_in(staff, STAFF_EMAIL)
+    staff.wait_for_load_state()
+    staff.goto("/training/artists/demo-hand-a/")
+    document = tmp_path / "journey-catalogue.md"
+    document.write_text(JOURNEY_DOCUMENT)
+    staff.set_input_files("#knowledge-upload [name=file]", str(document))
+    staff.fill("#knowledge-upload [name=title]", "Journey catalogue")
+    staff.fill("#knowledge-upload [name=author]", "E2E Curator")
+    staff.click("#knowledge-upload button[type=submit]")
+    staff.wait_for_load_state()
+    assert "version 1 is stored" in staff.content()
+    row = "#knowledge-documents tr:has-text('Journey catalogue')"
+    reload_until(staff, f"{row} .badge.indexed", timeout_s=120)  # Workflow C runs in the worker
+    journey.shot("document uploaded and indexed")
+
+    collector_context = chromium.new_context(base_url=live_stack.base_url, viewport={"width": 1280, "height": 900})
+    collector_context.set_default_timeout(30_000)
+    collector = collector_context.new_page()
+    try:
+        sign_up(collector, "reader@example.com")
+        collector.wait_for_load_state()
+        photo = tmp_path / "study.jpg"
+        photo.write_bytes(painting_jpeg())
+        first = _analyse(collector, photo)
+        context = collector.inner_text("#explanation-context")
+        assert "not evidence about this photograph" in context and "Journey catalogue" in context and "[K" in context
+        assert "Journey catalogue, E2E Curator" in collector.inner_text("#knowledge")
+        collector.screenshot(path=str(journey.folder / "collector-result-cites-the-document.png"), full_page=True)
+
+        staff.reload()
+        assert staff.locator(f"{row}:has-text('{first.rstrip('/').rsplit('/', 1)[-1][:8]}')").count() == 1  # cited by
+        staff.click(f"{row} button:has-text('Withdraw')")
+        staff.wait_for_load_state()
+        assert staff.locator(f"{row} .badge:has-text('withdrawn')").count() == 1
+        journey.shot("document withdrawn")
+
+        again = tmp_path / "study-again.jpg"
+        Image.open(photo).save(again, "JPEG", quality=85)
+        _analyse(collector, again)
+        assert "Journey catalogue" not in collector.inner_text("main")
+        collector.goto(first)
+        assert "withdrawn since this analysis" in collector.inner_text("#knowledge")
+        collector.screenshot(path=str(journey.folder / "first-result-says-withdrawn.png"), full_page=True)
+    finally:
+        collector_context.close()

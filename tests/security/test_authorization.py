@@ -50,6 +50,8 @@ ROUTES = {
     "training:artist": (STAFF, "get", False),
     "training:artist_update": (STAFF, "post", False),
     "training:artist_withdraw": (STAFF, "post", False),
+    "training:knowledge_upload": (STAFF, "post", False),
+    "training:knowledge_withdraw": (STAFF, "post", False),
     "models:cards": (USER, "get", False),
     "models:card": (USER, "get", False),
     "models:card_version": (USER, "get", False),
@@ -66,6 +68,7 @@ ROUTES = {
 # Staff pages whose GET is not the point (POST-only) or whose test object has no content.
 STAFF_NOT_200 = {"datasets:version_create": {405}, "training:run_start": {405}, "training:run_promote": {405},
                  "training:artist_update": {405}, "training:run_reference_thumbnails": {405}, "training:artist_withdraw": {405},
+                 "training:knowledge_upload": {405}, "training:knowledge_withdraw": {405},
                  "training:run_plot": {404}}  # the failed test run has no plots
 QUERY = {"training:compare": "?a={run_id}&b={run_id}"}
 PARAM_OVERRIDES = {"training:run_plot": {"kind": "roc"}, "detection:region_thumbnail": {"label": "S1"},

@@ -84,5 +84,6 @@ def build_world(make_user, tmp_path: Path) -> World:
             "slug": "sec-hand",  # registered from the version's attributions
             "artist": "sec-hand",
             "model_version": "model-never-served",
+            "doc_id": "no-such-document",
         },
     )
