@@ -37,6 +37,6 @@ def test_conditional_create_transaction_refuses_a_second_writer(user):
     with pytest.raises(TransactWriteError) as error:
         with TransactWrite(connection=InferenceRecord._get_connection().connection) as transaction:
             transaction.save(duplicate, condition=InferenceRecord.inference_id.does_not_exist())
-            transaction.save(services._marker(duplicate))
+            transaction.save(services.pending_marker(duplicate))
     assert error.value.cause_response_code == "TransactionCanceledException"
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 0

@@ -13,6 +13,7 @@ from PIL import Image
 from artguard.dynamo import now_ms
 from datasets.imaging import patch_grid
 from detection import services
+from detection.services import submission
 from detection.selectors import PENDING_MARKER_USER, inference_get
 from detection.tables import InferenceRecord
 from tests.detection.bad_inputs import BAD_INPUTS
@@ -141,7 +142,7 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     again = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
     # The replay is answered from the record: the image is not checked (decoded) again.
     with monkeypatch.context() as patched:
-        patched.setattr(services, "upload_check", lambda **_: pytest.fail("a replay decoded the image again"))
+        patched.setattr(submission, "upload_check", lambda **_: pytest.fail("a replay decoded the image again"))
         assert services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1",
                                          attributed_artist=FIXTURE_ARTIST).record.inference_id == first.record.inference_id
     theirs = services.inference_submit(user_id=other_user.user_id, data=image_bytes(320, 240), filename="a.jpg", idempotency_key="k-1", attributed_artist=FIXTURE_ARTIST)
@@ -169,7 +170,7 @@ def test_converted_inputs_idempotency_failures_and_the_sweep(user, other_user, p
     assert "failed unexpectedly (RuntimeError)" in failed.failure_reason and "try again" in failed.failure_reason
 
     # A task that never runs (lost by the broker): the sweep fails the record after the timeout.
-    monkeypatch.setattr(services, "_enqueue", lambda record, **_: None)
+    monkeypatch.setattr(submission, "enqueue", lambda record, **_: None)  # where inference_submit looks it up
     stuck = services.inference_submit(user_id=user.user_id, data=image_bytes(320, 240), filename="c.jpg", attributed_artist=FIXTURE_ARTIST).record
     assert inference_get(inference_id=stuck.inference_id).status == "PENDING"
     assert InferenceRecord.user_inferences_index.count(PENDING_MARKER_USER) == 1
