@@ -1,5 +1,5 @@
 """OpenAPI additions that no single view declares."""
-from artguard.middleware import RETRY_AFTER_SECONDS
+from artguard.outages import RETRY_AFTER_SECONDS
 
 SERVICE_UNAVAILABLE = {
     "description": (

@@ -253,6 +253,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "artguard.errors.api_exception_handler",  # a service's DomainError -> its status
 }
 SPECTACULAR_SETTINGS = {
     # Swagger UI from ArtGuard's own static files (drf-spectacular-sidecar), never a CDN; no

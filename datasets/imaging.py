@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from artguard.errors import DomainError
+
 try:  # HEIC/HEIF, the iPhone's default format (pillow-heif, requirements.txt)
     from pillow_heif import register_heif_opener
 
@@ -87,8 +89,10 @@ HEIF_HOW_TO_CONVERT = ("HEIC photos cannot be read on this server; export the ph
                        "Formats > Most Compatible, or share it as JPEG) and upload that.")
 
 
-class ImageRejected(ValueError):
+class ImageRejected(DomainError, ValueError):
     """The file cannot be analysed; the message is written for the person who sent it."""
+
+    field = "file"
 
 
 @dataclass(frozen=True)

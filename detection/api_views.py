@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,16 +23,6 @@ from detection.tables import InferenceRecord
 class UploadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "upload_too_large"
-
-
-class TooManyUploads(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "rate_limited"
-
-
-class ModelUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "no_model"
 
 
 def _iso(ms) -> str | None:
@@ -274,27 +263,16 @@ class DetectionCreateApi(APIView):
         serializer = DetectionCreateApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise ValidationError({"file": [services.too_large_message(size_bytes=upload.size)]})
-        try:
-            submission = services.inference_submit(
-                user_id=request.user.user_id,
-                data=upload.read(),
-                filename=upload.name or "",
-                attributed_artist=serializer.validated_data.get("attributed_artist", ""),
-                title=serializer.validated_data.get("title", ""),
-                idempotency_key=request.headers.get("Idempotency-Key"),
-            )
-        except services.ImageRejected as error:
-            raise ValidationError({"file": [str(error)]}) from None
-        except services.ArtistNotServed as error:
-            raise ValidationError({"attributed_artist": [str(error)], "served_artists": error.served}) from None
-        except services.InvalidSubmission as error:
-            raise ValidationError({"detail": str(error)}) from None
-        except services.RateLimited as error:
-            raise TooManyUploads(str(error)) from None
-        except services.NoModelAvailable as error:
-            raise ModelUnavailable(str(error)) from None
+        services.size_check(size_bytes=upload.size)  # before the file is read
+        # A refusal (services.errors, ImageRejected) is a DomainError: artguard.errors answers it.
+        submission = services.inference_submit(
+            user_id=request.user.user_id,
+            data=upload.read(),
+            filename=upload.name or "",
+            attributed_artist=serializer.validated_data.get("attributed_artist", ""),
+            title=serializer.validated_data.get("title", ""),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
         record = submission.record
         status_url = request.build_absolute_uri(reverse("api-detection", args=[record.inference_id]))
         body = DetectionCreateApi.OutputSerializer(
@@ -340,14 +318,11 @@ class DetectionListApi(APIView):
     def get(self, request):
         params = DetectionListApi.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        try:
-            page = selectors.inferences_page_for_user(
-                user_id=request.user.user_id,
-                cursor=params.validated_data.get("cursor") or None,
-                page_size=params.validated_data.get("limit"),
-            )
-        except selectors.InvalidCursor as error:
-            raise ValidationError({"cursor": [str(error)]}) from None
+        page = selectors.inferences_page_for_user(  # a forged cursor: InvalidCursor, a DomainError
+            user_id=request.user.user_id,
+            cursor=params.validated_data.get("cursor") or None,
+            page_size=params.validated_data.get("limit"),
+        )
         data = {"results": [detection_summary(r, request) for r in page.records], "next_cursor": page.next_cursor}
         return Response(DetectionListApi.OutputSerializer(data).data)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from artguard.errors import DomainError
 from detection.tables import InferenceRecord
 
 PENDING_MARKER_USER = "#pending"
@@ -24,8 +25,10 @@ DETECTION_STATUSES = ("PENDING", "PROCESSING", "COMPLETED", "FAILED")
 _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
-class InvalidCursor(ValueError):
+class InvalidCursor(DomainError, ValueError):
     """The history cursor was not one this server handed out."""
+
+    field = "cursor"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from artguard.middleware import outage_message
+from artguard.errors import DomainError
+from artguard.outages import outage_message
 from artguard.storage import processed_storage, raw_storage
 from datasets.imaging import ALLOWED_FORMATS, EXTENSIONS
 from detection import findings, references as references_module, selectors, services
@@ -154,10 +155,8 @@ def _upload(request):
     created, errors, status = [], [], 400
     for index, upload in enumerate(files):
         name = upload.name or f"file {index + 1}"
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            errors.append(f"{name}: {services.too_large_message(size_bytes=upload.size)}")
-            continue
         try:
+            services.size_check(size_bytes=upload.size)  # before the file is read
             submission = services.form_submit(
                 user_id=request.user.user_id,
                 data=upload.read(),
@@ -166,15 +165,11 @@ def _upload(request):
                 attributed_artist=artist,
                 title=title,
             )
-        except (services.ImageRejected, services.InvalidSubmission) as error:
-            errors.append(f"{name}: {error}")
-        except services.RateLimited as error:
-            errors.append(f"{name}: {error}")
-            status = 429
-        except services.NoModelAvailable as error:
-            errors.append(str(error))
-            status = 503
-            break
+        except DomainError as error:  # a refusal (services.errors, ImageRejected): said beside the file
+            errors.append(error.page_line(about=name))
+            status = max(status, error.status)  # a rate limit (429) or no model (503) outranks a bad file
+            if error.whole_request:
+                break
         except Exception as error:
             # An outage after some files went through: say which were not submitted rather
             # than a bare 503 that hides the ones that were. Before any, the 503 page says it.

@@ -94,3 +94,13 @@ def test_an_upward_import_is_reported(module, source, reported):
 )
 def test_a_downward_or_own_import_is_allowed(module, source):
     assert layering_violations({module: source}) == []
+
+
+def test_no_service_or_task_depends_on_web_middleware():
+    """Services and tasks read outages from artguard.outages, the ground floor (issue 30)."""
+    sources = project_sources()
+    writers = {module: source for module, source in sources.items()
+               if any(part in ("services", "tasks") for part in module.split(".")[1:])}
+    assert "detection.services.submission" in writers and "training.services" in writers
+    assert [f"{module}:{line}" for module, source in sorted(writers.items())
+            for line, name in imported_modules(source, module=module) if name == "artguard.middleware"] == []

@@ -41,6 +41,7 @@ from detection.services.submission import (
     inference_submit,
     pending_marker,
     rate_limit_check,
+    size_check,
     too_large_message,
     upload_check,
 )
@@ -51,5 +52,5 @@ __all__ = [
     "Submission", "body_too_large", "evidence_patches", "failure_reason", "form_resend_key", "form_submit", "inference_delete",
     "inference_fail", "inference_id_for", "inference_prefix", "inference_process", "inference_submit", "inferences_sweep_stuck",
     "pending_marker", "rate_limit_check", "report_pdf", "served_artist_for", "served_artists", "serving_model_info",
-    "too_large_message", "upload_check",
+    "size_check", "too_large_message", "upload_check",
 ]

@@ -8,6 +8,7 @@ from django.conf import settings
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from artguard.dynamo import now_ms, update_quietly
+from artguard.outages import outage_message
 from artguard.storage import delete_prefix, processed_storage, raw_storage
 from detection import knowledge as knowledge_module
 from detection.erasure import user_prefix
@@ -63,8 +64,6 @@ def inference_fail(*, inference_id: str, reason: str) -> bool:
 
 def failure_reason(error: BaseException) -> str:
     """A sentence for the record's owner: outages and the scoring service by name, else the type."""
-    from artguard.middleware import outage_message
-
     message = outage_message(error)
     if message:
         return message

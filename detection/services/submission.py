@@ -18,6 +18,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from artguard.dynamo import now_ms
+from artguard.outages import outage_message
 from artguard.storage import raw_storage, store_at
 from datasets.imaging import EXTENSION_FOR_FORMAT, PATCH_SIZE, ImageRejected, check_image
 from detection.selectors import (
@@ -94,12 +95,18 @@ def body_too_large(*, content_length: str | None, files: int = 1) -> bool:
     return length > files * settings.UPLOAD_MAX_BYTES + MULTIPART_ALLOWANCE
 
 
+def size_check(*, size_bytes: int) -> None:
+    """The upload size limit, checked here only: ImageRejected saying too_large_message. The
+    views call it before they read a file; upload_check calls it on what was read."""
+    if size_bytes > settings.UPLOAD_MAX_BYTES:
+        raise ImageRejected(too_large_message(size_bytes=size_bytes))
+
+
 def upload_check(*, data: bytes, filename: str):
     """Size and image checks; raises ImageRejected with a message for the person who sent it.
     An analysis needs at least one whole patch on the short side (nothing is enlarged to make
     one up) and enough texture to show brushwork (datasets.imaging.texture_problem)."""
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ImageRejected(too_large_message(size_bytes=len(data)))
+    size_check(size_bytes=len(data))
     return check_image(data, filename=filename, max_pixels=settings.IMAGE_MAX_PIXELS, min_side=PATCH_SIZE, require_texture=True)
 
 
@@ -228,7 +235,5 @@ def enqueue(record: InferenceRecord, *, upload_seconds: float | None = None) -> 
     except Exception as error:
         logger.exception("enqueueing %s failed", record.inference_id)
         inference_fail(inference_id=record.inference_id, reason="The analysis could not be queued. Please try again.")
-        from artguard.middleware import outage_message
-
         if outage_message(error):
             raise  # the broker is down: the caller answers 503 with Retry-After (the record says why it failed)

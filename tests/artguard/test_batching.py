@@ -111,7 +111,7 @@ def test_gives_up_after_the_last_attempt_naming_what_was_not_written(fake):
 
 
 def test_a_batch_refused_again_and_again_surfaces_as_dynamodb_busy(fake):
-    from artguard.middleware import DATABASE_MESSAGE, outage_message
+    from artguard.outages import DATABASE_MESSAGE, outage_message
 
     connection = fake([_throttle_error()] * 10)
     writer, pauses = _writer(backoff=Backoff(error_attempts=2))

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.conf import Conf
 
-from artguard.middleware import BROKER_MESSAGE, RETRY_AFTER_SECONDS, outage_message
+from artguard.outages import BROKER_MESSAGE, RETRY_AFTER_SECONDS, outage_message
 from detection.tables import InferenceRecord
 from tests.faults.conftest import closed_port
 from tests.images import image_bytes

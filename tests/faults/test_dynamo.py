@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from pynamodb.exceptions import PutError
 
-from artguard.middleware import DATABASE_MESSAGE, RETRY_AFTER_SECONDS
+from artguard.outages import DATABASE_MESSAGE, RETRY_AFTER_SECONDS
 from detection import services
 from detection.selectors import PENDING_MARKER_USER, inference_get
 from detection.tables import InferenceRecord

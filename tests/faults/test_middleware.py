@@ -1,4 +1,4 @@
-"""artguard.middleware: what counts as an outage (503) and what does not (left to Django)."""
+"""artguard.outages and its middleware: what counts as an outage (503) and what does not (left to Django)."""
 from __future__ import annotations
 
 import errno
@@ -11,7 +11,8 @@ from PIL import Image, UnidentifiedImageError
 from pynamodb.exceptions import GetError, UpdateError
 
 from artguard.dynamo import DynamoUnavailable
-from artguard.middleware import DATABASE_MESSAGE, STORAGE_MESSAGE, OutageMiddleware, outage_message
+from artguard.middleware import OutageMiddleware
+from artguard.outages import DATABASE_MESSAGE, STORAGE_MESSAGE, outage_message
 from artguard.storage import processed_storage
 from detection.tables import InferenceRecord
 from tests.faults.conftest import THROTTLED

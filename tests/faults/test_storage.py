@@ -6,7 +6,7 @@ import errno
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from artguard.middleware import RETRY_AFTER_SECONDS, STORAGE_MESSAGE
+from artguard.outages import RETRY_AFTER_SECONDS, STORAGE_MESSAGE
 from artguard.storage import processed_storage, raw_storage
 from detection import services
 from detection.selectors import PENDING_MARKER_USER, inference_get
