@@ -76,7 +76,7 @@ class Command(BaseCommand):
         except DatasetError as error:
             raise CommandError(str(error)) from None
         except Exception as error:
-            from artguard.middleware import outage_message
+            from artguard.outages import outage_message
 
             if outage_message(error) is None:
                 raise
