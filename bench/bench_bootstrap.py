@@ -75,7 +75,7 @@ def main() -> None:
                                           for run, d in zip(runs, details)})
 
 
-UNSEEN_SEED = 7001  # the demo trains on seed 7 (datasets.demo.demo_dataset_write)
+UNSEEN_SEED = 7001  # the demo trains on seed 7 (datasets.synthetic.demo_dataset_write)
 UNSEEN_PER_LABEL = 20
 
 
@@ -86,7 +86,7 @@ def _resaved_flips(info: dict) -> dict:
     import numpy as np
     from PIL import Image
 
-    from datasets.demo import make_image
+    from datasets.synthetic import make_image
     from datasets.imaging import extract_patches, preprocess
     from training import serving
     from training.ml import capture

@@ -41,7 +41,7 @@ def main() -> None:
         from django.conf import settings
 
         from demo.bootstrap import DemoPlan, demo_model_ensure
-        from datasets.demo import HAND_A
+        from datasets.synthetic import HAND_A
         from datasets.artist_registry import artist_serving_set, artists_register
         from training import compute, served_models, serving
         from training.ml import artifact, backbone

@@ -23,7 +23,7 @@ from bench.common import Figure, report  # noqa: E402
 
 
 def patches(count: int):
-    from datasets.demo import make_image
+    from datasets.synthetic import make_image
     from datasets.imaging import extract_patches
 
     out = []

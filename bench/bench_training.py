@@ -4,7 +4,7 @@ with the time per stage and the image-level AUC per fold and per sublabel.
     .venv/bin/python bench/bench_training.py            # demo dataset: 120 images 768x576, k=5
     .venv/bin/python bench/bench_training.py --quick    # 40 images, k=3
 
-Stages: making the demo images (datasets.demo), upload + preprocessing + patches (datasets
+Stages: making the demo images (datasets.synthetic), upload + preprocessing + patches (datasets
 services), then the run itself (training.services.run_execute): loading and embedding every
 patch once, the nested CV (k outer folds x the default 4-configuration grid + refits), the
 final model. A second run with other seeds on the same version shows the embedding cache
@@ -33,7 +33,7 @@ def main() -> None:
     stages: dict[str, float] = {}
     with local_stack("training") as scratch:
         from datasets import services as dataset_services
-        from datasets.demo import demo_dataset_write
+        from datasets.synthetic import demo_dataset_write
         from datasets.sources import entries_load
         from training import services
 

@@ -23,7 +23,7 @@ def make_photos(folder: Path, count: int, width: int, height: int) -> None:
     import numpy as np
     from PIL import Image
 
-    from datasets.demo import make_image
+    from datasets.synthetic import make_image
 
     bases = []
     for index in range(4):

@@ -16,7 +16,7 @@ explicitly; cached in the folder as final_pooled.npy), and score the baseline:
 
 The set is meant not to saturate (AUC about 0.90-0.96), so that a model change shows up as a
 difference. The cache is keyed by seed, count and size only: after changing the hard generator
-in datasets/demo.py, run with --fresh (or delete var/bench/hard-set/).
+in datasets/synthetic/, run with --fresh (or delete var/bench/hard-set/).
 Figures only; nothing here is asserted. Needs no Django settings.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from datasets import imaging  # noqa: E402
-from datasets.demo import FORGED_SUBLABELS, demo_dataset_write  # noqa: E402
+from datasets.synthetic import FORGED_SUBLABELS, demo_dataset_write  # noqa: E402
 
 CACHE = ROOT / "var" / "bench" / "hard-set"
 FEATURES_FILE = "final_pooled.npy"

@@ -17,7 +17,7 @@ from typing import Callable
 
 from django.conf import settings
 
-from datasets.demo import DEMO_ARTISTS, demo_dataset_write
+from datasets.synthetic import DEMO_ARTISTS, demo_dataset_write
 from datasets.knowledge.demo import demo_documents_ensure
 from datasets.selectors import dataset_version_get
 from datasets.services import PROCESS_INLINE, dataset_version_create, training_upload
@@ -42,7 +42,7 @@ class DemoPlan:
     width: int = 768
     height: int = 576
     targets: dict | None = None  # the verdict policy's error-rate targets; None = the defaults (5% / 5%)
-    artists: tuple[str, ...] | None = None  # None: every demo artist (datasets.demo.DEMO_ARTISTS)
+    artists: tuple[str, ...] | None = None  # None: every demo artist (datasets.synthetic.DEMO_ARTISTS)
     proxies: bool = True  # each artist's run sees the other's authentic works as negatives
 
     @classmethod

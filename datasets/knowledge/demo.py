@@ -1,5 +1,5 @@
 """One small SYNTHETIC document per demo hand, so a first run's results show citations. Written
-for ArtGuard's demo about the invented painters of datasets/demo.py; labelled as such in its
+for ArtGuard's demo about the invented painters of datasets/synthetic/; labelled as such in its
 title, its licence note and its first line. Nothing in them is about a real artist."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datasets.knowledge.workflow import knowledge_index_build
 LABEL = ("SYNTHETIC DEMO DOCUMENT, written for ArtGuard's demo. {name} is an invented painter whose works are generated "
          "images; nothing here describes a real artist or real works.")
 
-# name: (imitator, light, strokes, imitations) after datasets.demo.HANDS
+# name: (imitator, light, strokes, imitations) after datasets.synthetic.HANDS
 DOCUMENTS = {
     "Demo Hand A": ("B", "the upper left", "slim directional strokes, about 5 px wide and 30 px long, that follow the contours of the forms",
                     "shorter, wider, more scattered and more curved strokes, and a weaker impasto lit from varying sides"),

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from demo.bootstrap import DemoPlan, demo_model_ensure
-from datasets.demo import HAND_A, HAND_C, make_image
+from datasets.synthetic import HAND_A, HAND_C, make_image
 from datasets.imaging import extract_patches, preprocess
 from datasets.knowledge.retrieval import passages_search
 from datasets.selectors import dataset_version_get

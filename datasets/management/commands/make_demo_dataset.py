@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from datasets.demo import DEMO_ARTISTS, DIFFICULTIES, HAND_A, demo_dataset_write
+from datasets.synthetic import DEMO_ARTISTS, DIFFICULTIES, HAND_A, demo_dataset_write
 from datasets.management.commands.upload_training_data import ProgressBar
 
 

@@ -7,27 +7,27 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from datasets import demo
+from datasets import synthetic
 
 
 def test_class_counts_default_split():
-    assert demo.class_counts(120) == {"original": 60, "imitation": 20, "reproduction": 20, "synthetic": 20}
-    assert sum(demo.class_counts(7).values()) == 7
-    assert demo.class_counts(1) == {"original": 1}
+    assert synthetic.class_counts(120) == {"original": 60, "imitation": 20, "reproduction": 20, "synthetic": 20}
+    assert sum(synthetic.class_counts(7).values()) == 7
+    assert synthetic.class_counts(1) == {"original": 1}
 
 
 def test_demo_images_are_deterministic_per_seed():
-    first, q1 = demo.make_image(sublabel="imitation", seed=7, index=0, width=256, height=224)
-    again, q2 = demo.make_image(sublabel="imitation", seed=7, index=0, width=256, height=224)
-    other, _ = demo.make_image(sublabel="imitation", seed=8, index=0, width=256, height=224)
+    first, q1 = synthetic.make_image(sublabel="imitation", seed=7, index=0, width=256, height=224)
+    again, q2 = synthetic.make_image(sublabel="imitation", seed=7, index=0, width=256, height=224)
+    other, _ = synthetic.make_image(sublabel="imitation", seed=8, index=0, width=256, height=224)
     assert q1 == q2 and np.array_equal(np.asarray(first), np.asarray(again))
     assert not np.array_equal(np.asarray(first), np.asarray(other))
 
 
 def test_every_sublabel_renders_a_distinct_rgb_image():
     arrays = {}
-    for sublabel in ("original", *demo.FORGED_SUBLABELS):
-        image, _ = demo.make_image(sublabel=sublabel, seed=3, index=1, width=256, height=224)
+    for sublabel in ("original", *synthetic.FORGED_SUBLABELS):
+        image, _ = synthetic.make_image(sublabel=sublabel, seed=3, index=1, width=256, height=224)
         assert image.mode == "RGB" and sorted(image.size) == [224, 256]
         arrays[sublabel] = np.asarray(image, dtype=np.float32)
         assert arrays[sublabel].std() > 3  # a picture, not a flat fill
@@ -35,13 +35,13 @@ def test_every_sublabel_renders_a_distinct_rgb_image():
 
 
 def test_dataset_write_makes_folders_and_manifest(tmp_path):
-    rows = demo.demo_dataset_write(out=tmp_path, seed=1, count=8, width=256, height=224)
+    rows = synthetic.demo_dataset_write(out=tmp_path, seed=1, count=8, width=256, height=224)
 
     with open(tmp_path / "manifest.csv") as handle:
         manifest = list(csv.DictReader(handle))
     assert manifest == rows and len(rows) == 8
     assert {row["sublabel"] for row in rows} == {"original", "imitation", "reproduction", "synthetic"}
-    assert {row["attributed_creator"] for row in rows} == {demo.HAND_A}
+    assert {row["attributed_creator"] for row in rows} == {synthetic.HAND_A}
     assert {row["split"] for row in rows} <= {"train", "test"}
     for row in rows:
         with Image.open(tmp_path / row["file"]) as image:
@@ -58,8 +58,8 @@ STANDARD_SEED3_HASH = "ac919f3e94b3b182b18fbbab7cf67194bd99b53d23713a535869703d9
 
 def _standard_hash(**kwargs):
     digest = hashlib.sha256()
-    for sublabel in ("original", *demo.FORGED_SUBLABELS):
-        image, quality = demo.make_image(sublabel=sublabel, seed=3, index=1, width=256, height=224, **kwargs)
+    for sublabel in ("original", *synthetic.FORGED_SUBLABELS):
+        image, quality = synthetic.make_image(sublabel=sublabel, seed=3, index=1, width=256, height=224, **kwargs)
         digest.update(image.tobytes())
         digest.update(bytes([quality]))
     return digest.hexdigest()
@@ -71,11 +71,11 @@ def test_standard_difficulty_is_unchanged():
 
 
 def test_hard_images_are_deterministic_per_seed_and_differ_from_standard():
-    for sublabel in ("original", *demo.FORGED_SUBLABELS):
-        first, q1 = demo.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224, difficulty="hard")
-        again, q2 = demo.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224, difficulty="hard")
-        other, _ = demo.make_image(sublabel=sublabel, seed=8, index=0, width=256, height=224, difficulty="hard")
-        standard, _ = demo.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224)
+    for sublabel in ("original", *synthetic.FORGED_SUBLABELS):
+        first, q1 = synthetic.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224, difficulty="hard")
+        again, q2 = synthetic.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224, difficulty="hard")
+        other, _ = synthetic.make_image(sublabel=sublabel, seed=8, index=0, width=256, height=224, difficulty="hard")
+        standard, _ = synthetic.make_image(sublabel=sublabel, seed=7, index=0, width=256, height=224)
         assert first.mode == "RGB" and sorted(first.size) == [224, 256]
         assert q1 == q2 and np.array_equal(np.asarray(first), np.asarray(again))
         assert not np.array_equal(np.asarray(first), np.asarray(other))
@@ -85,29 +85,29 @@ def test_hard_images_are_deterministic_per_seed_and_differ_from_standard():
 
 def test_unknown_difficulty_is_refused(tmp_path):
     with pytest.raises(ValueError, match="difficulty"):
-        demo.make_image(sublabel="original", seed=1, index=0, width=256, height=224, difficulty="extreme")
+        synthetic.make_image(sublabel="original", seed=1, index=0, width=256, height=224, difficulty="extreme")
     with pytest.raises(ValueError, match="difficulty"):
-        demo.demo_dataset_write(out=tmp_path / "x", seed=1, count=4, width=256, height=224, difficulty="extreme")
+        synthetic.demo_dataset_write(out=tmp_path / "x", seed=1, count=4, width=256, height=224, difficulty="extreme")
     assert not (tmp_path / "x").exists()
 
 
 def test_hard_dataset_write_makes_the_same_layout_and_manifest(tmp_path):
-    rows = demo.demo_dataset_write(out=tmp_path, seed=1, count=8, width=256, height=224, difficulty="hard")
+    rows = synthetic.demo_dataset_write(out=tmp_path, seed=1, count=8, width=256, height=224, difficulty="hard")
 
     with open(tmp_path / "manifest.csv") as handle:
         manifest = list(csv.DictReader(handle))
     assert manifest == rows and len(rows) == 8
     assert list(manifest[0]) == ["file", "label", "sublabel", "attributed_creator", "actual_creator", "split"]
     assert {row["sublabel"] for row in rows} == {"original", "imitation", "reproduction", "synthetic"}
-    assert {row["attributed_creator"] for row in rows} == {demo.HAND_A}
-    assert {row["actual_creator"] for row in rows} == set(demo.ACTUAL_CREATOR.values())
+    assert {row["attributed_creator"] for row in rows} == {synthetic.HAND_A}
+    assert {row["actual_creator"] for row in rows} == set(synthetic.ACTUAL_CREATOR.values())
     for row in rows:
         expected_folder = "authentic" if row["label"] == "authentic" else f"forged/{row['sublabel']}"
         assert row["file"].startswith(expected_folder + "/")
         with Image.open(tmp_path / row["file"]) as image:
             assert image.format == "JPEG"
             index = int(row["file"].rsplit("_", 1)[1].split(".")[0])
-            expected, _ = demo.make_image(sublabel=row["sublabel"], seed=1, index=index, width=256, height=224, difficulty="hard")
+            expected, _ = synthetic.make_image(sublabel=row["sublabel"], seed=1, index=index, width=256, height=224, difficulty="hard")
             assert image.size == expected.size
 
 
@@ -123,7 +123,7 @@ def test_command_takes_difficulty_hard_and_refuses_other_values(tmp_path):
     assert "Wrote 4 synthetic images" in out
     with open(tmp_path / "hard" / "manifest.csv") as handle:
         rows = list(csv.DictReader(handle))
-    image, quality = demo.make_image(sublabel="original", seed=2, index=0, width=256, height=224, difficulty="hard")
+    image, quality = synthetic.make_image(sublabel="original", seed=2, index=0, width=256, height=224, difficulty="hard")
     expected = io.BytesIO()
     image.save(expected, format="JPEG", quality=quality)
     assert (tmp_path / "hard" / "authentic" / "original_000.jpg").read_bytes() == expected.getvalue()
@@ -142,10 +142,10 @@ def test_painting_in_worker_processes_writes_the_same_files(tmp_path):
     from pathlib import Path
 
     script = (
-        "import sys; from pathlib import Path; from datasets import demo\n"
+        "import sys; from pathlib import Path; from datasets.synthetic import dataset\n"
         "out, parallel = Path(sys.argv[1]), sys.argv[2] == 'parallel'\n"
-        "demo.PARALLEL_FROM = demo.PARALLEL_FROM if parallel else 10**6\n"
-        "demo.demo_dataset_write(out=out, count=16, width=256, height=224)\n"
+        "dataset.PARALLEL_FROM = dataset.PARALLEL_FROM if parallel else 10**6  # where _run looks it up\n"
+        "dataset.demo_dataset_write(out=out, count=16, width=256, height=224)\n"
     )
     root = Path(__file__).resolve().parents[2]
     for mode in ("parallel", "serial"):
