@@ -8,8 +8,8 @@ import httpx2
 import pytest
 
 from detection import explain
+from tests.detection.evidence import sample_evidence
 from tests.detection.factories import FORGED_ONLY_BASIS, FORGED_ONLY_THRESHOLDS
-from tests.images import image_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -18,24 +18,9 @@ def dynamo_tables():
     yield None
 
 
-def _patch(label, x, y, p, scale=1.0):
-    return explain.PatchEvidence(
-        label=label, x=x, y=y, w=224, h=224, scale=scale, p=p,
-        location=explain.location_name(x=x, y=y, w=224, h=224, width=1200, height=900),
-        crop_jpeg=image_bytes(32, 32, seed=len(label) + x),
-    )
-
-
 @pytest.fixture
 def evidence():
-    return explain.Evidence(
-        score=0.81, forgery_score=81, verdict="LIKELY_FORGED",
-        image_jpeg=image_bytes(120, 90), image_width=1200, image_height=900,
-        most_suspicious=[_patch("S1", 0, 0, 0.97), _patch("S2", 976, 0, 0.9), _patch("S3", 500, 400, 0.85)],
-        least_suspicious=[_patch("L1", 0, 676, 0.12), _patch("L2", 976, 676, 0.2), _patch("L3", 500, 676, 0.3)],
-        attributed_artist="Berthe Morisot", title="Harbour", model_version="v7", is_demo=False,
-        thresholds={"authentic_below": 0.3, "forged_above": 0.7},
-    )
+    return sample_evidence()
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,14 @@ import anthropic  # noqa: F401  (imported up front: its import time is not the c
 import pytest
 
 from detection import explain
-from tests.detection.test_explain import evidence  # noqa: F401  (fixture)
+from tests.detection.evidence import sample_evidence
 
 SERVER_DELAY_SECONDS = 8.0
+
+
+@pytest.fixture
+def evidence():
+    return sample_evidence()
 
 
 @pytest.fixture
@@ -51,7 +56,7 @@ def slow_claude(monkeypatch, settings):
     server.server_close()
 
 
-def test_a_slow_claude_is_abandoned_at_the_timeout_and_the_local_explanation_used(slow_claude, evidence):  # noqa: F811
+def test_a_slow_claude_is_abandoned_at_the_timeout_and_the_local_explanation_used(slow_claude, evidence):
     result = explain.explain(evidence)
     assert slow_claude == ["/v1/messages"]
     assert result.source == explain.SOURCE_LOCAL
