@@ -6,7 +6,7 @@ result page, the history page, the PDF and the API.
 """
 from __future__ import annotations
 
-from detection.explain import location_name
+from detection.local_writer import location_name
 from detection.reading import as_dict
 from training.ml.aggregate import verdict as verdict_for
 

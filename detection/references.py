@@ -17,7 +17,7 @@ from PIL import Image
 
 from artguard.storage import processed_storage
 from datasets.imaging import encode_jpeg
-from detection.explain import PROXY_SUBLABEL
+from detection.local_writer import PROXY_SUBLABEL
 from detection.reading import as_dict
 
 FOUND, NO_INDEX, UNAVAILABLE = "found", "no_index", "unavailable"
@@ -52,7 +52,7 @@ class Reference:
 
     @property
     def label_text(self) -> str:
-        from detection.explain import reference_kind
+        from detection.local_writer import reference_kind
 
         return reference_kind({"label": self.label, "sublabel": self.sublabel})
 
@@ -90,7 +90,7 @@ def _region_order(label: str) -> tuple:
 def references_for(record, *, check_files: bool = True) -> References:
     """The record's reference passages as shown to its owner. `check_files` looks up each allowed
     thumbnail's training patch (one existence check each, at most 36)."""
-    from detection.explain import reference_sentence
+    from detection.local_writer import reference_sentence
 
     stored = as_dict(record.references)
     status = stored.get("status")

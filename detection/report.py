@@ -13,7 +13,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from detection import findings
-from detection.explain import LIMITS_STATEMENT
+from detection.local_writer import LIMITS_STATEMENT
 from detection.reading import reading_for
 from detection.report_evidence import explanation_block, heading, knowledge_block, references_block
 
