@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,14 +66,18 @@ def _local_private_key() -> Ed25519PrivateKey:
         path.parent.mkdir(parents=True, exist_ok=True)
         seed = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                                           serialization.NoEncryption())
-        # O_EXCL: two processes starting together keep one key (the loser reads the winner's).
+        # Written whole, then linked into place: two processes starting together keep one key,
+        # and neither can read a half-written file (the loser of the link reads the winner's).
+        temporary = path.with_name(f".ed25519.{os.getpid()}.{secrets.token_hex(4)}")
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(base64.b64encode(seed))
         try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(temporary, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(handle, "wb") as out:
-                out.write(base64.b64encode(seed))
+        finally:
+            temporary.unlink()
     return _private_key_from(path.read_bytes().strip(), source=str(path))
 
 

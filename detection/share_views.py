@@ -94,7 +94,8 @@ def _card(record) -> dict | None:
 
 
 @require_GET
-def shared_view(request, token: str):
+def shared_view(request, share_token: str):
+    token = share_token
     opened = sharing.share_open(token=token)
     if opened.state != sharing.ACTIVE:
         response = render(request, "detection/shared_invalid.html", {"word": sharing_word(opened.state)}, status=404)
@@ -122,8 +123,8 @@ def sharing_word(state: str) -> str:
 
 
 @require_GET
-def shared_image_view(request, token: str, kind: str):
-    opened = sharing.share_open(token=token)
+def shared_image_view(request, share_token: str, kind: str):
+    opened = sharing.share_open(token=share_token)
     if opened.state != sharing.ACTIVE or kind not in PUBLIC_IMAGES or (kind == "original" and not opened.link.include_original):
         raise Http404("No such image.")
     attribute, bucket = PUBLIC_IMAGES[kind]

@@ -115,7 +115,7 @@ def verification_issue(record: InferenceRecord) -> Issued:
     if record.verification_code:
         item = verification_item_get(code=record.verification_code)
         if item is not None and item.verification:
-            statement = item.verification["statement"]
+            statement = item.verification.as_dict()["statement"]
             return Issued(code_display(record.verification_code), statement, statement_verify(statement))
     code = record.verification_code or "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     image_sha256 = _original_sha256(record)

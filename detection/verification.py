@@ -68,8 +68,9 @@ def _lookup(code_text: str) -> tuple[str, InferenceRecord | None, dict | None]:
     if item is None or not item.verification:
         statement_verify(_decoy_statement())
         return NOT_ISSUED, None, None
-    facts = statement_verify(item.verification["statement"])  # our own item: a failure here is a server fault
-    if item.verification.get("revoked_at"):
+    fields = item.verification.as_dict()
+    facts = statement_verify(fields["statement"])  # our own item: a failure here is a server fault
+    if fields.get("revoked_at"):
         return REVOKED, None, None
     if is_expired(item.ttl):
         return EXPIRED, None, None

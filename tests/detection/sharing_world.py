@@ -23,7 +23,7 @@ def completed_with_files(*, user_id: str, seed: int = 1, **extra):
         "image_path": raw_storage().save(f"{prefix}/original.jpg", ContentFile(photo)),
         "display_path": processed.save(f"{prefix}/display.jpg", ContentFile(image_bytes(96, 64))),
         "thumbnail_path": processed.save(f"{prefix}/thumb.jpg", ContentFile(image_bytes(48, 32))),
-        "heatmap_path": processed.save(f"{prefix}/heatmap.jpg", ContentFile(image_bytes(96, 64))),
+        "heatmap_path": processed.save(f"{prefix}/heatmap.jpg", ContentFile(image_bytes(90, 60))),
     }
     record.update(actions=[getattr(type(record), name).set(value) for name, value in paths.items()])
     return record, photo
