@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from detection import sharing, verification, verify_input
+from detection.api_views import TooManyUploads as TooManyChecks, UploadTooLarge as PayloadTooLarge
 
 EXAMPLE_ID = "9f2c4e0b7a1d4c3e8b5a6f7e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c"
 EXAMPLE_FACTS = {
@@ -25,16 +26,6 @@ EXAMPLE_FACTS = {
 class ShareConflictError(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-
-
-class TooManyChecks(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "rate_limited"
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
 
 
 class ShareLinkSerializer(serializers.Serializer):
@@ -130,7 +121,7 @@ class VerifyApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]  # JSON: a code alone
 
     class InputSerializer(serializers.Serializer):
         class Meta:
