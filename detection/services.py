@@ -611,16 +611,24 @@ def inferences_sweep_stuck(*, now: int | None = None) -> int:
     return failed
 
 
-REPORT_NAME = "report-v3.pdf"  # a new name whenever the report's content changes: kept copies are rebuilt
+REPORT_VERSION = "v3"  # a new one whenever the report's content changes: kept copies are rebuilt
 
 
 def report_pdf(*, record: InferenceRecord, site_url: str = "", prepared_for: str = "") -> bytes:
-    """The printable report, built once and kept next to the other processed objects.
-    `site_url` makes its links absolute (paper has no host); `prepared_for` names the reader."""
+    """The printable report, built once per verification code and kept next to the other
+    processed objects. `site_url` makes its links absolute (paper has no host); `prepared_for`
+    names the reader."""
     from detection.report import render_report
 
+    issued, not_signed = None, ""
+    try:
+        issued = signing.verification_issue(record)
+    except signing.NotSignable as error:
+        not_signed = str(error)
     prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
-    path = f"{prefix}/{REPORT_NAME}"
+    # Kept under its code's hash: once the owner withdraws a code, its copy is never handed out again.
+    tag = hashlib.sha256(issued.code.encode()).hexdigest()[:12] if issued else "unsigned"
+    path = f"{prefix}/report-{REPORT_VERSION}-{tag}.pdf"
     storage = processed_storage()
     # A report that shows training patches is never kept: hiding them, or deleting their
     # training images, must reach the next download too.
@@ -632,11 +640,6 @@ def report_pdf(*, record: InferenceRecord, site_url: str = "", prepared_for: str
         display = handle.read()
     with storage.open(record.heatmap_path, "rb") as handle:
         heatmap = handle.read()
-    issued, not_signed = None, ""
-    try:
-        issued = signing.verification_issue(record)
-    except signing.NotSignable as error:
-        not_signed = str(error)
     pdf = render_report(record=record, display_jpeg=display, heatmap_image=heatmap, site_url=site_url, prepared_for=prepared_for,
                         issued=issued, not_signed=not_signed)
     if issued:
@@ -646,4 +649,3 @@ def report_pdf(*, record: InferenceRecord, site_url: str = "", prepared_for: str
     elif storage.exists(path):
         storage.delete(path)  # kept while thumbnails were hidden; now stale
     return pdf
-

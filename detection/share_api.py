@@ -114,6 +114,27 @@ class ShareRevokeApi(APIView):
         return Response(ShareLinkSerializer({**link.__dict__, "state": link.state}).data)
 
 
+class VerificationRevokeApi(APIView):
+    """Withdraw the detection's verification code: every report and page carrying it then checks
+    as "revoked". The next report or share link gets a new code. No code in force answers 409."""
+
+    @extend_schema(operation_id="detections_verification_revoke",
+                   responses={204: None, 404: OpenApiResponse(description="not found"),
+                              409: OpenApiResponse(description="no code in force (never issued, or already withdrawn)")})
+    def delete(self, request, inference_id: str):
+        from detection.selectors import inference_get_for_user
+        from detection.signing import NotSignable, verification_revoke
+
+        record = inference_get_for_user(user_id=request.user.user_id, inference_id=inference_id)
+        if record is None:
+            raise NotFound("No such detection.")
+        try:
+            verification_revoke(record)
+        except NotSignable as error:
+            raise ShareConflictError(str(error)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class VerifyApi(APIView):
     """Is this a result ArtGuard issued? A code (query or form), a report PDF and/or a photograph
     (multipart). Public and rate-limited per client; nothing uploaded is stored. A code that is

@@ -75,12 +75,34 @@ def share_revoke_view(request, inference_id: str, share_id: str):
     return redirect(reverse("detection:result", args=[inference_id]) + "#sharing")
 
 
+@login_required
+@require_POST
+def verification_revoke_view(request, inference_id: str):
+    from detection.selectors import inference_get_for_user
+    from detection.signing import verification_revoke
+
+    record = inference_get_for_user(user_id=request.user.user_id, inference_id=inference_id)
+    if record is None:
+        raise Http404("No such detection.")
+    try:
+        verification_revoke(record)
+    except NotSignable as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(request, "The verification code was withdrawn: reports carrying it now check as revoked. "
+                                  "The next report or link gets a new code.")
+    return redirect(reverse("detection:result", args=[inference_id]) + "#sharing")
+
+
 def owner_sharing_context(request, record) -> dict:
     """The result page's sharing section: the owner's links to this analysis (one Query)."""
     if record.status != "COMPLETED":
         return {}
+    from detection.signing import code_display
+
     return {"shares": sharing.shares_for_user(user_id=request.user.user_id, inference_id=record.inference_id),
-            "expiry_choices": EXPIRY_CHOICES}
+            "expiry_choices": EXPIRY_CHOICES,
+            "verification_code": code_display(record.verification_code) if record.verification_code else ""}
 
 
 def _card(record) -> dict | None:

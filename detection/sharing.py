@@ -21,7 +21,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from artguard.dynamo import now_ms
 from artguard.retention import is_expired
 from detection.selectors import inference_get, inference_get_for_user
-from detection.signing import VERIFY_PREFIX, NotSignable, verification_delete, verification_issue
+from detection.signing import VERIFY_PREFIX, NotSignable, verification_issue, verification_items_delete
 from detection.tables import InferenceRecord
 
 SHARE_PREFIX = "share#"
@@ -183,7 +183,7 @@ def shares_delete_for_inference(*, user_id: str, record: InferenceRecord) -> int
     with InferenceRecord.batch_write() as batch:
         for link in links:
             batch.delete(InferenceRecord(inference_id=SHARE_PREFIX + link.id))
-    return len(links) + verification_delete(record)
+    return len(links) + verification_items_delete(record)
 
 
 def shared_item_keys(*, user_id: str) -> list[str]:

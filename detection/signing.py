@@ -164,12 +164,33 @@ def report_issued(*, code: str, pdf: bytes) -> None:
         raise NotSignable("This analysis was deleted.") from None
 
 
-def verification_delete(record: InferenceRecord) -> int:
-    """Delete the analysis's verification item, if it has one; how many items were deleted."""
-    if not record.verification_code:
-        return 0
-    item = verification_item_get(code=record.verification_code)
-    if item is None:
-        return 0
-    item.delete()
-    return 1
+def verification_revoke(record: InferenceRecord) -> None:
+    """Withdraw the analysis's code: reports and pages already handed out then answer "revoked".
+    The next report or link gets a new code. NotSignable if no code is in force."""
+    code = record.verification_code
+    if not code:
+        raise NotSignable("This analysis has no verification code in force.")
+    try:
+        InferenceRecord(inference_id=code_item_key(code)).update(
+            actions=[InferenceRecord.verification["revoked_at"].set(now_ms())],
+            condition=InferenceRecord.inference_id.exists() & InferenceRecord.verification["revoked_at"].does_not_exist())
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    try:
+        record.update(actions=[InferenceRecord.verification_code.remove()], condition=InferenceRecord.verification_code == code)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise NotSignable("This code was already withdrawn.") from None
+
+
+def verification_items_delete(record: InferenceRecord) -> int:
+    """Delete every verification item of the analysis (its code, and codes withdrawn before):
+    one Query of the owner's verification partition."""
+    items = [item for item in InferenceRecord.user_inferences_index.query(VERIFY_PREFIX + record.user_id)
+             if item.verification and item.verification.as_dict().get("of") == record.inference_id]
+    with InferenceRecord.batch_write() as batch:
+        for item in items:
+            batch.delete(item)
+    return len(items)

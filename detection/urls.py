@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:inference_id>/delete/", views.delete_view, name="delete"),
     path("<str:inference_id>/share/", share_views.share_create_view, name="share_create"),
     path("<str:inference_id>/share/<str:share_id>/revoke/", share_views.share_revoke_view, name="share_revoke"),
+    path("<str:inference_id>/verification/revoke/", share_views.verification_revoke_view, name="verification_revoke"),
 ]

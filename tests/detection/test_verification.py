@@ -191,3 +191,20 @@ def test_the_offline_script_verifies_a_downloaded_report(anonymous, issued, tmp_
 def test_verification_module_answers_need_input():
     with pytest.raises(verification.VerifyInputError):
         verification.verify()
+
+
+def test_the_owner_withdraws_a_code_and_the_next_report_gets_a_new_one(anonymous, user_client, issued, other_client):
+    record, _, pdf = issued
+    url = reverse("api-detection-verification", args=[record.inference_id])
+    assert other_client.delete(url).status_code == 404  # not theirs: nothing changes
+    assert _check(anonymous, pdf=pdf).json()["outcome"] == "genuine"
+    assert user_client.delete(url).status_code == 204
+    withdrawn = _check(anonymous, pdf=pdf).json()
+    assert withdrawn["outcome"] == "revoked" and withdrawn["facts"] is None
+    again = user_client.delete(url)
+    assert again.status_code == 409 and "no verification code in force" in again.json()["detail"]
+    fresh = user_client.get(reverse("detection:report", args=[record.inference_id])).content
+    assert _check(anonymous, pdf=fresh).json()["outcome"] == "genuine"
+    # Deleting the analysis removes the withdrawn code's item too.
+    assert user_client.delete(reverse("api-detection", args=[record.inference_id])).status_code == 204
+    assert InferenceRecord.user_inferences_index.count(f"verify#{record.user_id}") == 0
