@@ -201,7 +201,8 @@ class VerifyApi(APIView):
     def post(self, request):
         if self._oversized:
             raise PayloadTooLarge(verify_input.too_large_message())
-        code = request.data.get("code") or ""  # parses the body, through the in-memory handler
+        data = request.data  # parses the body, through the in-memory handler
+        code = (data.get("code") if isinstance(data, dict) else "") or ""
         if self._handler.too_large:
             raise PayloadTooLarge(verify_input.too_large_message())
         files = request.FILES

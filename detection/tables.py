@@ -60,6 +60,7 @@ class InferenceRecord(Model):
       whatever the code), `user_id = "verify#<owner's id>"`, `created_at` (issued), `ttl` (the
       record's), `verification` ({of, statement: the signed facts, revoked_at}) and report_sha256
       (the SHA-256 of every PDF issued with this code).
+    A withdrawn code keeps its item (revoked_at set) and the record gets a new code on next use.
     Deleting the record deletes both kinds; erasing the user deletes both partitions.
 
     Pending markers: while a record is PENDING or PROCESSING, a second item

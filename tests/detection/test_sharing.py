@@ -148,6 +148,8 @@ def test_the_result_page_makes_lists_and_revokes_links(user_client, user, anonym
     html = made.content.decode()
     url = re.search(r"(http://testserver/shared/[A-Za-z0-9_-]+/)", html).group(1)
     assert 'id="share-links"' in html and anonymous.get(url).status_code == 200
+    code = re.search(r'id="verification-code">([0-9A-Z-]+)<', html).group(1)
+    assert code in anonymous.get(url).content.decode()  # the page shows the code the owner sees
     share_id = sharing.shares_for_user(user_id=user.user_id)[0].id
     revoke = reverse("detection:share_revoke", args=[record.inference_id, share_id])
     assert "The link was revoked" in user_client.post(revoke, follow=True).content.decode()
