@@ -23,6 +23,10 @@ EXAMPLE_FACTS = {
 }
 
 
+EXAMPLE_LINK = {"id": EXAMPLE_ID, "detection_id": "5f0c9a7e2b8d4e6f9a1b3c5d7e9f0a2b", "created_at": "2026-12-06T17:03:40Z",
+                "expires_at": "2026-12-13T17:03:40Z", "revoked_at": None, "include_original": False, "state": "active"}
+
+
 class ShareConflictError(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
@@ -65,10 +69,8 @@ class ShareCreateApi(APIView):
                    404: OpenApiResponse(description="not found (or not yours)"),
                    409: OpenApiResponse(description="not completed, or too many links")},
         examples=[OpenApiExample("a week", value={"expires_in_days": 7, "include_original": False}, request_only=True),
-                  OpenApiExample("created", response_only=True, status_codes=["201"], value={
-                      "id": EXAMPLE_ID, "detection_id": "5f0c9a7e2b8d4e6f9a1b3c5d7e9f0a2b", "created_at": "2026-12-06T17:03:40Z",
-                      "expires_at": "2026-12-13T17:03:40Z", "revoked_at": None, "include_original": False, "state": "active",
-                      "url": "https://artguard.example/shared/Yk3pQ9x…/"})],
+                  OpenApiExample("created", response_only=True, status_codes=["201"],
+                                 value={**EXAMPLE_LINK, "url": "https://artguard.example/shared/Yk3pQ9x…/"})],
     )
     def post(self, request, inference_id: str):
         data = self.InputSerializer(data=request.data)
@@ -82,7 +84,9 @@ class ShareCreateApi(APIView):
 
 
 class ShareListApi(APIView):
-    @extend_schema(operation_id="detections_share_list", responses={200: ShareLinkSerializer(many=True), 404: OpenApiResponse(description="not found")})
+    @extend_schema(operation_id="detections_share_list", responses={200: ShareLinkSerializer(many=True), 404: OpenApiResponse(description="not found")},
+                   examples=[OpenApiExample("one active, one revoked", response_only=True, status_codes=["200"], value=[
+                       EXAMPLE_LINK, {**EXAMPLE_LINK, "id": "0" * 64, "revoked_at": "2026-12-07T09:00:00Z", "state": "revoked"}])])
     def get(self, request, inference_id: str):
         from detection.selectors import inference_get_for_user
 
@@ -103,14 +107,14 @@ class ShareRevokeApi(APIView):
 
     @extend_schema(operation_id="detections_share_revoke",
                    responses={200: ShareLinkSerializer, 404: OpenApiResponse(description="no such link of yours"),
-                              409: OpenApiResponse(description="already revoked")})
+                              409: OpenApiResponse(description="already revoked")},
+                   examples=[OpenApiExample("revoked", response_only=True, status_codes=["200"],
+                                            value={**EXAMPLE_LINK, "revoked_at": "2026-12-07T09:00:00Z", "state": "revoked"})])
     def delete(self, request, inference_id: str, share_id: str):
         try:
-            link = sharing.share_revoke(user_id=request.user.user_id, share_id=share_id)
+            link = sharing.share_revoke(user_id=request.user.user_id, share_id=share_id, inference_id=inference_id)
         except sharing.ShareError as error:
             _raise(error)
-        if link.inference_id != inference_id:
-            raise NotFound("No such share link.")
         return Response(ShareLinkSerializer({**link.__dict__, "state": link.state}).data)
 
 

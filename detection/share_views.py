@@ -65,7 +65,7 @@ def share_create_view(request, inference_id: str):
 @require_POST
 def share_revoke_view(request, inference_id: str, share_id: str):
     try:
-        sharing.share_revoke(user_id=request.user.user_id, share_id=share_id)
+        sharing.share_revoke(user_id=request.user.user_id, share_id=share_id, inference_id=inference_id)
     except sharing.ShareNotFound:
         raise Http404("No such share link.") from None
     except sharing.ShareConflict as error:

@@ -103,7 +103,7 @@ def share_create(*, user_id: str, inference_id: str, expires_in_days: int | None
     except NotSignable as error:
         raise ShareConflict(str(error)) from None
     created = now_ms()
-    expires = record.ttl
+    expires = record.ttl or datetime.fromtimestamp(created / 1000, tz=timezone.utc) + timedelta(days=settings.INFERENCE_TTL_DAYS)
     if expires_in_days is not None:
         expires = min(expires, datetime.fromtimestamp(created / 1000, tz=timezone.utc) + timedelta(days=expires_in_days))
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -124,21 +124,23 @@ def shares_for_user(*, user_id: str, inference_id: str | None = None) -> list[Sh
     return [link for link in links if inference_id is None or link.inference_id == inference_id]
 
 
-def _owned_link_item(*, user_id: str, share_id: str) -> InferenceRecord:
+def _owned_link_item(*, user_id: str, share_id: str, inference_id: str | None = None) -> InferenceRecord:
     item = None
     if _SHARE_ID_RE.match(share_id or ""):
         try:
             item = InferenceRecord.get(SHARE_PREFIX + share_id, consistent_read=True)
         except InferenceRecord.DoesNotExist:
             pass
-    if item is None or item.share is None or item.user_id != SHARE_PREFIX + user_id:
+    if item is None or item.share is None or item.user_id != SHARE_PREFIX + user_id or (
+            inference_id is not None and _link(item).inference_id != inference_id):
         raise ShareNotFound("No such share link.")
     return item
 
 
-def share_revoke(*, user_id: str, share_id: str) -> ShareLink:
-    """Revoke one of the user's links; ShareConflict if it already was (nothing changes)."""
-    item = _owned_link_item(user_id=user_id, share_id=share_id)
+def share_revoke(*, user_id: str, share_id: str, inference_id: str | None = None) -> ShareLink:
+    """Revoke one of the user's links (of `inference_id`, when given); ShareConflict if it
+    already was (nothing changes)."""
+    item = _owned_link_item(user_id=user_id, share_id=share_id, inference_id=inference_id)
     revoked = _link(item).revoked_at
     if revoked is None:
         try:

@@ -94,6 +94,9 @@ def test_listing_is_one_query_and_revoking_twice_is_a_clear_409(user_client, use
 
     revoke_url = reverse("api-detection-share", args=[record.inference_id, link["id"]])
     assert other_client.delete(revoke_url).status_code == 404  # not theirs: nothing changes
+    elsewhere, _ = completed_with_files(user_id=user.user_id, seed=3)
+    assert user_client.delete(reverse("api-detection-share", args=[elsewhere.inference_id, link["id"]])).status_code == 404
+    assert sharing.shares_for_user(user_id=user.user_id)[-1].state == sharing.ACTIVE  # a mismatched address revoked nothing
     first = user_client.delete(revoke_url)
     assert first.status_code == 200 and first.json()["state"] == "revoked"
     again = user_client.delete(revoke_url)

@@ -41,19 +41,22 @@ def share_verify_revoke_and_erase(journey, chromium, live_stack, *, result_url: 
         assert re.fullmatch(r"[0-9a-f]{64}", other.inner_text("#shared-sha256").strip())
         assert image_loaded(other.locator("#shared-thumb")) and image_loaded(other.locator("#shared-heatmap"))
         assert other.locator("#shared-qr svg").count() == 1
+        assert other.evaluate("document.documentElement.scrollWidth") <= 1280, "the share page is wider than the window"
         other.screenshot(path=str(journey.folder / "stranger-shared-page.png"), full_page=True)
 
-        other.click("#shared-qr a")  # the QR code's address: the code's answer at once
+        other.goto(other.get_attribute("#shared-qr a", "href"))  # the QR code's address: the code's answer at once
+        other.screenshot(path=str(journey.folder / "stranger-code-checked.png"), full_page=True)
         other.wait_for_selector("#verify-answer")
         assert other.get_attribute("#verify-answer", "data-outcome") == "genuine"
         other.set_input_files("#verify-pdf", str(report))
         other.set_input_files("#verify-photo", str(photo))
         other.click("#verify-submit")
+        other.wait_for_load_state()
+        other.screenshot(path=str(journey.folder / "stranger-verified.png"), full_page=True)
         other.wait_for_selector("#verify-answer")
         assert other.get_attribute("#verify-answer", "data-outcome") == "genuine", other.inner_text("#verify-answer")
         message = other.inner_text("#verify-message")
         assert "The PDF is unchanged" in message and "the one that was analysed" in message
-        other.screenshot(path=str(journey.folder / "stranger-verified.png"), full_page=True)
 
         page.click(".share-revoke")
         page.wait_for_selector("text=The link was revoked")
