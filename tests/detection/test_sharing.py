@@ -158,3 +158,16 @@ def test_the_result_page_makes_lists_and_revokes_links(user_client, user, anonym
     assert "The link was revoked" in user_client.post(revoke, follow=True).content.decode()
     assert "already revoked" in user_client.post(revoke, follow=True).content.decode()
     assert anonymous.get(url).status_code == 404
+
+
+def test_the_schema_documents_share_revoke_list_and_verify_with_examples(user_client):
+    paths = user_client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    share, revoke, verify = (paths["/api/detections/{inference_id}/share"], paths["/api/detections/{inference_id}/share/{share_id}"],
+                             paths["/api/verify"])
+    assert share["post"]["operationId"] == "detections_share_create" and {"201", "404", "409"} <= set(share["post"]["responses"])
+    assert share["get"]["operationId"] == "detections_share_list" and {"200", "404"} <= set(share["get"]["responses"])
+    assert revoke["delete"]["operationId"] == "detections_share_revoke" and {"200", "404", "409"} <= set(revoke["delete"]["responses"])
+    assert {"200", "400", "413", "429"} <= set(verify["post"]["responses"]) and "multipart/form-data" in verify["post"]["requestBody"]["content"]
+    assert {"200", "400", "429"} <= set(verify["get"]["responses"])
+    for operation in (share["post"], share["get"], revoke["delete"], verify["get"], verify["post"]):
+        assert "examples" in str(operation), operation["operationId"]
