@@ -1,9 +1,10 @@
 """Pages for sharing and verifying (docs/verification.md): the owner's share and revoke buttons,
 the public share page and its images, the public /verify/ page and the published keys.
 
-Public pages send `noindex` and `Referrer-Policy: no-referrer` (a share link's token must not
-leak through a Referer header), are never cached by shared caches, and show only the facts the
-signed statement vouches for plus the result's own reading: nothing about the owner.
+Public pages send `noindex` and are never cached by shared caches. Share pages send
+`Referrer-Policy: no-referrer` (a link's token must not leak through a Referer header), the
+verification page `same-origin`. Share pages show only the facts the signed statement vouches
+for plus the result's own reading: nothing about the owner.
 """
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ PUBLIC_IMAGES = {"thumb": ("thumbnail_path", "processed"), "display": ("display_
 EXPIRY_CHOICES = (1, 7, 30, 90)
 
 
-def _public(response):
+def _public(response, *, referrer: str = "no-referrer"):
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -161,8 +162,11 @@ def shared_image_view(request, share_token: str, kind: str):
 
 
 def _verify_page(request, code: str, *, status=200, error="", answer=None):
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with the form's
+    # POST, which CSRF protection must refuse. Nothing leaves for another site either way.
     return _public(render(request, "detection/verify.html", {"code": code, "answer": answer, "error": error,
-                                                              "limits": verify_input.limits_text()}, status=status))
+                                                              "limits": verify_input.limits_text()}, status=status),
+                   referrer="same-origin")
 
 
 @csrf_exempt  # checked below, once the upload handler is in place (the middleware would read the body first)

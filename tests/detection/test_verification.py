@@ -150,7 +150,7 @@ def test_codes_unknown_malformed_revoked_and_expired(anonymous, issued, dynamo_o
     assert expired["facts"] is None and revoked["facts"] is None
     page = anonymous.get(reverse("verify"), {"code": code})
     assert "revoked" in page.content.decode() and record.image_sha256 not in page.content.decode()
-    assert page["X-Robots-Tag"] == "noindex, nofollow" and page["Referrer-Policy"] == "no-referrer"
+    assert page["X-Robots-Tag"] == "noindex, nofollow" and page["Referrer-Policy"] == "same-origin"
 
 
 def test_checks_are_rate_limited_per_client_with_retry_after(anonymous, settings):
