@@ -126,16 +126,10 @@ class VerificationRevokeApi(APIView):
                    responses={204: None, 404: OpenApiResponse(description="not found"),
                               409: OpenApiResponse(description="no code in force (never issued, or already withdrawn)")})
     def delete(self, request, inference_id: str):
-        from detection.selectors import inference_get_for_user
-        from detection.signing import NotSignable, verification_revoke
-
-        record = inference_get_for_user(user_id=request.user.user_id, inference_id=inference_id)
-        if record is None:
-            raise NotFound("No such detection.")
         try:
-            verification_revoke(record)
-        except NotSignable as error:
-            raise ShareConflictError(str(error)) from None
+            sharing.code_withdraw(user_id=request.user.user_id, inference_id=inference_id)
+        except sharing.ShareError as error:
+            _raise(error)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

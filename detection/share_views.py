@@ -79,16 +79,12 @@ def share_revoke_view(request, inference_id: str, share_id: str):
 @login_required
 @require_POST
 def verification_revoke_view(request, inference_id: str):
-    from detection.selectors import inference_get_for_user
-    from detection.signing import verification_revoke
-
-    record = inference_get_for_user(user_id=request.user.user_id, inference_id=inference_id)
-    if record is None:
-        raise Http404("No such detection.")
     try:
-        verification_revoke(record)
-    except NotSignable as error:
-        messages.warning(request, str(error))
+        sharing.code_withdraw(user_id=request.user.user_id, inference_id=inference_id)
+    except sharing.ShareNotFound:
+        raise Http404("No such detection.") from None
+    except sharing.ShareConflict as error:
+        messages.warning(request, error.message)
     else:
         messages.success(request, "The verification code was withdrawn: reports carrying it now check as revoked. "
                                   "The next report or link gets a new code.")

@@ -21,7 +21,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from artguard.dynamo import now_ms
 from artguard.retention import is_expired
 from detection.selectors import inference_get, inference_get_for_user
-from detection.signing import VERIFY_PREFIX, NotSignable, verification_issue, verification_items_delete
+from detection.signing import VERIFY_PREFIX, NotSignable, verification_issue, verification_items_delete, verification_revoke
 from detection.tables import InferenceRecord
 
 SHARE_PREFIX = "share#"
@@ -152,6 +152,18 @@ def share_revoke(*, user_id: str, share_id: str, inference_id: str | None = None
                 raise
             revoked = _link(_owned_link_item(user_id=user_id, share_id=share_id)).revoked_at
     raise ShareConflict(f"This link was already revoked on {revoked:%Y-%m-%d %H:%M} UTC.")
+
+
+def code_withdraw(*, user_id: str, inference_id: str) -> None:
+    """Withdraw the verification code of the user's analysis (detection.signing.verification_revoke);
+    ShareNotFound if it is not theirs, ShareConflict if no code is in force."""
+    record = inference_get_for_user(user_id=user_id, inference_id=inference_id)
+    if record is None:
+        raise ShareNotFound("No such detection.")
+    try:
+        verification_revoke(record)
+    except NotSignable as error:
+        raise ShareConflict(str(error)) from None
 
 
 @dataclass(frozen=True)
