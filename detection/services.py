@@ -31,7 +31,7 @@ from datasets.imaging import (
     extract_patches,
     preprocess,
 )
-from detection import explain as explain_module, knowledge as knowledge_module, references as references_module
+from detection import explain as explain_module, knowledge as knowledge_module, references as references_module, signing
 from detection.erasure import user_prefix
 from detection.heatmap import encode_heatmap, render_heatmap
 from detection.selectors import (
@@ -239,6 +239,7 @@ def inference_submit(
         title=title or None,
         content_type=check.content_type,
         size_bytes=len(data),
+        image_sha256=hashlib.sha256(data).hexdigest(),  # what a signed report says was analysed
         idempotency_key=idempotency_key,
         updated_at=created_at,
     )
@@ -597,6 +598,9 @@ def inference_delete(*, user_id: str, inference_id: str) -> bool:
     record = inference_get_for_user(user_id=user_id, inference_id=inference_id)
     if record is None:
         return False
+    from detection.sharing import shares_delete_for_inference
+
+    shares_delete_for_inference(user_id=user_id, record=record)  # its links and code stop answering first
     _delete_objects(user_id=user_id, inference_id=inference_id)
     _delete_marker(inference_id)
     knowledge_module.citations_forget_for(record)
@@ -616,16 +620,24 @@ def inferences_sweep_stuck(*, now: int | None = None) -> int:
     return failed
 
 
-REPORT_NAME = "report-v2.pdf"  # a new name whenever the report's content changes: kept copies are rebuilt
+REPORT_VERSION = "v3"  # a new one whenever the report's content changes: kept copies are rebuilt
 
 
 def report_pdf(*, record: InferenceRecord, site_url: str = "", prepared_for: str = "") -> bytes:
-    """The printable report, built once and kept next to the other processed objects.
-    `site_url` makes its links absolute (paper has no host); `prepared_for` names the reader."""
+    """The printable report, built once per verification code and kept next to the other
+    processed objects. `site_url` makes its links absolute (paper has no host); `prepared_for`
+    names the reader."""
     from detection.report import render_report
 
+    issued, not_signed = None, ""
+    try:
+        issued = signing.verification_issue(record)
+    except signing.NotSignable as error:
+        not_signed = str(error)
     prefix = inference_prefix(user_id=record.user_id, inference_id=record.inference_id)
-    path = f"{prefix}/{REPORT_NAME}"
+    # Kept under its code's hash: once the owner withdraws a code, its copy is never handed out again.
+    tag = hashlib.sha256(issued.code.encode()).hexdigest()[:12] if issued else "unsigned"
+    path = f"{prefix}/report-{REPORT_VERSION}-{tag}.pdf"
     storage = processed_storage()
     # A report that shows training patches is never kept: hiding them, or deleting their
     # training images, must reach the next download too.
@@ -637,10 +649,12 @@ def report_pdf(*, record: InferenceRecord, site_url: str = "", prepared_for: str
         display = handle.read()
     with storage.open(record.heatmap_path, "rb") as handle:
         heatmap = handle.read()
-    pdf = render_report(record=record, display_jpeg=display, heatmap_image=heatmap, site_url=site_url, prepared_for=prepared_for)
+    pdf = render_report(record=record, display_jpeg=display, heatmap_image=heatmap, site_url=site_url, prepared_for=prepared_for,
+                        issued=issued, not_signed=not_signed)
+    if issued:
+        signing.report_issued(code=issued.code, pdf=pdf)  # before anyone can hold it: /verify/ knows this exact file
     if keep:
         store_at(storage, path, pdf)
     elif storage.exists(path):
         storage.delete(path)  # kept while thumbnails were hidden; now stale
     return pdf
-
