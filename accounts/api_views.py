@@ -32,6 +32,7 @@ class ReceiptSerializer(serializers.Serializer):
         "ErasureCounts",
         {
             "inference_records": serializers.IntegerField(),
+            "shared_items": serializers.IntegerField(help_text="share links and report verification items"),
             "raw_objects": serializers.IntegerField(),
             "processed_objects": serializers.IntegerField(),
             "account": serializers.IntegerField(),

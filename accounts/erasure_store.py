@@ -27,7 +27,7 @@ from accounts.tables import ERASURE_PREFIX, RECEIPT_PREFIX, ErasureFields, UserR
 PENDING, RUNNING, RETRYING, COMPLETED = "pending", "running", "retrying", "completed"
 STATUS_LABELS = {PENDING: "Waiting to start", RUNNING: "Erasing", RETRYING: "Interrupted, will resume", COMPLETED: "Completed"}
 REQUESTED_BY_LABELS = {"self": "The account holder", "staff": "Staff"}
-COUNT_FIELDS = ("inference_records", "raw_objects", "processed_objects", "account")
+COUNT_FIELDS = ("inference_records", "shared_items", "raw_objects", "processed_objects", "account")
 OPEN, DONE = "open", "done"
 # Receipt tokens made before 2026-12-06 were "<user id>.<random>"; their links keep working.
 OLD_TOKEN_SEPARATOR = "."
@@ -123,7 +123,7 @@ def erasure_create(*, user_id: str, requested_by: str, staff_user_id: str = "", 
             requested_by=requested_by,
             staff_user_id=staff_user_id or None,
             status=PENDING,
-            inference_records=0, raw_objects=0, processed_objects=0, account=0, attempts=0,
+            inference_records=0, shared_items=0, raw_objects=0, processed_objects=0, account=0, attempts=0,
         ),
     )
     pointer = UserRecord(user_id=f"{RECEIPT_PREFIX}{token}", is_active=False, receipt_of=user_id)

@@ -46,6 +46,7 @@ class ErasureFields(MapAttribute):
     status = UnicodeAttribute()
     step = UnicodeAttribute(null=True)
     inference_records = NumberAttribute(default=0)
+    shared_items = NumberAttribute(default=0)  # share links and verification items (docs/verification.md)
     raw_objects = NumberAttribute(default=0)
     processed_objects = NumberAttribute(default=0)
     account = NumberAttribute(default=0)

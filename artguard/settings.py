@@ -239,6 +239,12 @@ UPLOADS_PER_HOUR = env_int("ARTGUARD_UPLOADS_PER_HOUR", 60)
 INFERENCE_TTL_DAYS = 90
 PENDING_TIMEOUT_MINUTES = env_int("ARTGUARD_PENDING_TIMEOUT_MINUTES", 15)
 HISTORY_PAGE_SIZE = 20
+# Share links and signed reports (docs/verification.md).
+SIGNING_KEY = env_str("ARTGUARD_SIGNING_KEY", "")  # base64 Ed25519 seed; required in prod, generated under DATA_DIR/signing otherwise
+SIGNING_RETIRED_KEYS = env_list("ARTGUARD_SIGNING_RETIRED_KEYS", [])  # base64 public keys of rotated-out signing keys
+SHARES_PER_ANALYSIS = 20
+VERIFY_PDF_MAX_BYTES = env_int("ARTGUARD_VERIFY_PDF_MAX_MB", 10) * 1024 * 1024
+VERIFY_PER_WINDOW = env_int("ARTGUARD_VERIFY_PER_10_MINUTES", 30)  # /verify/ checks per client address
 # The first run with no promoted model prepares synthetic demo data and a quick demo model.
 DEMO_BOOTSTRAP = env_bool("ARTGUARD_DEMO_BOOTSTRAP", ARTGUARD_ENV == "dev")
 

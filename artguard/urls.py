@@ -30,6 +30,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("detections/", include("detection.urls")),
+    path("", include("detection.share_urls")),  # /shared/<token>/, /verify/: public
     path("datasets/", include("datasets.urls")),
     path("training/", include("training.urls")),
     path("models/", include("training.card_urls")),

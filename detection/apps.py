@@ -27,7 +27,7 @@ class DetectionConfig(AppConfig):
         from accounts.erasers import user_data_eraser_register
         from artguard.dynamo import table_models_register
         from artguard.warmup import warmup_register
-        from detection import erasure, selectors
+        from detection import erasure, selectors, sharing
         from detection.tables import InferenceRecord
 
         table_models_register(InferenceRecord)
@@ -37,6 +37,8 @@ class DetectionConfig(AppConfig):
         # them through these services (detection/erasure.py), in the order the receipt lists them.
         user_data_eraser_register(kind="inference_records", erase=erasure.inferences_erase_for_user,
                                   count=selectors.inferences_count_for_user)
+        user_data_eraser_register(kind="shared_items", erase=erasure.shared_items_erase_for_user,
+                                  count=sharing.shared_items_count_for_user)
         user_data_eraser_register(kind="raw_objects", erase=erasure.raw_files_erase_for_user)
         user_data_eraser_register(kind="processed_objects", erase=erasure.processed_files_erase_for_user)
 

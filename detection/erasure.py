@@ -36,7 +36,17 @@ def user_prefix(*, user_id: str) -> str:
 
 def inferences_erase_for_user(*, user_id: str, counted: Counted) -> None:
     """Delete every InferenceRecords item of the user, calling `counted(n)` after each batch."""
-    ids = inference_ids_for_user(user_id=user_id)
+    _items_erase(inference_ids_for_user(user_id=user_id), counted=counted)
+
+
+def shared_items_erase_for_user(*, user_id: str, counted: Counted) -> None:
+    """Delete the user's share links and verification items (docs/verification.md)."""
+    from detection.sharing import shared_item_keys
+
+    _items_erase(shared_item_keys(user_id=user_id), counted=counted)
+
+
+def _items_erase(ids: list[str], *, counted: Counted) -> None:
     for start in range(0, len(ids), ERASE_BATCH):
         chunk = ids[start : start + ERASE_BATCH]
         # The index is eventually consistent: confirm on the table which items still exist, so

@@ -16,6 +16,7 @@ from detection import findings
 from detection.local_writer import LIMITS_STATEMENT
 from detection.reading import reading_for
 from detection.report_evidence import explanation_block, heading, knowledge_block, references_block
+from detection.report_signature import signature_block
 
 VERDICT_LABELS = {
     "LIKELY_AUTHENTIC": "Likely authentic",
@@ -68,7 +69,9 @@ def _image_height(data: bytes, width_mm: float) -> float:
         return width_mm * image.height / image.width
 
 
-def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes, site_url: str = "", prepared_for: str = "") -> bytes:
+def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes, site_url: str = "", prepared_for: str = "",
+                  issued=None, not_signed: str = "") -> bytes:
+    """`issued` (detection.signing.Issued) adds the verification code, QR code and signed statement."""
     pdf = _Report()
     pdf.add_page()
     pdf.set_title("ArtGuard forgery analysis")
@@ -90,6 +93,7 @@ def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes, site_url
         *([("Model", f"{record.attributed_artist}'s model; its card: {site_url}/models/{record.artist}/{record.model_version}/")] if record.artist else []),
         ("Explanation by", "Claude (Anthropic)" if record.explanation_source == "claude" else "ArtGuard (local template)"),
         ("Reference", record.inference_id),
+        *([("Verification code", f"{issued.code} (see the last section)")] if issued else []),
         *([("Prepared for", prepared_for)] if prepared_for else []),
     ]
     pdf.set_font(pdf.family, "", 10)
@@ -171,4 +175,6 @@ def render_report(*, record, display_jpeg: bytes, heatmap_image: bytes, site_url
     _heading(pdf, "Limits of this analysis", size=12, height=7)
     pdf.set_font(pdf.family, "", 9)
     pdf.multi_cell(0, 5, pdf.text_safe(LIMITS_STATEMENT), new_x="LMARGIN", new_y="NEXT")
+    verify_url = f"{site_url}/verify/?code={issued.code}" if issued else ""
+    signature_block(pdf, issued, verify_url=verify_url, not_signed=not_signed)
     return bytes(pdf.output())

@@ -1,5 +1,6 @@
 """InferenceRecords table (seed 000, table 2)."""
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
+                                 UnicodeSetAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -49,6 +50,22 @@ class InferenceRecord(Model):
     passages: [{key, doc_id, version, title, author, year, citation, licence, page, position,
     text, score}]}: the passages of staff documents the explanation cites, as they were).
 
+    Share and verify (docs/verification.md, issue 27): image_sha256 (SHA-256 of the uploaded
+    file, written at submit; older records get it from the stored original when first signed),
+    verification_code (the code printed on the record's reports and share page; only its owner
+    reads the record). Two more kinds of item, keyed so that no record id (32 hex digits) and no
+    account id can collide with them, and never in anyone's history:
+    - share link: `inference_id = "share#<SHA-256 of the link's token>"` (the token itself is never
+      stored; opening a link is one GetItem), `user_id = "share#<owner's id>"` (listing the owner's
+      links is one UserInferencesIndex Query), `created_at`, `ttl` (the link's expiry), and `share`
+      ({of: inference id, expires_at, revoked_at, include_original});
+    - verification item: `inference_id = "verify#<SHA-256 of the code>"` (a check is one GetItem
+      whatever the code), `user_id = "verify#<owner's id>"`, `created_at` (issued), `ttl` (the
+      record's), `verification` ({of, statement: the signed facts, revoked_at}) and report_sha256
+      (the SHA-256 of every PDF issued with this code).
+    A withdrawn code keeps its item (revoked_at set) and the record gets a new code on next use.
+    Deleting the record deletes both kinds; erasing the user deletes both partitions.
+
     Pending markers: while a record is PENDING or PROCESSING, a second item
     `inference_id = "pending#<inference_id>"`, `user_id = "#pending"`, `created_at` = the
     record's, exists. The stuck-record sweep queries UserInferencesIndex on the "#pending"
@@ -94,5 +111,10 @@ class InferenceRecord(Model):
     references = MapAttribute(null=True)
     capture = MapAttribute(null=True)
     knowledge = MapAttribute(null=True)
+    image_sha256 = UnicodeAttribute(null=True)
+    verification_code = UnicodeAttribute(null=True)
+    share = MapAttribute(null=True)
+    verification = MapAttribute(null=True)
+    report_sha256 = UnicodeSetAttribute(null=True)
 
     user_inferences_index = UserInferencesIndex()

@@ -26,6 +26,7 @@ from detection.explain import section_list
 from detection.knowledge import knowledge_for
 from detection.reading import reading_for
 from detection.report import VERDICT_LABELS
+from detection.share_views import owner_sharing_context
 
 def login_or_api_token_required(view):
     """For the artefact URLs the API hands out (images, heatmap, report): a browser session, or
@@ -223,6 +224,7 @@ def result_view(request, inference_id: str):
             "explanation_sections": section_list(record.explanation_sections),
             "references": references_module.references_for(record) if record.status == "COMPLETED" else None,
             "knowledge": knowledge_for(record) if record.status == "COMPLETED" else None,
+            **owner_sharing_context(request, record),
         },
     )
 

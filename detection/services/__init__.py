@@ -27,7 +27,7 @@ from detection.services.lifecycle import (
     inferences_sweep_stuck,
 )
 from detection.services.pipeline import evidence_patches, inference_process
-from detection.services.report import REPORT_NAME, report_pdf
+from detection.services.report import REPORT_VERSION, report_pdf
 from detection.services.scoring import served_artist_for, served_artists, serving_model_info
 from detection.services.submission import (
     MAX_IDEMPOTENCY_KEY,
@@ -48,7 +48,7 @@ from detection.services.submission import (
 
 __all__ = [
     "ArtistNotServed", "ImageRejected", "InvalidSubmission", "MAX_IDEMPOTENCY_KEY", "MAX_TEXT_FIELD", "NO_MODEL_MESSAGE",
-    "NoModelAvailable", "REPORT_NAME", "RESEND_WINDOW_MS", "RateLimited", "SCORING_UNAVAILABLE_MESSAGE", "STUCK_MESSAGE",
+    "NoModelAvailable", "REPORT_VERSION", "RESEND_WINDOW_MS", "RateLimited", "SCORING_UNAVAILABLE_MESSAGE", "STUCK_MESSAGE",
     "Submission", "body_too_large", "evidence_patches", "failure_reason", "form_resend_key", "form_submit", "inference_delete",
     "inference_fail", "inference_id_for", "inference_prefix", "inference_process", "inference_submit", "inferences_sweep_stuck",
     "pending_marker", "rate_limit_check", "report_pdf", "served_artist_for", "served_artists", "serving_model_info",

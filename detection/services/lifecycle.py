@@ -77,6 +77,9 @@ def inference_delete(*, user_id: str, inference_id: str) -> bool:
     record = inference_get_for_user(user_id=user_id, inference_id=inference_id)
     if record is None:
         return False
+    from detection.sharing import shares_delete_for_inference
+
+    shares_delete_for_inference(user_id=user_id, record=record)  # its links and code stop answering first
     delete_objects(user_id=user_id, inference_id=inference_id)
     delete_marker(inference_id)
     knowledge_module.citations_forget_for(record)

@@ -163,6 +163,7 @@ def inference_submit(
         title=title or None,
         content_type=check.content_type,
         size_bytes=len(data),
+        image_sha256=hashlib.sha256(data).hexdigest(),  # what a signed report says was analysed
         idempotency_key=idempotency_key,
         updated_at=created_at,
     )

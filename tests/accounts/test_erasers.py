@@ -8,7 +8,7 @@ from tests.accounts.user_data import seed_user_data
 
 
 def test_detection_registers_its_erasers_in_receipt_order():
-    assert [eraser.kind for eraser in erasers.user_data_erasers()] == ["inference_records", "raw_objects", "processed_objects"]
+    assert [eraser.kind for eraser in erasers.user_data_erasers()] == ["inference_records", "shared_items", "raw_objects", "processed_objects"]
     assert all(eraser.erase.__module__ == "detection.erasure" for eraser in erasers.user_data_erasers())
     assert erasers_cover_receipt_counts() == []
 

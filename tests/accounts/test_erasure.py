@@ -76,7 +76,7 @@ def test_storage_failure_halfway_resumes_and_counts_stay_exact(user_client, user
 
     assert response.status_code == 202 and response.json()["status"] == "retrying"
     request = the_request(user.user_id)
-    assert request.counts == {"inference_records": 4, "raw_objects": 4, "processed_objects": 2, "account": 0}
+    assert request.counts == {"inference_records": 4, "shared_items": 0, "raw_objects": 4, "processed_objects": 2, "account": 0}
     assert "storage unavailable" in request.last_error and request.next_attempt_at > now_ms()
     # Half-deleted: the account still exists but nobody can use it.
     record = user_record_get(user_id=user.user_id)

@@ -22,7 +22,7 @@ def seed_user_data(user_id: str, *, analyses: int) -> dict:
             raw_storage().save(f"{folder}/original.jpg", ContentFile(b"original"))
             for name in PROCESSED_NAMES:
                 processed_storage().save(f"{folder}/{name}", ContentFile(b"processed"))
-    return {"inference_records": analyses, "raw_objects": analyses, "processed_objects": analyses * len(PROCESSED_NAMES), "account": 1}
+    return {"inference_records": analyses, "shared_items": 0, "raw_objects": analyses, "processed_objects": analyses * len(PROCESSED_NAMES), "account": 1}
 
 
 def user_traces(user_id: str, email: str) -> list[str]:

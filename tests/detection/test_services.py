@@ -116,7 +116,7 @@ def test_upload_to_completed_then_report_and_delete(user, promoted_model, storag
 
     pdf = services.report_pdf(record=record)
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
-    assert (storage_dirs["processed"] / prefix / services.REPORT_NAME).exists()
+    assert [path.name for path in (storage_dirs["processed"] / prefix).glob(f"report-{services.REPORT_VERSION}-*.pdf")]
 
     assert services.inference_delete(user_id="someone-else", inference_id=record.inference_id) is False
     assert services.inference_delete(user_id=user.user_id, inference_id=record.inference_id) is True

@@ -9,6 +9,7 @@ import io
 import pytest
 
 from tests.conftest import STRONG_PASSWORD
+from tests.e2e.sharing_journey import share_verify_revoke_and_erase
 from tests.e2e.test_accounts_journey import log_in, sign_up
 
 pytestmark = pytest.mark.browser
@@ -198,13 +199,14 @@ def test_user_uploads_reads_the_result_downloads_the_report_and_deletes_it(journ
     journey.shot("history after delete")
 
 
-def test_the_same_photograph_attributed_to_two_artists_gets_two_models(journey, live_stack, tmp_path):
+def test_the_same_photograph_attributed_to_two_artists_gets_two_models(journey, chromium, live_stack, tmp_path):
+    """Then the dealer shares one result with a buyer, who verifies it, and erases their data (issue 27)."""
     page = journey.page
     sign_up(page, "dealer@example.com")
     page.wait_for_load_state()
     photo = tmp_path / "study.jpg"
     photo.write_bytes(painting_jpeg())
-    versions = []
+    versions, result_urls = [], []
     for artist, typed in (("Demo Hand A", "demo hand a"), ("Demo Hand C", "DEMO HAND C")):
         page.goto("/detections/")
         assert page.locator(f"#artist-names option[value='{artist}']").count() == 1  # the picker offers it
@@ -215,6 +217,7 @@ def test_the_same_photograph_attributed_to_two_artists_gets_two_models(journey, 
         page.wait_for_selector("#forgery-score", timeout=120_000)
         assert artist in page.content()
         versions.append(page.inner_text("#model-version").split()[0])
+        result_urls.append(page.url)
         journey.shot(f"result attributed to {artist}")
         page.click("#model-card-link")
         page.wait_for_load_state()
@@ -230,6 +233,8 @@ def test_the_same_photograph_attributed_to_two_artists_gets_two_models(journey, 
     errors = page.inner_text("#upload-errors")
     assert "No model for 'Claude Monet'" in errors and "Demo Hand A" in errors and "Demo Hand C" in errors
     journey.shot("unknown artist refused")
+
+    share_verify_revoke_and_erase(journey, chromium, live_stack, result_url=result_urls[0], photo=photo, email="dealer@example.com")
 
 
 def test_nothing_typed_is_lost_after_back_or_an_expired_session(journey, live_stack, tmp_path):

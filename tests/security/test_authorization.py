@@ -33,6 +33,13 @@ ROUTES = {
     "detection:region_thumbnail": (OWNED, "get", False),
     "detection:reference_thumbnail": (OWNED, "get", False),
     "detection:delete": (OWNED, "post", False),
+    "detection:share_create": (OWNED, "post", False),
+    "detection:share_revoke": (OWNED, "post", False),
+    "detection:verification_revoke": (OWNED, "post", False),
+    "shared": (TOKEN, "get", False),
+    "shared_image": (TOKEN, "get", False),
+    "verify": (PUBLIC, "get", False),
+    "verify_keys": (PUBLIC, "get", False),
     "datasets:index": (STAFF, "get", False),
     "datasets:version_create": (STAFF, "post", False),
     "datasets:version": (STAFF, "get", False),
@@ -62,6 +69,10 @@ ROUTES = {
     "api-docs": (PUBLIC, "get", False),
     "api-detections": (USER, "get", True),
     "api-detection": (OWNED, "get", True),
+    "api-detection-shares": (OWNED, "get", True),
+    "api-detection-share": (OWNED, "delete", True),
+    "api-detection-verification": (OWNED, "delete", True),
+    "api-verify": (PUBLIC, "get", True),
     "api-user-data-delete": (OWNED, "delete", True),
     "api-erasure-status": (TOKEN, "get", True),
 }
@@ -70,7 +81,7 @@ STAFF_NOT_200 = {"datasets:version_create": {405}, "training:run_start": {405}, 
                  "training:artist_update": {405}, "training:run_reference_thumbnails": {405}, "training:artist_withdraw": {405},
                  "training:knowledge_upload": {405}, "training:knowledge_withdraw": {405},
                  "training:run_plot": {404}}  # the failed test run has no plots
-QUERY = {"training:compare": "?a={run_id}&b={run_id}"}
+QUERY = {"training:compare": "?a={run_id}&b={run_id}", "api-verify": "?code=0000000000"}
 PARAM_OVERRIDES = {"training:run_plot": {"kind": "roc"}, "detection:region_thumbnail": {"label": "S1"},
                    "detection:reference_thumbnail": {"label": "S1", "side": "forged", "number": 1}}
 

@@ -40,6 +40,7 @@ def test_every_post_form_carries_the_csrf_token(make_user, tmp_path):
         (world.staff_client, reverse("training:runs")),
         (world.staff_client, reverse("training:run", args=[run_id])),
         (world.staff_client, reverse("accounts:erasures")),
+        (world.anonymous, reverse("verify")),
     ]
     checked = 0
     for client, url in pages:
@@ -65,6 +66,9 @@ def test_posts_without_a_token_are_refused(make_user, tmp_path):
         (user, "post", reverse("accounts:logout"), {}),
         (user, "post", reverse("detection:upload"), {}),
         (user, "post", reverse("detection:delete", args=[inference_id]), {}),
+        (user, "post", reverse("detection:share_create", args=[inference_id]), {}),
+        (user, "post", reverse("detection:share_revoke", args=[inference_id, world.params["share_id"]]), {}),
+        (anonymous, "post", reverse("verify"), {"code": "0" * 20}),
         (user, "post", reverse("accounts:delete_data"), {"email": "a@example.com", "confirm": "on"}),
         (user, "post", reverse("api-detections"), {}),
         (user, "delete", reverse("api-user-data-delete", args=[world.a.user_id]), None),

@@ -49,7 +49,11 @@ def build_world(make_user, tmp_path: Path) -> World:
     record.update(actions=[
         type(record).display_path.set(storage.save(f"{prefix}/display.jpg", ContentFile(image_bytes(96, 64)))),
         type(record).thumbnail_path.set(storage.save(f"{prefix}/thumb.jpg", ContentFile(image_bytes(48, 32)))),
+        type(record).image_sha256.set("0" * 64),
     ])
+    from detection.sharing import share_create
+
+    share, share_token = share_create(user_id=a.user_id, inference_id=record.inference_id)
 
     entries = [
         UploadEntry(path=write_image(tmp_path / "ds" / f"{label}{i}.jpg", width=256, height=256, seed=i + (10 if label == "forged" else 0)),
@@ -78,6 +82,8 @@ def build_world(make_user, tmp_path: Path) -> World:
             "kind": "display",
             "user_id": a.user_id,
             "token": erasure_request.receipt_token,
+            "share_token": share_token,
+            "share_id": share.id,
             "name": version,
             "image_id": image_id,
             "run_id": run.run_id,
