@@ -32,11 +32,6 @@ EXAMPLE_LINK = {"id": EXAMPLE_ID, "detection_id": "5f0c9a7e2b8d4e6f9a1b3c5d7e9f0
                 "expires_at": "2026-12-13T17:03:40Z", "revoked_at": None, "include_original": False, "state": "active"}
 
 
-class ShareConflictError(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
 class ShareLinkSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="SHA-256 of the link's token: names the link, cannot open it")
     detection_id = serializers.CharField(source="inference_id")
@@ -49,14 +44,6 @@ class ShareLinkSerializer(serializers.Serializer):
 
 class NewShareLinkSerializer(ShareLinkSerializer):
     url = serializers.URLField(help_text="the public page; shown only in this answer (ArtGuard keeps only the token's hash)")
-
-
-def _raise(error: sharing.ShareError):
-    if isinstance(error, sharing.ShareNotFound):
-        raise NotFound(error.message)
-    if isinstance(error, sharing.ShareConflict):
-        raise ShareConflictError(error.message)
-    raise ValidationError({"detail": error.message})
 
 
 class ShareCreateApi(APIView):
@@ -80,10 +67,8 @@ class ShareCreateApi(APIView):
     def post(self, request, inference_id: str):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            link, token = sharing.share_create(user_id=request.user.user_id, inference_id=inference_id, **data.validated_data)
-        except sharing.ShareError as error:
-            _raise(error)
+        # A refusal is a sharing.ShareError, a DomainError: artguard.errors answers it with its status.
+        link, token = sharing.share_create(user_id=request.user.user_id, inference_id=inference_id, **data.validated_data)
         body = {**link.__dict__, "state": link.state, "url": request.build_absolute_uri(reverse("shared", args=[token]))}
         return Response(NewShareLinkSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -116,10 +101,7 @@ class ShareRevokeApi(APIView):
                    examples=[OpenApiExample("revoked", response_only=True, status_codes=["200"],
                                             value={**EXAMPLE_LINK, "revoked_at": "2026-12-07T09:00:00Z", "state": "revoked"})])
     def delete(self, request, inference_id: str, share_id: str):
-        try:
-            link = sharing.share_revoke(user_id=request.user.user_id, share_id=share_id, inference_id=inference_id)
-        except sharing.ShareError as error:
-            _raise(error)
+        link = sharing.share_revoke(user_id=request.user.user_id, share_id=share_id, inference_id=inference_id)
         return Response(ShareLinkSerializer({**link.__dict__, "state": link.state}).data)
 
 
@@ -131,10 +113,7 @@ class VerificationRevokeApi(APIView):
                    responses={204: None, 404: OpenApiResponse(description="not found"),
                               409: OpenApiResponse(description="no code in force (never issued, or already withdrawn)")})
     def delete(self, request, inference_id: str):
-        try:
-            sharing.code_withdraw(user_id=request.user.user_id, inference_id=inference_id)
-        except sharing.ShareError as error:
-            _raise(error)
+        sharing.code_withdraw(user_id=request.user.user_id, inference_id=inference_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

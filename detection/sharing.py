@@ -19,6 +19,7 @@ from django.conf import settings
 from pynamodb.exceptions import PutError, UpdateError
 
 from artguard.dynamo import now_ms
+from artguard.errors import DomainError
 from artguard.retention import is_expired
 from detection.selectors import inference_get, inference_get_for_user
 from detection.signing import VERIFY_PREFIX, NotSignable, verification_issue, verification_items_delete, verification_revoke
@@ -31,7 +32,9 @@ _SHARE_ID_RE = re.compile(r"^[0-9a-f]{64}$")
 ACTIVE, REVOKED, EXPIRED, UNKNOWN = "active", "revoked", "expired", "unknown"
 
 
-class ShareError(Exception):
+class ShareError(DomainError):
+    """A refusal of a share-link or code operation; artguard.errors answers it in the API."""
+
     status = 400
 
     def __init__(self, message: str):
