@@ -27,12 +27,20 @@ def _when_completed(compute, otherwise=None):
     return lambda record, request: compute(record, request) if _completed(record) else otherwise
 
 
-class PatchScoreSerializer(serializers.Serializer):
+class _Box(serializers.Serializer):
+    # A patch's place in the preprocessed image, and the scale it was cut at.
     x = serializers.IntegerField()
     y = serializers.IntegerField()
     w = serializers.IntegerField()
     h = serializers.IntegerField()
     scale = serializers.FloatField()
+
+
+class _Labelled(serializers.Serializer):
+    label = serializers.CharField(help_text="S1: the tag on the heatmap and in the explanation")
+
+
+class PatchScoreSerializer(_Box):
     p = serializers.FloatField(help_text="forgery probability of the patch, 0..1")
 
 
@@ -117,13 +125,7 @@ class VerdictBasisSerializer(serializers.Serializer):
     targets = TargetsSerializer(allow_null=True)
 
 
-class RegionSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="S1: the tag on the heatmap and in the explanation")
-    x = serializers.IntegerField()
-    y = serializers.IntegerField()
-    w = serializers.IntegerField()
-    h = serializers.IntegerField()
-    scale = serializers.FloatField()
+class RegionSerializer(_Labelled, _Box):  # fields in that order: label, the box, then these
     p = serializers.FloatField(help_text="forgery probability of the region, 0..1, on the image score's scale")
     score = serializers.IntegerField(help_text="0-100")
     location = serializers.CharField()
