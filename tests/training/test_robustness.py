@@ -42,8 +42,10 @@ def test_an_auc_that_collapses_is_not_robust_and_one_within_chance_is():
     assert not robustness.auc_drop_significant(LABELS, base, base)
 
 
-def test_the_bootstrap_auc_matches_scikit_learn():
+def test_the_bootstrap_auc_matches_scikit_learn_ties_included():
     from sklearn.metrics import roc_auc_score
 
-    base = _scores(3)
-    assert robustness._aucs(LABELS[None], base[None])[0] == pytest.approx(roc_auc_score(LABELS, base))
+    tied = np.round(_scores(3), 1)
+    draws = np.random.default_rng(4).integers(0, WORKS, (50, WORKS))
+    expected = [roc_auc_score(LABELS[d], tied[d]) for d in draws]
+    assert robustness._aucs(LABELS[draws], tied[draws]) == pytest.approx(expected)

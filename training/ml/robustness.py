@@ -81,13 +81,13 @@ def auc_drop_significant(labels, base_probability, probability, *, seed: int = 0
 
 
 def _aucs(labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Row-wise Mann-Whitney AUC (ties count half); NaN for a row with one label only."""
-    positive, negative = labels == 1, labels == 0
-    greater = (scores[:, :, None] > scores[:, None, :]) & positive[:, :, None] & negative[:, None, :]
-    ties = (scores[:, :, None] == scores[:, None, :]) & positive[:, :, None] & negative[:, None, :]
-    pairs = positive.sum(axis=1) * negative.sum(axis=1)
+    """Row-wise Mann-Whitney AUC from average ranks (ties count half); NaN for a row with one
+    label only. Ranks, not all pairs: a run calls this for every change twice."""
+    positive = labels == 1
+    n_pos, n_neg = positive.sum(axis=1), (labels == 0).sum(axis=1)
+    rank_sum = np.where(positive, stats.rankdata(scores, axis=1), 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(pairs > 0, (greater.sum(axis=(1, 2)) + 0.5 * ties.sum(axis=(1, 2))) / pairs, np.nan)
+        return np.where(n_pos * n_neg > 0, (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), np.nan)
 
 
 def _wrong(labels, verdicts) -> np.ndarray:
