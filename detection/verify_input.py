@@ -46,11 +46,9 @@ def limits() -> dict[str, int]:
 
 def body_too_large(request) -> bool:
     """Refuse before reading: more than both files at their limits plus a little for the form."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > sum(limits().values()) + 64 * 1024
+    from detection.services.submission import body_too_large as announced_too_large
+
+    return announced_too_large(content_length=request.META.get("CONTENT_LENGTH"), limit_bytes=sum(limits().values()))
 
 
 def limits_text() -> str:

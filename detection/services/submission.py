@@ -84,15 +84,15 @@ def too_large_message(*, size_bytes: int | None = None) -> str:
     return f"The file is larger than {limit_mb} MB{size}."
 
 
-def body_too_large(*, content_length: str | None, files: int = 1) -> bool:
+def body_too_large(*, content_length: str | None, files: int = 1, limit_bytes: int | None = None) -> bool:
     """True when a request announcing this Content-Length cannot carry `files` files within the
-    limit, so it can be refused before its body is read. No or a bad header: False (the
-    per-file check still runs once the body is read)."""
+    limit (or files totalling `limit_bytes`), so it can be refused before its body is read. No
+    or a bad header: False (the per-file check still runs once the body is read)."""
     try:
         length = int(content_length or "")
     except ValueError:
         return False
-    return length > files * settings.UPLOAD_MAX_BYTES + MULTIPART_ALLOWANCE
+    return length > (files * settings.UPLOAD_MAX_BYTES if limit_bytes is None else limit_bytes) + MULTIPART_ALLOWANCE
 
 
 def size_check(*, size_bytes: int) -> None:

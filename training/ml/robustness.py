@@ -95,9 +95,6 @@ def _wrong(labels, verdicts) -> np.ndarray:
     return ((verdicts == aggregate.LIKELY_FORGED) & (labels == 0)) | ((verdicts == aggregate.LIKELY_AUTHENTIC) & (labels == 1))
 
 
-def _decided_errors(labels, verdicts) -> int:
-    return int(_wrong(labels, verdicts).sum())
-
 
 def measure(*, labels, folds, oof_logits, calibrator, served_policy: dict, works: np.ndarray,
             changed: dict[str, tuple[np.ndarray, np.ndarray]], outside: dict[str, np.ndarray] | None = None) -> dict:
@@ -134,8 +131,8 @@ def measure(*, labels, folds, oof_logits, calibrator, served_policy: dict, works
         flips = int((((base == aggregate.LIKELY_AUTHENTIC) & (verdicts == aggregate.LIKELY_FORGED))
                      | ((base == aggregate.LIKELY_FORGED) & (verdicts == aggregate.LIKELY_AUTHENTIC))).sum())
         auc = metrics.auc_score(y[scored], probability[scored]) if scored.any() else None
-        errors, base_errors = _decided_errors(y, verdicts), _decided_errors(y, base)
         wrong, base_wrong = _wrong(y, verdicts), _wrong(y, base)
+        errors, base_errors = int(wrong.sum()), int(base_wrong.sum())
         new_errors, fixed_errors = int((wrong & ~base_wrong).sum()), int((base_wrong & ~wrong).sum())
         flip_share = flips / len(works) if len(works) else 0.0
         concern = (change.severity == "benign" and flip_share > BENIGN_FLIP_LIMIT) or (change.severity == "harsh" and errors > base_errors)
