@@ -16,6 +16,11 @@ For each approach to capture invariance (training.ml.capture):
 - "canonical+augment": both;
 - "scale", "scale+augment": the context grid enlarges photographs smaller than its 896 px up to
   2x (datasets.imaging.CONTEXT_MAX_UPSCALE), so every patch covers the same share of the work.
+- "fixed", "fixed+augment": every photograph analysed at one smaller size (at most
+  --fixed-long-side px on the long side, 512 = 2/3 of the hard set's 768; no native-resolution
+  patches), so that 60-100% size photographs are cut alike: what a scale-invariant model keeps.
+- "restore", "restore+augment": a photograph (or training copy) smaller than the training set's
+  smallest is enlarged back to that size before its patches are cut.
 
 the product's nested CV (5 outer folds; the linear baseline alone, and the default grid) gives
 the out-of-fold AUC, the final model, calibration and verdict policy; then the 60 held-out works
@@ -52,7 +57,9 @@ from training.ml import aggregate, backbone, capture, cv, head, metrics, policy 
 RESULTS = ROOT / "bench" / "results"
 BACKBONE = backbone.DEFAULT_BACKBONE
 HELD_OUT_SEED_OFFSET = 1000
-APPROACHES = ("none", "canonical", "augment", "canonical+augment", "scale", "scale+augment")
+APPROACHES = ("none", "canonical", "augment", "canonical+augment", "scale", "scale+augment", "fixed", "fixed+augment", "restore", "restore+augment")
+RESTORE_TO: int | None = None  # the "restore" approach: smaller photographs enlarged to the training set's smallest long side
+FIXED_LONG_SIDE = 512  # the "fixed" approach: every photograph analysed at this long side at most, no native detail patches
 SCALE_UPSCALE = 2.0  # the "scale" approach: the context grid enlarges small photographs up to 2x
 COPIES = 2
 COPY_SHARE = capture.COPY_PATCH_SHARE  # share of each copy's patches the head trains on (--copy-share)
@@ -103,13 +110,21 @@ class Embedder:
     def __call__(self, files: list[bytes], *, canonical: bool, tag: str = "") -> tuple[np.ndarray, np.ndarray]:
         digest = hashlib.sha256(b"".join(hashlib.sha256(f).digest() for f in files)).hexdigest()[:20]
         grid = "" if imaging.CONTEXT_MAX_UPSCALE == 1.0 else f"up{imaging.CONTEXT_MAX_UPSCALE:g}-"
+        if RESTORE_TO:
+            grid += f"restore{RESTORE_TO}-"
+        if imaging.CONTEXT_LONG_SIDE != 896 or imaging.DETAIL_GRID != 4:
+            grid += f"ctx{imaging.CONTEXT_LONG_SIDE}-d{imaging.DETAIL_GRID}-"
         path = self.cache / f"{BACKBONE}-{CANONICAL_VERSION if canonical else 'raw'}-{grid}{tag}{digest}.npz"
         if path.exists():
             stored = np.load(path)
             return stored["features"], stored["patch_image"]
         patches, owners = [], []
         for index, data in enumerate(files):
-            for patch in imaging.extract_patches(imaging.preprocess(data)):
+            picture = imaging.preprocess(data)
+            if RESTORE_TO and max(picture.size) < RESTORE_TO:
+                ratio = RESTORE_TO / max(picture.size)
+                picture = picture.resize((round(picture.width * ratio), round(picture.height * ratio)), Image.Resampling.BICUBIC)
+            for patch in imaging.extract_patches(picture):
                 patches.append(canonical(patch.image) if canonical else patch.image)
                 owners.append(index)
         started = time.perf_counter()
@@ -182,13 +197,20 @@ def evaluate_changes(final, result, held_files, held_labels, embed: Embedder, ca
 
 
 def run(seed: int, kind: str, approach: str, grid_name: str, embed: Embedder) -> dict:
-    previous = imaging.CONTEXT_MAX_UPSCALE
+    previous = imaging.CONTEXT_MAX_UPSCALE, imaging.CONTEXT_LONG_SIDE, imaging.DETAIL_GRID
     if approach.startswith("scale"):
         imaging.CONTEXT_MAX_UPSCALE = SCALE_UPSCALE
+    if approach.startswith("fixed"):
+        imaging.CONTEXT_LONG_SIDE, imaging.DETAIL_GRID = FIXED_LONG_SIDE, 0
+    global RESTORE_TO
+    if approach.startswith("restore"):
+        folder = hard_set(seed, 120)
+        RESTORE_TO = min(max(imaging.preprocess(f).size) for f in training_files(folder, kind, seed))
     try:
         return _run(seed, kind, approach, grid_name, embed)
     finally:
-        imaging.CONTEXT_MAX_UPSCALE = previous
+        RESTORE_TO = None
+        imaging.CONTEXT_MAX_UPSCALE, imaging.CONTEXT_LONG_SIDE, imaging.DETAIL_GRID = previous
 
 
 def _run(seed: int, kind: str, approach: str, grid_name: str, embed: Embedder) -> dict:
@@ -272,10 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--training-sets", nargs="+", default=["balanced", "confounded"], choices=["balanced", "confounded"])
     parser.add_argument("--grids", nargs="+", default=["baseline", "default"], choices=["baseline", "default"])
     parser.add_argument("--out", default="capture")
+    parser.add_argument("--fixed-long-side", type=int, default=512, help='the "fixed" approach\'s long side')
     parser.add_argument("--copy-share", type=float, default=capture.COPY_PATCH_SHARE, help="1.0: every patch of each training copy")
     args = parser.parse_args(argv)
-    global COPY_SHARE
-    COPY_SHARE = args.copy_share
+    global COPY_SHARE, FIXED_LONG_SIDE
+    COPY_SHARE, FIXED_LONG_SIDE = args.copy_share, args.fixed_long_side
     embed = Embedder(ROOT / "var" / "bench" / "capture-cache")
     rows = []
     for seed in args.seeds:

@@ -300,7 +300,7 @@ def patch_grid(width: int, height: int) -> list[tuple[int, int, int, int, float]
     for sy in _positions(scaled_h, math.ceil(scaled_h / PATCH_SIZE)):
         for sx in _positions(scaled_w, math.ceil(scaled_w / PATCH_SIZE)):
             boxes.append((round(sx / scale), round(sy / scale), round(PATCH_SIZE / scale), round(PATCH_SIZE / scale), round(scale, 4)))
-    if scale < 1.0:
+    if scale < 1.0 and DETAIL_GRID:
         for y in _positions(height, min(DETAIL_GRID, math.ceil(height / PATCH_SIZE))):
             for x in _positions(width, min(DETAIL_GRID, math.ceil(width / PATCH_SIZE))):
                 boxes.append((x, y, PATCH_SIZE, PATCH_SIZE, 1.0))
