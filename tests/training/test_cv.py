@@ -207,3 +207,17 @@ def test_the_lda_head_keeps_its_raw_scale_when_too_few_images_to_cross_fit():
     assert np.allclose(linear.weight.detach().numpy(), raw.coef_, rtol=1e-4, atol=1e-5)
     assert np.allclose(linear.bias.detach().numpy(), raw.intercept_, rtol=1e-4, atol=1e-5)
     assert np.isfinite(head.predict_logits(lda.head, x)).all()
+
+
+def test_the_lda_head_s_cholesky_solve_gives_scikit_learn_s_least_squares_discriminant():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from training.ml.lda import CholeskyLDA
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(90, 300)) @ rng.normal(size=(300, 300)) * 0.1  # wider than tall, correlated: as patches are
+    target = np.arange(90) % 3
+    x[target == 1, :5] += 1.0
+    ours, theirs = CholeskyLDA().fit(x, target), LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(x, target)
+    assert np.allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-8)
+    assert np.allclose(ours.intercept_, theirs.intercept_, rtol=1e-6, atol=1e-8)
+    assert np.allclose(ours.decision_function(x), theirs.decision_function(x), rtol=1e-6, atol=1e-6)

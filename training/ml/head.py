@@ -301,11 +301,12 @@ def _lda_temperature(hp, x, target, y, groups, classes) -> tuple[float, float]:
 
 def _sklearn_model(hp: dict):
     if hp["kind"] == LDA:
-        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+        from training.ml.lda import CholeskyLDA
 
-        # lsqr solves with the shrunk covariance directly; "auto" is Ledoit-Wolf on the
-        # standardized features. Priors stay the class shares, as the policy is fitted after.
-        return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+        # scikit-learn's lsqr LDA with the shrunk covariance ("auto": Ledoit-Wolf on the
+        # standardized features), solved by Cholesky. Priors stay the class shares, as the
+        # policy is fitted after.
+        return CholeskyLDA()
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=hp["C"], class_weight="balanced", max_iter=BASELINE_MAX_ITER, tol=1e-4)
