@@ -23,7 +23,7 @@ from pynamodb.exceptions import UpdateError
 from artguard.dynamo import now_ms, storable
 from training import capture_data
 from training import data as training_data
-from training.ml import (artifact, backbone as backbone_module, capture, capture_check, cv, familiarity, grid as grid_rules, head,
+from training.ml import (artifact, backbone as backbone_module, blas, capture, capture_check, cv, familiarity, grid as grid_rules, head,
                          reference_index, robustness, shortcut)
 from training.services.runs import COMPLETED, RUNNING, RunAborted, clean_grid, existing_run, run_create, run_fail
 from training.tables import ConfigRecord, RunRecord
@@ -192,7 +192,9 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         report("measuring how the training patches spread (familiarity reference)", 0.95, force=True)
         t = time.monotonic()
         # Copies included: a re-saved or resized photograph of a work like these is not unfamiliar.
-        reference = familiarity.fit(data.features, data.patch_image, seed=int(run.outer_split_seed))
+        # One BLAS thread: its SVDs ran 2-8x slower on two threads (bench/bench_bootstrap.py).
+        with blas.one_thread():
+            reference = familiarity.fit(data.features, data.patch_image, seed=int(run.outer_split_seed))
         timings["familiarity_seconds"] = time.monotonic() - t
         report("indexing the training patches for reference passages", 0.97, force=True)
         t = time.monotonic()
