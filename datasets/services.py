@@ -11,10 +11,8 @@ from __future__ import annotations
 import io
 import json
 import hashlib
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from PIL import Image
 from pynamodb.exceptions import PutError, UpdateError
@@ -189,23 +187,12 @@ def _process_after_upload(summary: UploadSummary, image_ids: list[str], process:
             async_task("datasets.tasks.image_preprocess_task", image_id, task_name=f"preprocess-{image_id}"[:100])
         summary.queued = len(image_ids)
     elif process == PROCESS_INLINE:
-        for record in _side_by_side(image_process, image_ids):
+        for image_id in image_ids:
+            record = image_process(image_id=image_id)
             if record.status == STATUS_PROCESSED:
                 summary.processed += 1
             else:
                 summary.process_failed.append(Problem(record.image_name or image_id, record.status_reason or "preprocessing failed"))
-
-
-def _side_by_side(process: Callable[..., ImageRecord], image_ids: list[str]) -> Iterator[ImageRecord]:
-    """process(image_id=...) for each id, in order, on a thread per core: decoding, resampling and
-    PNG encoding release the GIL, and each image waits on storage and DynamoDB in between (the
-    queued path runs workers side by side the same way). Each image is processed independently."""
-    workers = min(len(image_ids), os.cpu_count() or 1)
-    if workers <= 1:
-        yield from (process(image_id=image_id) for image_id in image_ids)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preprocess") as pool:
-        yield from pool.map(lambda image_id: process(image_id=image_id), image_ids)
 
 
 def image_preprocess(*, image_id: str) -> ImageRecord:
