@@ -9,19 +9,13 @@
 
 Embeddings of copies and changed works are cached like the originals' (training.ml.embeddings),
 keyed by image, recipe version and patch geometry, so a second run of the same version embeds
-nothing again; within a process it does not even re-derive the pictures (`_DERIVED`). The
-pictures are derived one step ahead on a worker thread while the backbone embeds (`_ahead`).
+nothing again; within a process it does not even re-derive the pictures (`_DERIVED`).
 """
 from __future__ import annotations
 
 import io
-import itertools
 import zlib
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from PIL import Image
@@ -94,7 +88,7 @@ class _Cut:
 # the first) skips re-photographing and re-cutting them when their embeddings are all cached.
 # In memory only: a new process (new code) derives everything again.
 _DERIVED: dict[str, tuple[list[str], dict | None]] = {}
-_DERIVED_LIMIT = 100_000
+_DERIVED_LIMIT = 20_000  # about 20 MB of keys: a long-lived worker stays small
 
 
 def _known(cache: EmbeddingCache, prefix: str) -> _Cut | None:
@@ -119,20 +113,6 @@ def _cut(prefix: str, picture: Image.Image, rng: np.random.Generator | None = No
 
 def _embedded(cache: EmbeddingCache, cut: _Cut) -> np.ndarray:
     return cache.get_many(cut.keys, lambda ids: [cut.patches[key] for key in ids])
-
-
-def _ahead(make: Callable, items: Iterable, depth: int = 2) -> Iterator:
-    """make(item) for each item in order, up to `depth` items ahead on one worker thread: Pillow's
-    decoding, resampling and encoding release the GIL, so deriving the next pictures overlaps the
-    embedding of this one (it used to leave a core idle)."""
-    items = iter(items)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-derive") as pool:
-        pending = deque(pool.submit(make, item) for item in itertools.islice(items, depth))
-        while pending:
-            done = pending.popleft().result()
-            for item in itertools.islice(items, 1):
-                pending.append(pool.submit(make, item))
-            yield done
 
 
 @dataclass
@@ -165,7 +145,7 @@ def copies(images: list[dict], cache: EmbeddingCache, *, copies_per_image: int =
         return cuts
 
     blocks, owners = [], []
-    for index, cuts in enumerate(_ahead(derive, images)):
+    for index, cuts in enumerate(map(derive, images)):
         if progress:
             progress(index, len(images))
         for cut in cuts:
@@ -182,7 +162,7 @@ def changed_works(images: list[dict], cache: EmbeddingCache, *, names=capture.RU
     Each work is changed from its original as uploaded, read the way an upload is read."""
     from datasets import imaging
 
-    sources: dict[int, Image.Image] = {}  # decoded once, on the worker thread, when first needed
+    sources: dict[int, Image.Image] = {}  # decoded once, when first needed (never when all is known)
 
     def source(index: int) -> Image.Image:
         if index not in sources:
@@ -190,8 +170,7 @@ def changed_works(images: list[dict], cache: EmbeddingCache, *, names=capture.RU
             sources[index] = imaging.preprocess(data) if data is not None else processed_image(images[index])
         return sources[index]
 
-    def derive(job: tuple[str, int]) -> _Cut:
-        name, index = job
+    def derive(name: str, index: int) -> _Cut:
         prefix = f"{images[index]['image_id']}~{CHANGE_VERSION}~{name}"
         cut = _known(cache, prefix)
         if cut is None:
@@ -200,14 +179,13 @@ def changed_works(images: list[dict], cache: EmbeddingCache, *, names=capture.RU
         return cut
 
     features, stats = {}, {}
-    with closing(_ahead(derive, [(name, index) for name in names for index in range(len(images))])) as cuts:
-        for step, name in enumerate(names):
-            if progress:
-                progress(step, len(names))
-            blocks, stats[name] = [], []
-            for _ in images:
-                cut = next(cuts)
-                stats[name].append(cut.stats)
-                blocks.append(_embedded(cache, cut))
-            features[name] = _stack(blocks, 0)
+    for step, name in enumerate(names):
+        if progress:
+            progress(step, len(names))
+        blocks, stats[name] = [], []
+        for index in range(len(images)):
+            cut = derive(name, index)
+            stats[name].append(cut.stats)
+            blocks.append(_embedded(cache, cut))
+        features[name] = _stack(blocks, 0)
     return features, stats
