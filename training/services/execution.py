@@ -32,10 +32,6 @@ logger = logging.getLogger(__name__)
 
 FINAL_FOLD_ID = -1
 HEARTBEAT_EVERY_SECONDS = 2.0
-# A demo run re-photographs fewer out-of-fold works (12 per label, not 20): each costs ten changed
-# pictures through the backbone, most of the first run's wait (bench/bench_bootstrap.py). The card
-# and run page say how many works were measured.
-DEMO_ROBUSTNESS_WORKS = 24
 Progress = Callable[[str, float], None]
 
 
@@ -163,9 +159,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         timings["nested_cv_seconds"] = time.monotonic() - t
 
         t = time.monotonic()
-        works = robustness.works_to_measure(data.labels, limit=DEMO_ROBUSTNESS_WORKS if run.is_demo else robustness.MAX_WORKS,
-                                            seed=int(run.outer_split_seed))
-        capture_evidence = _capture_evidence(loaded, data, result, works, _stage(report, 0.85, 0.9))
+        capture_evidence = _capture_evidence(loaded, data, result, _stage(report, 0.85, 0.9), seed=int(run.outer_split_seed))
         timings["capture_evidence_seconds"] = time.monotonic() - t
 
         report("training the final model on every image", 0.9, force=True)
@@ -200,7 +194,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         report("measuring how the training patches spread (familiarity reference)", 0.95, force=True)
         t = time.monotonic()
         # Copies included: a re-saved or resized photograph of a work like these is not unfamiliar.
-        # One BLAS thread, as for the CV: with two, its SVDs ran 2-8x slower on this 2-core host,
+        # One BLAS thread, as for the CV: with two, its SVDs ran 2-24x slower on this 2-core host,
         # the threads spinning against each other and anything else running (bench/bench_bootstrap.py).
         with blas.one_thread():
             reference = familiarity.fit(data.features, data.patch_image, seed=int(run.outer_split_seed))
@@ -256,7 +250,7 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         raise
 
 
-def _capture_evidence(loaded: training_data.LoadedData, data: cv.TrainingData, result: cv.CVResult, works: np.ndarray, progress: Progress) -> dict:
+def _capture_evidence(loaded: training_data.LoadedData, data: cv.TrainingData, result: cv.CVResult, progress: Progress, *, seed: int) -> dict:
     """The run's answer to "does it judge the camera?" (issue 26; docs/training.md "Capture"):
     the shortcut audit on capture statistics alone, in the model's own outer folds; robustness
     of out-of-fold verdicts under re-photographs; and the capture check's envelope, widened by
@@ -264,6 +258,7 @@ def _capture_evidence(loaded: training_data.LoadedData, data: cv.TrainingData, r
     progress("auditing how the training images were photographed", 0.0)
     stats = capture_data.statistics(loaded.images)
     audit = shortcut.audit(stats, data.labels, [(fold.train_images, fold.test_images) for fold in result.folds])
+    works = robustness.works_to_measure(data.labels, seed=seed)
     changed, changed_stats = capture_data.changed_works(
         [loaded.images[i] for i in works], loaded.cache,
         progress=lambda done, total: progress(f"re-photographing validation works ({done}/{total} changes)", 0.1 + 0.9 * done / max(total, 1)))
