@@ -9,7 +9,7 @@
 
 Embeddings of copies and changed works are cached like the originals' (training.ml.embeddings),
 keyed by image, recipe version and patch geometry, so a second run of the same version embeds
-nothing again.
+nothing again; within a process it does not even re-derive the pictures (`_DERIVED`).
 """
 from __future__ import annotations
 
@@ -73,16 +73,46 @@ def _geometry_key(prefix: str, patch) -> str:
     return f"{prefix}@{patch.x}_{patch.y}_{patch.width}_{patch.height}_{float(patch.scale):g}"
 
 
-def _embed_image(cache: EmbeddingCache, prefix: str, picture: Image.Image, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Every patch's embedding; with `rng`, only capture.copy_patch_subset's (training copies)."""
+@dataclass
+class _Cut:
+    """A derived picture (copy or changed work) cut into patches: their cache keys, and the patch
+    images unless every key's embedding is already cached."""
+
+    keys: list[str]
+    patches: dict[str, Image.Image] | None
+    stats: dict | None = None  # changed works: the changed file's capture statistics
+
+
+# Pictures derived in this process: prefix -> (keys, stats). Prefixes name the image, recipe and
+# draw, so a later run over the same images (the demo's second artist shares half its works with
+# the first) skips re-photographing and re-cutting them when their embeddings are all cached.
+# In memory only: a new process (new code) derives everything again.
+_DERIVED: dict[str, tuple[list[str], dict | None]] = {}
+_DERIVED_LIMIT = 20_000  # about 20 MB of keys: a long-lived worker stays small
+
+
+def _known(cache: EmbeddingCache, prefix: str) -> _Cut | None:
+    seen = _DERIVED.get(prefix)
+    if seen is None or not all(cache.has(key) for key in seen[0]):
+        return None
+    return _Cut(list(seen[0]), None, None if seen[1] is None else dict(seen[1]))
+
+
+def _cut(prefix: str, picture: Image.Image, rng: np.random.Generator | None = None, stats: dict | None = None) -> _Cut:
+    """Every patch of `picture`; with `rng`, only capture.copy_patch_subset's (training copies)."""
     from datasets import imaging
 
     patches = imaging.extract_patches(picture)
     if rng is not None:
         patches = [patches[i] for i in capture.copy_patch_subset(len(patches), rng)]
     keys = [_geometry_key(prefix, patch) for patch in patches]
-    by_key = dict(zip(keys, (patch.image for patch in patches)))
-    return cache.get_many(keys, lambda ids: [by_key[key] for key in ids])
+    if len(_DERIVED) < _DERIVED_LIMIT:
+        _DERIVED[prefix] = (keys, stats)
+    return _Cut(keys, dict(zip(keys, (patch.image for patch in patches))), stats)
+
+
+def _embedded(cache: EmbeddingCache, cut: _Cut) -> np.ndarray:
+    return cache.get_many(cut.keys, lambda ids: [cut.patches[key] for key in ids])
 
 
 @dataclass
@@ -102,15 +132,24 @@ def copies(images: list[dict], cache: EmbeddingCache, *, copies_per_image: int =
     Each copy's recipe is drawn from a stream of its own (image id, copy number), so reruns agree."""
     from datasets import imaging
 
+    def derive(image: dict) -> list[_Cut]:
+        cuts, source = [], None
+        for copy in range(copies_per_image):
+            prefix = f"{image['image_id']}~{COPY_VERSION}~{copy}"
+            cut = _known(cache, prefix)
+            if cut is None:
+                source = source or processed_image(image)
+                rng = np.random.default_rng([zlib.crc32(image["image_id"].encode()), copy, 26])
+                cut = _cut(prefix, imaging.preprocess(capture.encode_jpeg(capture.recapture(source, rng), 95)), rng=rng)
+            cuts.append(cut)
+        return cuts
+
     blocks, owners = [], []
-    for index, image in enumerate(images):
+    for index, cuts in enumerate(map(derive, images)):
         if progress:
             progress(index, len(images))
-        source = processed_image(image)
-        for copy in range(copies_per_image):
-            rng = np.random.default_rng([zlib.crc32(image["image_id"].encode()), copy, 26])
-            picture = imaging.preprocess(capture.encode_jpeg(capture.recapture(source, rng), 95))
-            block = _embed_image(cache, f"{image['image_id']}~{COPY_VERSION}~{copy}", picture, rng=rng)
+        for cut in cuts:
+            block = _embedded(cache, cut)
             blocks.append(block)
             owners.append(np.full(len(block), index))
     if not blocks:
@@ -123,19 +162,30 @@ def changed_works(images: list[dict], cache: EmbeddingCache, *, names=capture.RU
     Each work is changed from its original as uploaded, read the way an upload is read."""
     from datasets import imaging
 
-    sources = []
-    for image in images:
-        data = original_bytes(image)
-        sources.append(imaging.preprocess(data) if data is not None else processed_image(image))
+    sources: dict[int, Image.Image] = {}  # decoded once, when first needed (never when all is known)
+
+    def source(index: int) -> Image.Image:
+        if index not in sources:
+            data = original_bytes(images[index])
+            sources[index] = imaging.preprocess(data) if data is not None else processed_image(images[index])
+        return sources[index]
+
+    def derive(name: str, index: int) -> _Cut:
+        prefix = f"{images[index]['image_id']}~{CHANGE_VERSION}~{name}"
+        cut = _known(cache, prefix)
+        if cut is None:
+            data = capture.CHANGES_BY_NAME[name].bytes_of(source(index))
+            cut = _cut(prefix, imaging.preprocess(data), stats=capture.measure(data))
+        return cut
+
     features, stats = {}, {}
     for step, name in enumerate(names):
         if progress:
             progress(step, len(names))
-        change = capture.CHANGES_BY_NAME[name]
         blocks, stats[name] = [], []
-        for image, source in zip(images, sources):
-            data = change.bytes_of(source)
-            stats[name].append(capture.measure(data))
-            blocks.append(_embed_image(cache, f"{image['image_id']}~{CHANGE_VERSION}~{name}", imaging.preprocess(data)))
+        for index in range(len(images)):
+            cut = derive(name, index)
+            stats[name].append(cut.stats)
+            blocks.append(_embedded(cache, cut))
         features[name] = _stack(blocks, 0)
     return features, stats

@@ -52,6 +52,10 @@ class EmbeddingCache:
             np.save(handle, vector)
         os.replace(tmp, path)
 
+    def has(self, patch_id: str) -> bool:
+        """Whether `patch_id`'s embedding is here without the backbone (in memory or on disk)."""
+        return patch_id in self.memory or (self.directory is not None and self._path(patch_id).exists())
+
     def get_many(
         self,
         patch_ids: Sequence[str],

@@ -23,7 +23,7 @@ from pynamodb.exceptions import UpdateError
 from artguard.dynamo import now_ms, storable
 from training import capture_data
 from training import data as training_data
-from training.ml import (artifact, backbone as backbone_module, capture, capture_check, cv, familiarity, grid as grid_rules, head,
+from training.ml import (artifact, backbone as backbone_module, blas, capture, capture_check, cv, familiarity, grid as grid_rules, head,
                          reference_index, robustness, shortcut)
 from training.services.runs import COMPLETED, RUNNING, RunAborted, clean_grid, existing_run, run_create, run_fail
 from training.tables import ConfigRecord, RunRecord
@@ -150,11 +150,12 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
                     batch.save(_config_record(run, fold.fold_id, config, fold, created_at))
 
         t = time.monotonic()
-        result = cv.nested_cv(
-            data, grid, k_folds=int(run.k_folds), outer_split_seed=int(run.outer_split_seed),
-            inner_split_seed=int(run.inner_split_seed), progress=_stage(report, 0.5, 0.85), on_fold=on_fold,
-            targets=run.verdict_targets.as_dict() if run.verdict_targets else None,
-        )
+        with blas.one_thread():  # see familiarity below
+            result = cv.nested_cv(
+                data, grid, k_folds=int(run.k_folds), outer_split_seed=int(run.outer_split_seed),
+                inner_split_seed=int(run.inner_split_seed), progress=_stage(report, 0.5, 0.85), on_fold=on_fold,
+                targets=run.verdict_targets.as_dict() if run.verdict_targets else None,
+            )
         timings["nested_cv_seconds"] = time.monotonic() - t
 
         t = time.monotonic()
@@ -165,7 +166,8 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         t = time.monotonic()
         all_images = np.arange(len(data.image_ids))
         final_hp = grid[result.final_index]
-        final = cv.refit(data, all_images, final_hp, result.final_epochs, seed=int(run.outer_split_seed) + 7919)
+        with blas.one_thread():
+            final = cv.refit(data, all_images, final_hp, result.final_epochs, seed=int(run.outer_split_seed) + 7919)
         timings["final_model_seconds"] = time.monotonic() - t
 
         detail = {**result.detail, **capture_evidence}
@@ -192,7 +194,10 @@ def run_execute(*, run_id: str, progress: Progress | None = None) -> RunRecord:
         report("measuring how the training patches spread (familiarity reference)", 0.95, force=True)
         t = time.monotonic()
         # Copies included: a re-saved or resized photograph of a work like these is not unfamiliar.
-        reference = familiarity.fit(data.features, data.patch_image, seed=int(run.outer_split_seed))
+        # One BLAS thread, as for the CV: with two, its SVDs ran 2-24x slower on this 2-core host,
+        # the threads spinning against each other and anything else running (bench/bench_bootstrap.py).
+        with blas.one_thread():
+            reference = familiarity.fit(data.features, data.patch_image, seed=int(run.outer_split_seed))
         timings["familiarity_seconds"] = time.monotonic() - t
         report("indexing the training patches for reference passages", 0.97, force=True)
         t = time.monotonic()
