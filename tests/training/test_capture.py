@@ -57,6 +57,29 @@ def test_audit_names_a_capture_confound_and_stays_quiet_without_one():
     assert not shortcut.audit(same, labels, folds)["concern"]
 
 
+def test_a_photograph_is_inside_only_where_one_validated_capture_had_all_its_statistics():
+    """Each robust change widens the envelope with its own photographs: small like one change's
+    and soft like another's was never validated, and is INCONCLUSIVE with both named."""
+    base = {"focus": 1.0, "fine_detail": 0.3, "jpeg_quality": 92.0, "blockiness": 1.0, "noise": 2.0, "long_side": 768}
+    training = [base, base]
+    smaller, softer = {**base, "long_side": 460}, {**base, "focus": 0.5}
+    envelope = capture_check.fit(training, [0, 1], widened={"size-60": [(smaller, 0), (smaller, 1)], "blur": [(softer, 0), (softer, 1)]})
+    assert envelope.limits["long_side"] == {"low": 460.0} and envelope.limits["focus"] == {"low": 0.5}  # in words: the widest
+    assert not envelope.assess(base)["outside"]
+    assert not envelope.assess(smaller)["outside"] and not envelope.assess(softer)["outside"]
+    both = envelope.assess({**base, "long_side": 460, "focus": 0.5})
+    assert both["outside"] and both["reasons"] == [
+        "This photograph is softer and smaller at once: this model was validated on photographs with each of these alone, never "
+        "together: photograph it again in focus, closer, with the camera steady (a tripod or a faster shutter)."]
+    beyond = envelope.assess({**base, "long_side": 300})
+    assert beyond["outside"] and "300 px on the long side; validated from 460 px" in beyond["reasons"][0]
+    # stored and read back, it judges alike; one stored before regions existed is one region
+    again = capture_check.Envelope.from_dict(envelope.as_dict())
+    assert again.assess({**base, "long_side": 460, "focus": 0.5})["outside"] and not again.assess(smaller)["outside"]
+    before = {key: value for key, value in envelope.as_dict().items() if key != "regions"}
+    assert not capture_check.Envelope.from_dict(before).assess({**base, "long_side": 460, "focus": 0.5})["outside"]
+
+
 def test_pixel_size_is_compared_as_the_model_sees_it():
     """Training scans of 6000 px and an upload of 4000 px both reach the model at 2048 px: the
     upload is not smaller than anything validated. A 1200 px one is."""
