@@ -3,7 +3,9 @@ validated on? (issue 26)
 
 The envelope is fitted on the capture statistics (training.ml.capture.measure) of the training
 images, widened by the re-photographs the run measured robust (training.ml.robustness: a change
-whose decided verdicts did not flip adds its photographs' statistics). A photograph outside it
+whose decided verdicts did not flip adds its photographs' statistics), each change on its own: a
+photograph must lie within the limits of the training photographs alone or of the training
+photographs with one robust change's, never a mix of several changes' limits. A photograph outside it
 on a side that loses information (softer, more compressed, smaller, noisier, blockier than every
 validated photograph) is outside what the error rates were measured on: the verdict is then
 INCONCLUSIVE, with a reason the user can act on. Sides that add information (sharper, larger,
