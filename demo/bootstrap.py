@@ -79,7 +79,7 @@ def demo_model_ensure(*, plan: DemoPlan | None = None, say: Say = print, force: 
         return [promoted_model_info(artist.slug) for artist in served]
     started = time.monotonic()
     say(f"No model is promoted yet: preparing the SYNTHETIC demo data and a demo model for each of {', '.join(artists)} "
-        "(one time, about a minute and a half).")
+        "(one time, about two minutes).")
 
     folder = Path(settings.DATA_DIR) / "demo-dataset" / f"{len(artists)}x{plan.images}-{plan.width}x{plan.height}"
     say(f"[1/4] Painting {plan.images} synthetic demo images per artist into {folder} ...")
