@@ -277,7 +277,11 @@ def envelope_words(envelope: dict | None) -> str | None:
     if envelope.get("images"):
         text += f" ({envelope['images']} training images)"
     widened = [capture.CHANGES_BY_NAME[name].words if name in capture.CHANGES_BY_NAME else name for name in envelope.get("widened_by") or []]
-    return f"{text}. Widened by: {', '.join(widened) if widened else 'none (no re-photograph was measured robust)'}."
+    if not widened:
+        return f"{text}. Widened by: none (no re-photograph was measured robust)."
+    # Envelope.regions: the widest limits above hold only one change at a time
+    each = " (each on its own: a photograph must match the training photographs or one of these on every statistic)" if envelope.get("regions") else ""
+    return f"{text}. Widened by: {', '.join(widened)}{each}."
 
 
 def augmentation_words(augmentation: dict | None) -> str:

@@ -23,6 +23,9 @@ def test_a_capture_concern_is_flagged_with_its_figures():
     assert review["envelope"] == ("Validated from JPEG quality 70, focus 0.15, 576 px on the long side; up to JPEG blockiness 1.30 "
                                   "(40 training images). Widened by: re-saved as JPEG quality 70.")
     assert review["augmentation"].startswith("2 re-photographed copies of every training image (recipe recapture-v1)")
+    envelope = {**capture_evidence(concern=True)["capture_envelope"], "regions": [{}, {}]}  # one per robust change: said so
+    assert run_review.envelope_words(envelope).endswith(
+        "Widened by: re-saved as JPEG quality 70 (each on its own: a photograph must match the training photographs or one of these on every statistic).")
 
 
 def test_no_concern_and_figures_that_miss_despite_the_stored_flag():
