@@ -95,7 +95,6 @@ def _wrong(labels, verdicts) -> np.ndarray:
     return ((verdicts == aggregate.LIKELY_FORGED) & (labels == 0)) | ((verdicts == aggregate.LIKELY_AUTHENTIC) & (labels == 1))
 
 
-
 def measure(*, labels, folds, oof_logits, calibrator, served_policy: dict, works: np.ndarray,
             changed: dict[str, tuple[np.ndarray, np.ndarray]], outside: dict[str, np.ndarray] | None = None) -> dict:
     """`changed`: {change name: (patch features, patch owner as an index into `works`)}.
